@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "system/ramblock.h"
@@ -116,6 +117,32 @@ static void test_from_fd_errors(void)
     close(fd);
 }
 
+static void test_fd_limit(void)
+{
+    if (g_test_subprocess()) {
+        g_autoptr(GError) err = NULL;
+        int fd = memfd_create("backend", MFD_CLOEXEC);
+        struct rlimit old, none = { 0, 0 };
+
+        g_assert_cmpint(ftruncate(fd, 4096), ==, 0);
+        /* No new fd can be had: both ways of getting one fail cleanly. */
+        g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &old), ==, 0);
+        none.rlim_max = old.rlim_max;
+        g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &none), ==, 0);
+        g_assert_null(ram_block_new_memfd("ram", 4096, &err));
+        g_assert_nonnull(strstr(err->message, "memfd_create"));
+        g_clear_error(&err);
+        g_assert_null(ram_block_new_from_fd("backend", 4096, fd, 0, &err));
+        g_assert_nonnull(strstr(err->message, "cannot duplicate"));
+        /* The leak checker needs fds at exit. */
+        g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &old), ==, 0);
+        close(fd);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
 static void test_dirty(void)
 {
     g_autoptr(GError) err = NULL;
@@ -195,6 +222,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory-ramblock/memfd-errors", test_memfd_errors);
     g_test_add_func("/memory-ramblock/from-fd", test_from_fd);
     g_test_add_func("/memory-ramblock/from-fd-errors", test_from_fd_errors);
+    g_test_add_func("/memory-ramblock/fd-limit", test_fd_limit);
     g_test_add_func("/memory-ramblock/dirty", test_dirty);
     g_test_add_func("/memory-ramblock/dirty-merge", test_dirty_merge);
     return g_test_run();
