@@ -102,9 +102,12 @@ bool hd_user_object_complete(HdUserObject *obj, GError **errp)
 
         if (!klass->complete(obj, &err)) {
             if (!err) {
+                const char *type = hd_type_name(G_OBJECT_TYPE(obj));
+                g_autofree char *what =
+                    priv->id ? g_strdup_printf("%s '%s'", type, priv->id) : g_strdup(type);
+
                 err = g_error_new(HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                                  "%s '%s': set-up failed without saying why",
-                                  hd_type_name(G_OBJECT_TYPE(obj)), priv->id ? priv->id : "");
+                                  "%s: set-up failed without saying why", what);
             }
             g_propagate_error(errp, err);
             return false;

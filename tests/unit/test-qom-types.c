@@ -224,7 +224,7 @@ static bool test_backend_complete(HdUserObject *obj, GError **errp)
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "test-backend 'broken': cannot open");
         return false;
     }
-    return true;
+    return g_strcmp0(hd_user_object_get_id(obj), "silent") != 0;
 }
 
 static void test_backend_class_init(TestBackendClass *klass)
@@ -534,6 +534,7 @@ static void test_user_object(void)
 {
     g_autoptr(TestBackend) good = g_object_new(TEST_TYPE_BACKEND, "id", "be0", NULL);
     g_autoptr(TestBackend) bad = g_object_new(TEST_TYPE_BACKEND, "id", "broken", NULL);
+    g_autoptr(TestBackend) silent = g_object_new(TEST_TYPE_BACKEND, "id", "silent", NULL);
     g_autoptr(GError) err = NULL;
 
     g_assert_cmpstr(hd_user_object_get_id(HD_USER_OBJECT(good)), ==, "be0");
@@ -545,6 +546,10 @@ static void test_user_object(void)
     g_assert_false(hd_user_object_complete(HD_USER_OBJECT(bad), &err));
     g_assert_cmpstr(err->message, ==, "test-backend 'broken': cannot open");
     g_assert_false(hd_user_object_is_complete(HD_USER_OBJECT(bad)));
+    g_clear_error(&err);
+
+    g_assert_false(hd_user_object_complete(HD_USER_OBJECT(silent), &err));
+    g_assert_cmpstr(err->message, ==, "test-backend 'silent': set-up failed without saying why");
 }
 
 int main(int argc, char **argv)
