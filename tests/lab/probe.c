@@ -134,13 +134,14 @@ static void edu_round_trip(const char *backend, int devfd, uint8_t *buf)
     struct vfio_region_info bar;
     volatile uint32_t *regs;
     uint32_t ids = 0;
+    bool ok;
 
-    check(pci_enable(devfd, &ids) && ids == 0x11e81234,
-          "%s: edu config space reads 1234:11e8 and accepts bus mastering (got %08x)", backend,
+    ok = pci_enable(devfd, &ids) && ids == 0x11e81234;
+    check(ok, "%s: edu config space reads 1234:11e8 and accepts bus mastering (got %08x)", backend,
           ids);
-    if (!check(region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar) &&
-               (bar.flags & VFIO_REGION_INFO_FLAG_MMAP),
-               "%s: edu BAR0 is mmap-able (size 0x%llx)", backend, (unsigned long long)bar.size)) {
+    ok = region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar) &&
+         (bar.flags & VFIO_REGION_INFO_FLAG_MMAP);
+    if (!check(ok, "%s: edu BAR0 is mmap-able (size 0x%llx)", backend, (unsigned long long)bar.size)) {
         return;
     }
     regs = mmap(NULL, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED, devfd, bar.offset);
@@ -183,24 +184,25 @@ static int legacy_open_group(const char *what, const char *devpath, int *contain
     char path[64];
     struct vfio_group_status st = { .argsz = sizeof(st) };
     int group, nr = sysfs_group(devpath);
+    bool ok;
 
     *container = open("/dev/vfio/vfio", O_RDWR);
-    if (!check(*container >= 0 && ioctl(*container, VFIO_GET_API_VERSION) == VFIO_API_VERSION &&
-               ioctl(*container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1,
-               "%s: /dev/vfio/vfio has API %d and type1v2", what, VFIO_API_VERSION)) {
+    ok = *container >= 0 && ioctl(*container, VFIO_GET_API_VERSION) == VFIO_API_VERSION &&
+         ioctl(*container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1;
+    if (!check(ok, "%s: /dev/vfio/vfio has API %d and type1v2", what, VFIO_API_VERSION)) {
         return -1;
     }
     snprintf(path, sizeof(path), "/dev/vfio/%d", nr);
     group = open(path, O_RDWR);
-    if (!check(group >= 0 && ioctl(group, VFIO_GROUP_GET_STATUS, &st) == 0 &&
-               (st.flags & VFIO_GROUP_FLAGS_VIABLE),
-               "%s: group %d (%s) is viable", what, nr, path)) {
+    ok = group >= 0 && ioctl(group, VFIO_GROUP_GET_STATUS, &st) == 0 &&
+         (st.flags & VFIO_GROUP_FLAGS_VIABLE);
+    if (!check(ok, "%s: group %d (%s) is viable", what, nr, path)) {
         return -1;
     }
-    if (!check(ioctl(group, VFIO_GROUP_SET_CONTAINER, container) == 0 &&
-               ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0,
-               "%s: group %d set into the container, IOMMU type1v2 (%s)", what, nr,
-               strerror(errno))) {
+    ok = ioctl(group, VFIO_GROUP_SET_CONTAINER, container) == 0 &&
+         ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0;
+    if (!check(ok, "%s: group %d set into the container, IOMMU type1v2%s%s", what, nr,
+               ok ? "" : ": ", ok ? "" : strerror(errno))) {
         close(group);
         return -1;
     }
@@ -234,9 +236,9 @@ static void probe_legacy(void)
         .iova = DMA_IOVA,
         .size = DMA_LEN,
     };
-    if (!check(buf && ioctl(container, VFIO_IOMMU_MAP_DMA, &map) == 0,
-               "legacy: MAP_DMA of 0x%x bytes at IOVA 0x%x (%s)", DMA_LEN, DMA_IOVA,
-               strerror(errno))) {
+    bool ok = buf && ioctl(container, VFIO_IOMMU_MAP_DMA, &map) == 0;
+    if (!check(ok, "legacy: MAP_DMA of 0x%x bytes at IOVA 0x%x%s%s", DMA_LEN, DMA_IOVA,
+               ok ? "" : ": ", ok ? "" : strerror(errno))) {
         goto out_group;
     }
     devfd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
@@ -247,8 +249,8 @@ static void probe_legacy(void)
     struct vfio_iommu_type1_dma_unmap unmap = {
         .argsz = sizeof(unmap), .iova = DMA_IOVA, .size = DMA_LEN,
     };
-    check(ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) == 0 && unmap.size == DMA_LEN,
-          "legacy: UNMAP_DMA returns the whole 0x%x bytes", DMA_LEN);
+    ok = ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) == 0 && unmap.size == DMA_LEN;
+    check(ok, "legacy: UNMAP_DMA returns the whole 0x%x bytes", DMA_LEN);
     munmap(buf, DMA_LEN);
 out_group:
     close(group);
@@ -293,29 +295,34 @@ static void probe_iommufd(void)
         return;
     }
     iommufd = open("/dev/iommu", O_RDWR);
-    if (!check(iommufd >= 0, "iommufd: open /dev/iommu (%s)", strerror(errno))) {
+    if (!check(iommufd >= 0, "iommufd: open /dev/iommu%s%s", iommufd >= 0 ? "" : ": ",
+               iommufd >= 0 ? "" : strerror(errno))) {
         return;
     }
     if (!check(cdev_path(bdf, cdev, sizeof(cdev)), "iommufd: %s has a vfio cdev", bdf)) {
         goto out_iommufd;
     }
     devfd = open(cdev, O_RDWR);
-    if (!check(devfd >= 0, "iommufd: open %s (%s)", cdev, strerror(errno))) {
+    if (!check(devfd >= 0, "iommufd: open %s%s%s", cdev, devfd >= 0 ? "" : ": ",
+               devfd >= 0 ? "" : strerror(errno))) {
         goto out_iommufd;
     }
     struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
     struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-    if (!check(ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0,
-               "iommufd: BIND_IOMMUFD (devid %u)", bind.out_devid) ||
-        !check(ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc) == 0,
-               "iommufd: IOAS_ALLOC (ioas %u)", alloc.out_ioas_id)) {
+    bool ok = ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0;
+    if (!check(ok, "iommufd: BIND_IOMMUFD (devid %u)", bind.out_devid)) {
+        goto out_dev;
+    }
+    ok = ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc) == 0;
+    if (!check(ok, "iommufd: IOAS_ALLOC (ioas %u)", alloc.out_ioas_id)) {
         goto out_dev;
     }
     struct vfio_device_attach_iommufd_pt attach = {
         .argsz = sizeof(attach), .pt_id = alloc.out_ioas_id,
     };
-    if (!check(ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) == 0,
-               "iommufd: ATTACH to IOAS %u (%s)", alloc.out_ioas_id, strerror(errno))) {
+    ok = ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) == 0;
+    if (!check(ok, "iommufd: ATTACH to IOAS %u%s%s", alloc.out_ioas_id, ok ? "" : ": ",
+               ok ? "" : strerror(errno))) {
         goto out_dev;
     }
     buf = dma_buffer();
@@ -327,22 +334,23 @@ static void probe_iommufd(void)
         .length = DMA_LEN,
         .iova = DMA_IOVA,
     };
-    if (check(buf && ioctl(iommufd, IOMMU_IOAS_MAP, &map) == 0,
-              "iommufd: IOAS_MAP of 0x%x bytes at IOVA 0x%x (%s)", DMA_LEN, DMA_IOVA,
-              strerror(errno))) {
+    ok = buf && ioctl(iommufd, IOMMU_IOAS_MAP, &map) == 0;
+    if (check(ok, "iommufd: IOAS_MAP of 0x%x bytes at IOVA 0x%x%s%s", DMA_LEN, DMA_IOVA,
+              ok ? "" : ": ", ok ? "" : strerror(errno))) {
         edu_round_trip("iommufd", devfd, buf);
         struct iommu_ioas_unmap unmap = {
             .size = sizeof(unmap), .ioas_id = alloc.out_ioas_id, .iova = DMA_IOVA,
             .length = DMA_LEN,
         };
-        check(ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap) == 0 && unmap.length == DMA_LEN,
-              "iommufd: IOAS_UNMAP returns the whole 0x%x bytes", DMA_LEN);
+        ok = ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap) == 0 && unmap.length == DMA_LEN;
+        check(ok, "iommufd: IOAS_UNMAP returns the whole 0x%x bytes", DMA_LEN);
     }
     if (buf) {
         munmap(buf, DMA_LEN);
     }
     struct vfio_device_detach_iommufd_pt detach = { .argsz = sizeof(detach) };
-    check(ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach) == 0, "iommufd: DETACH");
+    ok = ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach) == 0;
+    check(ok, "iommufd: DETACH");
 out_dev:
     close(devfd);
 out_iommufd:
@@ -373,18 +381,18 @@ static void probe_mdev(void)
         struct vfio_region_info cfg, bar;
         uint32_t ids = 0;
         uint8_t scr = 0x5a, back = 0;
+        bool ok;
 
-        check(ioctl(devfd, VFIO_DEVICE_GET_INFO, &info) == 0 &&
-              (info.flags & VFIO_DEVICE_FLAGS_PCI),
-              "mdev: a PCI device with %u regions and %u IRQs", info.num_regions,
+        ok = ioctl(devfd, VFIO_DEVICE_GET_INFO, &info) == 0 && (info.flags & VFIO_DEVICE_FLAGS_PCI);
+        check(ok, "mdev: a PCI device with %u regions and %u IRQs", info.num_regions,
               info.num_irqs);
-        check(region_info(devfd, VFIO_PCI_CONFIG_REGION_INDEX, &cfg) &&
-              pread(devfd, &ids, 4, cfg.offset) == 4 && ids == 0x32534348,
-              "mdev: mtty config space reads 4348:3253 (got %08x)", ids);
-        check(region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar) &&
-              pwrite(devfd, &scr, 1, bar.offset + 7) == 1 &&
-              pread(devfd, &back, 1, bar.offset + 7) == 1 && back == scr,
-              "mdev: UART scratch register in BAR0 keeps 0x%02x (read 0x%02x)", scr, back);
+        ok = region_info(devfd, VFIO_PCI_CONFIG_REGION_INDEX, &cfg) &&
+             pread(devfd, &ids, 4, cfg.offset) == 4 && ids == 0x32534348;
+        check(ok, "mdev: mtty config space reads 4348:3253 (got %08x)", ids);
+        ok = region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar) &&
+             pwrite(devfd, &scr, 1, bar.offset + 7) == 1 &&
+             pread(devfd, &back, 1, bar.offset + 7) == 1 && back == scr;
+        check(ok, "mdev: UART scratch register in BAR0 keeps 0x%02x (read 0x%02x)", scr, back);
         close(devfd);
     }
     close(group);
@@ -404,15 +412,18 @@ static void probe_kvm(void)
     struct kvm_run *run = MAP_FAILED;
     int kvm, vm = -1, vcpu = -1, runsz = 0;
     uint8_t *mem = MAP_FAILED;
+    bool ok;
 
     kvm = open("/dev/kvm", O_RDWR);
-    if (!check(kvm >= 0 && ioctl(kvm, KVM_GET_API_VERSION, 0) == KVM_API_VERSION,
-               "kvm: /dev/kvm with API %d (%s)", KVM_API_VERSION, strerror(errno))) {
+    ok = kvm >= 0 && ioctl(kvm, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
+    if (!check(ok, "kvm: /dev/kvm with API %d%s%s", KVM_API_VERSION, ok ? "" : ": ",
+               ok ? "" : strerror(errno))) {
         goto out;
     }
     vm = ioctl(kvm, KVM_CREATE_VM, 0);
     mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (!check(vm >= 0 && mem != MAP_FAILED, "kvm: CREATE_VM (%s)", strerror(errno))) {
+    ok = vm >= 0 && mem != MAP_FAILED;
+    if (!check(ok, "kvm: CREATE_VM%s%s", ok ? "" : ": ", ok ? "" : strerror(errno))) {
         goto out;
     }
     memcpy(mem + 0x1000, code, sizeof(code));
@@ -424,9 +435,9 @@ static void probe_kvm(void)
     if (vcpu >= 0 && runsz > 0) {
         run = mmap(NULL, runsz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
     }
-    if (!check(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) == 0 && run != MAP_FAILED &&
-               ioctl(vcpu, KVM_GET_SREGS, &sregs) == 0,
-               "kvm: memory slot and vCPU (%s)", strerror(errno))) {
+    ok = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) == 0 && run != MAP_FAILED &&
+         ioctl(vcpu, KVM_GET_SREGS, &sregs) == 0;
+    if (!check(ok, "kvm: memory slot and vCPU%s%s", ok ? "" : ": ", ok ? "" : strerror(errno))) {
         goto out;
     }
     sregs.cs.base = 0;
@@ -434,9 +445,9 @@ static void probe_kvm(void)
     regs = (struct kvm_regs){ .rip = 0x1000, .rflags = 0x2 };
     int rc = ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs) ||
              ioctl(vcpu, KVM_RUN, 0);
-    check(rc == 0 && run->exit_reason == KVM_EXIT_HLT && ioctl(vcpu, KVM_GET_REGS, &regs) == 0 &&
-          (regs.rax & 0xff) == 42,
-          "kvm: vCPU ran to HLT with al=42 (exit reason %u)", rc == 0 ? run->exit_reason : 0);
+    ok = rc == 0 && run->exit_reason == KVM_EXIT_HLT && ioctl(vcpu, KVM_GET_REGS, &regs) == 0 &&
+         (regs.rax & 0xff) == 42;
+    check(ok, "kvm: vCPU ran to HLT with al=42 (exit reason %u)", rc == 0 ? run->exit_reason : 0);
 out:
     if (run != MAP_FAILED) {
         munmap(run, runsz);
