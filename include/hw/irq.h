@@ -1,0 +1,47 @@
+/*
+ * Interrupt lines: named sets of level-triggered inputs that devices drive and qtest can
+ * intercept (irq_intercept_in QOM-PATH), e.g. the q35 I/O APIC's GSIs and the MSI window.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_IRQ_H
+#define HW_IRQ_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct HdIrqLines HdIrqLines;
+
+/* What an input set does with a level change of line n (0 or 1). */
+typedef void (*HdIrqHandler)(void *opaque, int n, int level);
+
+/*
+ * A set of @count inputs registered under @qom_path (unique, e.g. "/machine/ioapic"), delivered
+ * to @handler (may be NULL: levels are only recorded). Free with hd_irq_lines_free().
+ */
+HdIrqLines *hd_irq_lines_new(const char *qom_path, int count, HdIrqHandler handler,
+                             void *opaque);
+
+/* Unregister and free; NULL is allowed. */
+void hd_irq_lines_free(HdIrqLines *lines);
+
+/* Drive input @n to @level; the handler (or the interceptor) sees only changes. */
+void hd_irq_set(HdIrqLines *lines, int n, int level);
+
+/* Raise then lower input @n: an edge, as an MSI delivers. */
+void hd_irq_pulse(HdIrqLines *lines, int n);
+
+/* The current level of input @n. */
+int hd_irq_get(HdIrqLines *lines, int n);
+
+/* The set registered at @qom_path, or NULL. */
+HdIrqLines *hd_irq_lines_find(const char *qom_path);
+
+/*
+ * Route every later change of the set at @qom_path to @handler instead of its own handler
+ * (qtest's irq_intercept_in). False with @errp set when no set is registered there.
+ */
+bool hd_irq_intercept(const char *qom_path, HdIrqHandler handler, void *opaque, GError **errp);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdIrqLines, hd_irq_lines_free)
+
+#endif /* HW_IRQ_H */
