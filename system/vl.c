@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "trace/control.h"
+
 static const char usage_text[] =
     "usage: hostdev [options]\n"
     "\n"
@@ -16,7 +18,9 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -h, -help, --help       print this help and exit\n"
-    "  -version, --version     print the version and exit\n";
+    "  -version, --version     print the version and exit\n"
+    "  -trace [enable=]PATTERN[,events=FILE][,file=FILE]  turn trace points on (help: list)\n"
+    "  -D FILE                 write trace output to FILE instead of stderr\n";
 
 /* QEMU accepts both -opt and --opt; so do we. */
 static const char *option_name(const char *arg)
@@ -44,6 +48,21 @@ int main(int argc, char **argv)
         if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
             fputs(usage_text, stdout);
             return 0;
+        }
+        if ((!strcmp(opt, "trace") || !strcmp(opt, "D")) && i + 1 < argc) {
+            g_autoptr(GError) err = NULL;
+            const char *arg = argv[++i];
+
+            if (!strcmp(opt, "trace") && !strcmp(arg, "help")) {
+                hd_trace_list(stdout);
+                return 0;
+            }
+            if (!(opt[0] == 'D' ? hd_trace_set_log_file(arg, &err)
+                                : hd_trace_opt_parse(arg, &err))) {
+                fprintf(stderr, "hostdev: %s\n", err->message);
+                return 1;
+            }
+            continue;
         }
         fprintf(stderr, "hostdev: -%s: option not supported by hostdev (see hostdev -help)\n", opt);
         return 1;
