@@ -1,0 +1,575 @@
+/*
+ * VFIO common layer, backend-agnostic: attach/detach and the device lists, the address spaces
+ * containers serve, the memory listener that maps RAM into each container, dirty tracking
+ * and the system reset handler. It never includes a backend header: backends are types.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-container-base.h"
+#include "hw/vfio/vfio-helpers.h"
+#include "hw/vfio/vfio-sys.h"
+#include "system/memory-listener.h"
+#include "system/ramblock.h"
+#include "system/reset.h"
+#include "trace.h"
+#include "vfio-internal.h"
+
+G_DEFINE_QUARK(vfio-error-quark, vfio_error)
+
+struct VFIOAddressSpace {
+    AddressSpace *as;
+    GList *containers; /* VFIOContainer *, borrowed: a container leaves in unlisten */
+};
+
+static GQueue devices = G_QUEUE_INIT; /* VFIODevice.global_link */
+static GList *spaces;                 /* VFIOAddressSpace * */
+static bool reset_handler_registered;
+
+/* --- devices --- */
+
+void vfio_device_init(VFIODevice *vbasedev, const VFIODeviceOps *ops)
+{
+    memset(vbasedev, 0, sizeof(*vbasedev));
+    vbasedev->fd = -1;
+    vbasedev->ops = ops;
+    vbasedev->global_link.data = vbasedev;
+    vbasedev->container_link.data = vbasedev;
+    vbasedev->group_link.data = vbasedev;
+}
+
+void vfio_device_clear(VFIODevice *vbasedev)
+{
+    g_return_if_fail(!vbasedev->attached);
+    g_clear_pointer(&vbasedev->sysfsdev, g_free);
+    g_clear_pointer(&vbasedev->name, g_free);
+    if (vbasedev->fd >= 0) {
+        vfio_sys_close(vbasedev->fd);
+        vbasedev->fd = -1;
+    }
+}
+
+VFIODevice *vfio_device_find(const char *name)
+{
+    for (GList *l = devices.head; l; l = l->next) {
+        VFIODevice *vbasedev = l->data;
+
+        if (g_strcmp0(vbasedev->name, name) == 0) {
+            return vbasedev;
+        }
+    }
+    return NULL;
+}
+
+const GList *vfio_device_list(void)
+{
+    return devices.head;
+}
+
+unsigned vfio_device_count(void)
+{
+    return devices.length;
+}
+
+/* --- address spaces --- */
+
+VFIOAddressSpace *vfio_address_space_get(AddressSpace *as)
+{
+    VFIOAddressSpace *space;
+
+    for (GList *l = spaces; l; l = l->next) {
+        space = l->data;
+        if (space->as == as) {
+            return space;
+        }
+    }
+    space = g_new0(VFIOAddressSpace, 1);
+    space->as = as;
+    spaces = g_list_append(spaces, space);
+    return space;
+}
+
+void vfio_address_space_put(VFIOAddressSpace *space)
+{
+    if (space && !space->containers) {
+        spaces = g_list_remove(spaces, space);
+        g_free(space);
+    }
+}
+
+void vfio_address_space_add_container(VFIOAddressSpace *space, VFIOContainer *container)
+{
+    space->containers = g_list_append(space->containers, container);
+}
+
+void vfio_address_space_remove_container(VFIOAddressSpace *space, VFIOContainer *container)
+{
+    space->containers = g_list_remove(space->containers, container);
+}
+
+AddressSpace *vfio_address_space_get_as(VFIOAddressSpace *space)
+{
+    return space->as;
+}
+
+const GList *vfio_address_space_containers(VFIOAddressSpace *space)
+{
+    return space->containers;
+}
+
+/* --- mapping RAM: the memory listener --- */
+
+static VFIOContainerPrivate *listener_priv(MemoryListener *listener)
+{
+    return (VFIOContainerPrivate *)((char *)listener -
+                                    G_STRUCT_OFFSET(VFIOContainerPrivate, listener));
+}
+
+static uint64_t min_pgsize(VFIOContainerPrivate *priv)
+{
+    return priv->pgsizes & -priv->pgsizes;
+}
+
+static int table_map(void *opaque, uint64_t iova, uint64_t size, void *vaddr, bool readonly)
+{
+    return vfio_container_dma_map(opaque, iova, size, vaddr, readonly);
+}
+
+static int table_unmap(void *opaque, uint64_t iova, uint64_t size)
+{
+    return vfio_container_dma_unmap(opaque, iova, size);
+}
+
+static void *table_owner_ref(void *owner)
+{
+    return memory_region_ref(owner);
+}
+
+static void table_owner_unref(void *owner)
+{
+    memory_region_unref(owner);
+}
+
+static const VFIODmaTableOps table_ops = {
+    .map = table_map,
+    .unmap = table_unmap,
+    .owner_ref = table_owner_ref,
+    .owner_unref = table_owner_unref,
+};
+
+/*
+ * Word a failed mapping of @size bytes at @iova. ENOMEM from the kernel is the
+ * locked-memory limit: say what it is and how much more this container needs.
+ */
+static void map_error(VFIOContainerPrivate *priv, const char *what, uint64_t iova,
+                      uint64_t size, int err, GError **errp)
+{
+    struct rlimit rl;
+    uint64_t need = vfio_dma_table_bytes(priv->dma) + size;
+
+    if (err == -ENOMEM && vfio_sys_getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY) {
+        uint64_t more = need > rl.rlim_cur ? need - rl.rlim_cur : size;
+
+        g_set_error(errp, VFIO_ERROR, ENOMEM,
+                    "cannot map %s for DMA (0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 "): the locked-memory limit RLIMIT_MEMLOCK is %" PRIu64 " KiB and VFIO needs %" PRIu64 " KiB more (%" PRIu64 " KiB pinned in all); raise it (ulimit -l, systemd LimitMEMLOCK=) or grant CAP_IPC_LOCK",
+                    what, size, iova, (uint64_t)rl.rlim_cur / 1024, more / 1024, need / 1024);
+    } else if (err == -ENOSPC) {
+        g_set_error(errp, VFIO_ERROR, ENOSPC,
+                    "cannot map %s for DMA (0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 "): the kernel's limit on DMA mappings (%u) is reached; raise vfio_iommu_type1's dma_entry_limit or use fewer, larger RAM regions",
+                    what, size, iova, priv->dma_max_mappings);
+    } else {
+        g_set_error(errp, VFIO_ERROR, -err,
+                    "cannot map %s for DMA (0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 ", %s backend): %s",
+                    what, size, iova, vfio_container_backend_name(priv->self), g_strerror(-err));
+    }
+}
+
+/* A mapping failure: fatal while an attach replays the address space, else a warning. */
+static void report_map_error(VFIOContainerPrivate *priv, bool ram_device, GError *err)
+{
+    if (priv->replaying && !ram_device) {
+        if (!priv->replay_error) {
+            priv->replay_error = err;
+            return;
+        }
+    } else if (ram_device) {
+        g_warning("%s; peer-to-peer DMA to it will not work", err->message);
+    } else {
+        g_warning("%s; devices doing DMA there will fault", err->message);
+    }
+    g_error_free(err);
+}
+
+/* The IOVA range of @section VFIO can map: aligned inward to the smallest IOMMU page. */
+static bool section_range(VFIOContainerPrivate *priv, MemoryRegionSection *section,
+                          uint64_t *start, uint64_t *end)
+{
+    uint64_t pg = min_pgsize(priv);
+
+    *start = vfio_align_up(section->offset_within_address_space, pg);
+    *end = vfio_align_down(section->offset_within_address_space + section->size, pg);
+    return *start < *end;
+}
+
+static void map_piece(VFIOContainerPrivate *priv, MemoryRegionSection *section, uint64_t iova,
+                      uint64_t size)
+{
+    MemoryRegion *mr = section->mr;
+    bool ram_device = memory_region_is_ram_device(mr);
+    uint64_t off = section->offset_within_region + (iova - section->offset_within_address_space);
+    VFIODmaMapping m = {
+        .iova = iova,
+        .size = size,
+        .vaddr = (uint8_t *)memory_region_get_ram_ptr(mr) + off,
+        .readonly = section->readonly || memory_region_is_readonly(mr),
+        .owner = mr,
+        .owner_offset = off,
+    };
+    g_autofree char *what = g_strdup_printf("%s '%s'", ram_device ? "device memory" : "RAM",
+                                            memory_region_name(mr));
+    int ret;
+
+    if ((uintptr_t)m.vaddr & (min_pgsize(priv) - 1)) {
+        GError *err = g_error_new(VFIO_ERROR, EINVAL,
+                                  "cannot map %s for DMA at IOVA 0x%" PRIx64 ": its host address %p is not aligned like the guest address to the IOMMU page size 0x%" PRIx64,
+                                  what, iova, m.vaddr, min_pgsize(priv));
+        report_map_error(priv, ram_device, err);
+        return;
+    }
+    ret = vfio_dma_table_map(priv->dma, &m);
+    if (ret < 0) {
+        GError *err = NULL;
+
+        map_error(priv, what, iova, size, ret, &err);
+        report_map_error(priv, ram_device, err);
+    }
+}
+
+static void vfio_listener_region_add(MemoryListener *listener, MemoryRegionSection *section)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    GArray *ranges = priv->iova_ranges;
+    uint64_t start, end, pg = min_pgsize(priv);
+
+    if (!memory_region_is_ram(section->mr)) {
+        trace_vfio_listener_skip(memory_region_name(section->mr),
+                                 section->offset_within_address_space, section->size, "not RAM");
+        return;
+    }
+    if (!section_range(priv, section, &start, &end)) {
+        trace_vfio_listener_skip(memory_region_name(section->mr),
+                                 section->offset_within_address_space, section->size,
+                                 "smaller than an IOMMU page");
+        return;
+    }
+    trace_vfio_listener_region_add(memory_region_name(section->mr), start, end - start,
+                                   memory_region_is_ram_device(section->mr));
+    if (ranges->len == 0) {
+        map_piece(priv, section, start, end - start);
+        return;
+    }
+    /* Clip to the IOVA ranges the kernel reported valid; what falls outside stays unmapped. */
+    for (guint i = 0; i < ranges->len; i++) {
+        VFIOIovaRange *r = &g_array_index(ranges, VFIOIovaRange, i);
+        uint64_t s = MAX(start, vfio_align_up(r->start, pg));
+        uint64_t e = r->last == UINT64_MAX ? end : MIN(end, vfio_align_down(r->last + 1, pg));
+
+        if (s < e) {
+            map_piece(priv, section, s, e - s);
+        }
+    }
+}
+
+static void vfio_listener_region_del(MemoryListener *listener, MemoryRegionSection *section)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    uint64_t start, end;
+    unsigned splits = 0;
+    int ret;
+
+    if (!memory_region_is_ram(section->mr) || !section_range(priv, section, &start, &end)) {
+        return;
+    }
+    trace_vfio_listener_region_del(memory_region_name(section->mr), start, end - start);
+    ret = vfio_dma_table_unmap(priv->dma, start, end - start, &splits);
+    priv->splits += splits;
+    if (splits) {
+        trace_vfio_listener_split(start, end - start, splits);
+    }
+    if (ret < 0) {
+        g_warning("cannot unmap 0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 " of '%s' from the %s IOMMU: %s; devices may still reach that memory",
+                  end - start, start, memory_region_name(section->mr),
+                  vfio_container_backend_name(priv->self), g_strerror(-ret));
+    }
+}
+
+static bool vfio_listener_log_global_start(MemoryListener *listener, GError **errp)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    int ret;
+
+    if (!(priv->dirty_pgsizes & RAM_BLOCK_PAGE_SIZE)) {
+        g_set_error(errp, VFIO_ERROR, ENOTSUP,
+                    "the %s VFIO backend cannot track pages devices write (no 4 KiB dirty bitmap support); detach the device before migrating",
+                    vfio_container_backend_name(priv->self));
+        return false;
+    }
+    ret = vfio_container_set_dirty_page_tracking(priv->self, true);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot start tracking pages devices write (%s backend): %s",
+                    vfio_container_backend_name(priv->self), g_strerror(-ret));
+        return false;
+    }
+    priv->dirty_tracking = true;
+    return true;
+}
+
+static void vfio_listener_log_global_stop(MemoryListener *listener)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    int ret;
+
+    if (!priv->dirty_tracking) {
+        return;
+    }
+    ret = vfio_container_set_dirty_page_tracking(priv->self, false);
+    if (ret < 0) {
+        g_warning("cannot stop tracking pages devices write (%s backend): %s",
+                  vfio_container_backend_name(priv->self), g_strerror(-ret));
+    }
+    priv->dirty_tracking = false;
+}
+
+/* Query one mapping's dirty pages and merge them into its RAM block; on failure mark it all
+ * dirty, which is always safe. */
+static void sync_mapping(VFIOContainerPrivate *priv, const VFIODmaMapping *m)
+{
+    RAMBlock *rb = memory_region_get_ram_block(m->owner);
+    uint64_t npages = m->size / RAM_BLOCK_PAGE_SIZE;
+    g_autofree uint64_t *bitmap = NULL;
+    int ret;
+
+    if (!rb || memory_region_is_ram_device(m->owner)) {
+        return;
+    }
+    bitmap = g_new0(uint64_t, (npages + 63) / 64);
+    ret = vfio_container_query_dirty_bitmap(priv->self, m->iova, m->size, bitmap);
+    if (ret < 0) {
+        memset(bitmap, 0xff, (npages + 63) / 64 * sizeof(uint64_t));
+    }
+    ram_block_dirty_merge(rb, m->owner_offset, bitmap, npages);
+}
+
+static void vfio_listener_log_sync(MemoryListener *listener, MemoryRegionSection *section)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    uint64_t start, end;
+
+    if (!priv->dirty_tracking || !memory_region_is_ram(section->mr) ||
+        !section_range(priv, section, &start, &end)) {
+        return;
+    }
+    for (unsigned i = vfio_dma_table_lookup(priv->dma, start);
+         i < vfio_dma_table_count(priv->dma); i++) {
+        const VFIODmaMapping *m = vfio_dma_table_get(priv->dma, i);
+
+        if (m->iova >= end) {
+            break;
+        }
+        sync_mapping(priv, m);
+    }
+}
+
+bool vfio_container_listen(VFIOContainer *container, VFIOAddressSpace *space, GError **errp)
+{
+    VFIOContainerPrivate *priv = vfio_container_priv(container);
+
+    g_return_val_if_fail(!priv->listening, false);
+    if (!priv->dma) {
+        priv->dma = vfio_dma_table_new(&table_ops, container);
+    }
+    priv->space = space;
+    vfio_address_space_add_container(space, container);
+    priv->listener = (MemoryListener){
+        .region_add = vfio_listener_region_add,
+        .region_del = vfio_listener_region_del,
+        .log_global_start = vfio_listener_log_global_start,
+        .log_global_stop = vfio_listener_log_global_stop,
+        .log_sync = vfio_listener_log_sync,
+        .priority = 10,
+        .name = "vfio",
+    };
+    priv->replaying = true;
+    memory_listener_register(&priv->listener, space->as);
+    priv->replaying = false;
+    priv->listening = true;
+    trace_vfio_container_listen(vfio_container_backend_name(container),
+                                address_space_name(space->as),
+                                vfio_dma_table_count(priv->dma),
+                                vfio_dma_table_bytes(priv->dma));
+    if (priv->replay_error) {
+        g_propagate_error(errp, g_steal_pointer(&priv->replay_error));
+        vfio_container_unlisten(container);
+        return false;
+    }
+    return true;
+}
+
+void vfio_container_unlisten(VFIOContainer *container)
+{
+    VFIOContainerPrivate *priv = vfio_container_priv(container);
+    int ret;
+
+    if (!priv->listening) {
+        return;
+    }
+    memory_listener_unregister(&priv->listener);
+    /* Whatever region_del left (e.g. a failed unmap) goes now. */
+    ret = vfio_dma_table_unmap_all(priv->dma);
+    if (ret < 0) {
+        g_warning("cannot unmap guest memory from the %s IOMMU: %s",
+                  vfio_container_backend_name(container), g_strerror(-ret));
+    }
+    vfio_address_space_remove_container(priv->space, container);
+    priv->space = NULL;
+    priv->listening = false;
+}
+
+/* --- attach and detach --- */
+
+bool vfio_attach_device(const char *name, VFIODevice *vbasedev, AddressSpace *as, GError **errp)
+{
+    const char *type_name = vbasedev->iommufd ? VFIO_CONTAINER_TYPE_IOMMUFD
+                                              : VFIO_CONTAINER_TYPE_LEGACY;
+    VFIOContainerClass *klass;
+    VFIOAddressSpace *space;
+    GType type;
+    char *copy;
+    int ret;
+
+    if (vbasedev->attached) {
+        g_set_error(errp, VFIO_ERROR, EBUSY, "the device is already attached");
+        return false;
+    }
+    vfio_register_types();
+    type = g_type_from_name(type_name);
+    if (!type || !g_type_is_a(type, VFIO_TYPE_CONTAINER)) {
+        g_set_error(errp, VFIO_ERROR, ENOTSUP,
+                    "the %s VFIO backend is not part of this build", type_name);
+        return false;
+    }
+    copy = g_strdup(name);
+    g_free(vbasedev->name);
+    vbasedev->name = copy;
+    if (!vbasedev->sysfsdev) {
+        vbasedev->sysfsdev = g_strdup_printf("/sys/bus/pci/devices/%s", name);
+    }
+
+    klass = g_type_class_ref(type);
+    trace_vfio_attach_device(name, klass->backend_name, address_space_name(as));
+    space = vfio_address_space_get(as);
+    if (!klass->attach_device(klass, name, vbasedev, space, errp)) {
+        vfio_address_space_put(space);
+        g_type_class_unref(klass);
+        return false;
+    }
+    ret = vfio_device_get_info(vbasedev);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot read the device's info (VFIO_DEVICE_GET_INFO): %s",
+                    g_strerror(-ret));
+        klass->detach_device(vbasedev->container, vbasedev);
+        vbasedev->container = NULL;
+        vfio_address_space_put(space);
+        g_type_class_unref(klass);
+        return false;
+    }
+    g_type_class_unref(klass);
+
+    vbasedev->attached = true;
+    g_queue_push_tail_link(&devices, &vbasedev->global_link);
+    g_queue_push_tail_link(&vfio_container_priv(vbasedev->container)->devices,
+                           &vbasedev->container_link);
+    if (!reset_handler_registered) {
+        hd_reset_handler_register(vfio_reset_handler, NULL);
+        reset_handler_registered = true;
+    }
+    trace_vfio_attach_device_done(name, vbasedev->fd, vbasedev->flags, vbasedev->num_regions,
+                                  vbasedev->num_irqs);
+    return true;
+}
+
+void vfio_detach_device(VFIODevice *vbasedev)
+{
+    VFIOContainer *container = vbasedev->container;
+    VFIOAddressSpace *space;
+
+    if (!vbasedev->attached) {
+        return;
+    }
+    trace_vfio_detach_device(vbasedev->name);
+    space = vfio_container_get_space(container);
+    g_queue_unlink(&devices, &vbasedev->global_link);
+    g_queue_unlink(&vfio_container_priv(container)->devices, &vbasedev->container_link);
+    vbasedev->attached = false;
+    VFIO_CONTAINER_GET_CLASS(container)->detach_device(container, vbasedev);
+    vbasedev->container = NULL;
+    vfio_address_space_put(space);
+    if (devices.length == 0 && reset_handler_registered) {
+        hd_reset_handler_unregister(vfio_reset_handler, NULL);
+        reset_handler_registered = false;
+    }
+}
+
+bool vfio_device_hot_reset(VFIODevice *vbasedev, bool single, GError **errp)
+{
+    VFIOContainerClass *klass;
+    bool ok;
+
+    if (!vbasedev->attached) {
+        g_set_error(errp, VFIO_ERROR, ENODEV, "cannot hot reset a device that is not attached");
+        return false;
+    }
+    klass = VFIO_CONTAINER_GET_CLASS(vbasedev->container);
+    if (!klass->pci_hot_reset) {
+        g_set_error(errp, VFIO_ERROR, ENOTSUP,
+                    "the %s VFIO backend cannot reset a PCI bus or slot", klass->backend_name);
+        return false;
+    }
+    ok = klass->pci_hot_reset(vbasedev->container, vbasedev, single, errp);
+    trace_vfio_hot_reset(vbasedev->name, single, ok);
+    return ok;
+}
+
+/* --- system reset --- */
+
+void vfio_reset_handler(void *opaque)
+{
+    (void)opaque;
+
+    trace_vfio_reset_handler(devices.length);
+    for (GList *l = devices.head; l; l = l->next) {
+        VFIODevice *vbasedev = l->data;
+
+        if (vbasedev->ops && vbasedev->ops->compute_needs_reset) {
+            vbasedev->ops->compute_needs_reset(vbasedev);
+        }
+    }
+    for (GList *l = devices.head; l; l = l->next) {
+        VFIODevice *vbasedev = l->data;
+        g_autoptr(GError) err = NULL;
+
+        if (!vbasedev->needs_reset || !vbasedev->ops || !vbasedev->ops->hot_reset_multi) {
+            continue;
+        }
+        if (!vbasedev->ops->hot_reset_multi(vbasedev, &err)) {
+            g_warning("%s: system reset could not reset the device: %s", vbasedev->name,
+                      err ? err->message : "unknown error");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/*
+ * VFIO common layer internals shared by container-base.c and common.c (not a backend
+ * header: backends use include/hw/vfio/vfio-container-base.h only).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_VFIO_VFIO_INTERNAL_H
+#define HW_VFIO_VFIO_INTERNAL_H
+
+#include "hw/vfio/vfio-container-base.h"
+#include "system/memory-listener.h"
+#include "dma-table.h"
+
+/* An IOVA range the IOMMU accepts, inclusive. */
+typedef struct VFIOIovaRange {
+    uint64_t start;
+    uint64_t last;
+} VFIOIovaRange;
+
+/* Base state of every container. */
+typedef struct VFIOContainerPrivate {
+    VFIOContainer *self;
+    VFIOAddressSpace *space;      /* set while listening */
+    uint64_t pgsizes;
+    GArray *iova_ranges;          /* VFIOIovaRange, ascending; empty: everything */
+    uint32_t dma_max_mappings;
+    uint64_t dirty_pgsizes;
+    GQueue devices;               /* VFIODevice.container_link */
+    MemoryListener listener;
+    bool listening;
+    bool replaying;               /* inside memory_listener_register(): errors are fatal */
+    GError *replay_error;         /* the first mapping error while replaying */
+    bool dirty_tracking;          /* set_dirty_page_tracking(true) succeeded */
+    VFIODmaTable *dma;
+    unsigned splits;              /* partial unmaps that re-mapped a remainder */
+} VFIOContainerPrivate;
+
+VFIOContainerPrivate *vfio_container_priv(VFIOContainer *container);
+
+/* common.c: the address space list. */
+VFIOAddressSpace *vfio_address_space_get(AddressSpace *as);
+void vfio_address_space_put(VFIOAddressSpace *space);
+void vfio_address_space_add_container(VFIOAddressSpace *space, VFIOContainer *container);
+void vfio_address_space_remove_container(VFIOAddressSpace *space, VFIOContainer *container);
+
+/* Round helpers for power-of-two alignments. */
+static inline uint64_t vfio_align_down(uint64_t v, uint64_t align)
+{
+    return v & ~(align - 1);
+}
+
+static inline uint64_t vfio_align_up(uint64_t v, uint64_t align)
+{
+    return (v + align - 1) & ~(align - 1);
+}
+
+#endif /* HW_VFIO_VFIO_INTERNAL_H */
