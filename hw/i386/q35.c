@@ -1,0 +1,294 @@
+/*
+ * The q35 chipset: host bridge (q35-pcihost) with its PCI function at 00.0 (mch, 8086:29c0),
+ * ECAM and CF8/CFC config access, root bus "pcie.0", the I/O APIC's 24 GSIs and the MSI window
+ * as interrupt line sets.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "hw/i386/q35.h"
+#include "hw/irq.h"
+#include "hw/pci/pci-host.h"
+#include "hw/pci/pci.h"
+#include "qom/object.h"
+
+#define Q35_IOAPIC_LINES 24
+#define Q35_INTX_GSI_BASE 16
+#define Q35_INTX_GSI_COUNT 8
+#define Q35_MSI_LINES 256
+#define Q35_WINDOW_PRIORITY 10 /* ECAM and the MSI window cover BARs (priority 1) */
+#define Q35_CF8_PORT 0xcf8
+#define Q35_CFC_PORT 0xcfc
+#define Q35_ROOT_BUS "pcie.0"
+
+/* --- mch: the host bridge's PCI function --- */
+
+typedef struct {
+    HdPciDevice parent_instance;
+} Q35Mch;
+
+typedef struct {
+    HdPciDeviceClass parent_class;
+} Q35MchClass;
+
+static GType q35_mch_get_type(void);
+G_DEFINE_TYPE(Q35Mch, q35_mch, HD_TYPE_PCI_DEVICE)
+
+static void q35_mch_class_init(Q35MchClass *klass)
+{
+    HdDeviceClass *dc = HD_DEVICE_CLASS(klass);
+    HdPciDeviceClass *pc = HD_PCI_DEVICE_CLASS(klass);
+
+    dc->description = "q35 host bridge PCI function (created by the machine)";
+    pc->vendor_id = 0x8086;
+    pc->device_id = 0x29c0;
+    pc->class_code = 0x060000;
+}
+
+static void q35_mch_init(Q35Mch *mch)
+{
+    (void)mch;
+}
+
+/* --- q35-pcihost --- */
+
+typedef struct {
+    HdDevice parent_instance;
+    MemoryRegion *sysmem; /* references */
+    MemoryRegion *io;
+    AddressSpace *dma_as;
+    HdIrqLines *ioapic;
+    HdIrqLines *msi;
+    MemoryRegion *ecam;
+    MemoryRegion *cf8;
+    MemoryRegion *cfc;
+    MemoryRegion *msi_window;
+    HdPciBus *root;
+    uint32_t config_address;
+} Q35Host;
+
+typedef struct {
+    HdDeviceClass parent_class;
+} Q35HostClass;
+
+static GType q35_host_get_type(void);
+G_DEFINE_TYPE(Q35Host, q35_host, HD_TYPE_DEVICE)
+
+static uint64_t ecam_read(void *opaque, hwaddr addr, unsigned size)
+{
+    Q35Host *h = opaque;
+
+    return pci_host_config_read(h->root, addr >> 20, (addr >> 12) & 0xff, addr & 0xfff, size);
+}
+
+static void ecam_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+    Q35Host *h = opaque;
+
+    pci_host_config_write(h->root, addr >> 20, (addr >> 12) & 0xff, addr & 0xfff, value, size);
+}
+
+static const MemoryRegionOps ecam_ops = {
+    .read = ecam_read,
+    .write = ecam_write,
+    .valid = {.min_access_size = 1, .max_access_size = 4},
+    .impl = {.min_access_size = 1, .max_access_size = 4},
+};
+
+static uint64_t cf8_read(void *opaque, hwaddr addr, unsigned size)
+{
+    (void)addr;
+    (void)size;
+    return ((Q35Host *)opaque)->config_address;
+}
+
+static void cf8_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+    (void)addr;
+    (void)size;
+    ((Q35Host *)opaque)->config_address = value & 0x80fffffcu;
+}
+
+static const MemoryRegionOps cf8_ops = {
+    .read = cf8_read,
+    .write = cf8_write,
+    .valid = {.min_access_size = 4, .max_access_size = 4},
+    .impl = {.min_access_size = 4, .max_access_size = 4},
+};
+
+static uint64_t cfc_read(void *opaque, hwaddr addr, unsigned size)
+{
+    Q35Host *h = opaque;
+    uint32_t ca = h->config_address;
+
+    if (!(ca & 0x80000000u)) {
+        return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    }
+    return pci_host_config_read(h->root, (ca >> 16) & 0xff, (ca >> 8) & 0xff,
+                                (ca & 0xfc) + addr, size);
+}
+
+static void cfc_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+    Q35Host *h = opaque;
+    uint32_t ca = h->config_address;
+
+    if (ca & 0x80000000u) {
+        pci_host_config_write(h->root, (ca >> 16) & 0xff, (ca >> 8) & 0xff, (ca & 0xfc) + addr,
+                              value, size);
+    }
+}
+
+static const MemoryRegionOps cfc_ops = {
+    .read = cfc_read,
+    .write = cfc_write,
+    .valid = {.min_access_size = 1, .max_access_size = 4},
+    .impl = {.min_access_size = 1, .max_access_size = 4},
+};
+
+static uint64_t msi_window_read(void *opaque, hwaddr addr, unsigned size)
+{
+    (void)opaque;
+    (void)addr;
+    (void)size;
+    return 0;
+}
+
+static void msi_window_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+    Q35Host *h = opaque;
+
+    (void)addr;
+    (void)size;
+    hd_irq_pulse(h->msi, value & 0xff);
+}
+
+static const MemoryRegionOps msi_window_ops = {
+    .read = msi_window_read,
+    .write = msi_window_write,
+    .valid = {.min_access_size = 1, .max_access_size = 4},
+    .impl = {.min_access_size = 4, .max_access_size = 4},
+};
+
+static void q35_host_unmap(Q35Host *h)
+{
+    memory_region_transaction_begin();
+    if (h->ecam) {
+        memory_region_del_subregion(h->sysmem, h->ecam);
+        memory_region_del_subregion(h->sysmem, h->msi_window);
+        memory_region_del_subregion(h->io, h->cf8);
+        memory_region_del_subregion(h->io, h->cfc);
+    }
+    memory_region_transaction_commit();
+    g_clear_pointer(&h->ecam, memory_region_unref);
+    g_clear_pointer(&h->msi_window, memory_region_unref);
+    g_clear_pointer(&h->cf8, memory_region_unref);
+    g_clear_pointer(&h->cfc, memory_region_unref);
+}
+
+static bool q35_host_realize(HdDevice *dev, GError **errp)
+{
+    Q35Host *h = (Q35Host *)dev;
+    g_autoptr(GObject) mch = NULL;
+
+    if (!h->sysmem || !h->io) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "q35-pcihost: no memory or I/O root; create it with q35_chipset_new()");
+        return false;
+    }
+    if (!h->root && (hd_irq_lines_find(Q35_IOAPIC_PATH) || hd_irq_lines_find(Q35_MSI_PATH) ||
+                     hd_bus_find(Q35_ROOT_BUS))) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_DUPLICATE,
+                    "q35-pcihost: %s, %s or bus %s already exist; only one q35 chipset can "
+                    "live at a time",
+                    Q35_IOAPIC_PATH, Q35_MSI_PATH, Q35_ROOT_BUS);
+        return false;
+    }
+    if (!h->root) {
+        h->ioapic = hd_irq_lines_new(Q35_IOAPIC_PATH, Q35_IOAPIC_LINES, NULL, NULL);
+        h->msi = hd_irq_lines_new(Q35_MSI_PATH, Q35_MSI_LINES, NULL, NULL);
+        h->root = pci_root_bus_new(dev, Q35_ROOT_BUS, h->sysmem, h->io, h->dma_as, h->ioapic,
+                                   Q35_INTX_GSI_BASE, Q35_INTX_GSI_COUNT);
+    }
+    if (!pci_bus_get_device(h->root, 0)) {
+        mch = g_object_new(q35_mch_get_type(), "addr", "0", NULL);
+        if (!hd_bus_attach(HD_BUS(h->root), HD_DEVICE(mch), errp)) {
+            return false;
+        }
+    }
+    if (!hd_device_realize(HD_DEVICE(pci_bus_get_device(h->root, 0)), errp)) {
+        return false;
+    }
+
+    h->ecam = memory_region_new_io("q35 ecam", Q35_ECAM_SIZE, &ecam_ops, h);
+    h->msi_window = memory_region_new_io("q35 msi", Q35_MSI_SIZE, &msi_window_ops, h);
+    h->cf8 = memory_region_new_io("q35 pci-conf-idx", 4, &cf8_ops, h);
+    h->cfc = memory_region_new_io("q35 pci-conf-data", 4, &cfc_ops, h);
+    memory_region_transaction_begin();
+    memory_region_add_subregion_overlap(h->sysmem, Q35_ECAM_BASE, h->ecam, Q35_WINDOW_PRIORITY);
+    memory_region_add_subregion_overlap(h->sysmem, Q35_MSI_BASE, h->msi_window,
+                                        Q35_WINDOW_PRIORITY);
+    memory_region_add_subregion(h->io, Q35_CF8_PORT, h->cf8);
+    memory_region_add_subregion(h->io, Q35_CFC_PORT, h->cfc);
+    memory_region_transaction_commit();
+    return true;
+}
+
+static void q35_host_unrealize(HdDevice *dev)
+{
+    q35_host_unmap((Q35Host *)dev);
+}
+
+static void q35_host_reset(HdDevice *dev)
+{
+    ((Q35Host *)dev)->config_address = 0;
+}
+
+static void q35_host_dispose(GObject *obj)
+{
+    Q35Host *h = (Q35Host *)obj;
+
+    /* The base unrealizes the devices below and drops the root bus first. */
+    G_OBJECT_CLASS(q35_host_parent_class)->dispose(obj);
+    q35_host_unmap(h);
+    h->root = NULL;
+    g_clear_pointer(&h->ioapic, hd_irq_lines_free);
+    g_clear_pointer(&h->msi, hd_irq_lines_free);
+    g_clear_pointer(&h->sysmem, memory_region_unref);
+    g_clear_pointer(&h->io, memory_region_unref);
+}
+
+static void q35_host_class_init(Q35HostClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    HdDeviceClass *dc = HD_DEVICE_CLASS(klass);
+
+    oc->dispose = q35_host_dispose;
+    dc->description = "q35 PCI Express host bridge (created by the machine)";
+    dc->realize = q35_host_realize;
+    dc->unrealize = q35_host_unrealize;
+    dc->reset = q35_host_reset;
+}
+
+static void q35_host_init(Q35Host *h)
+{
+    (void)h;
+}
+
+HdDevice *q35_chipset_new(MemoryRegion *sysmem, MemoryRegion *io, AddressSpace *dma_as,
+                          GError **errp)
+{
+    g_return_val_if_fail(sysmem && io && dma_as, NULL);
+    g_autoptr(GObject) obj = NULL;
+    Q35Host *h;
+
+    hd_type_register("q35-pcihost", q35_host_get_type());
+    hd_type_register("mch", q35_mch_get_type());
+    obj = g_object_new(q35_host_get_type(), NULL);
+    h = (Q35Host *)obj;
+    h->sysmem = memory_region_ref(sysmem);
+    h->io = memory_region_ref(io);
+    h->dma_as = dma_as;
+    if (!hd_device_realize(HD_DEVICE(obj), errp)) {
+        return NULL;
+    }
+    return HD_DEVICE(g_steal_pointer(&obj));
+}
