@@ -1,72 +1,355 @@
 /*
- * hostdev command line: the QEMU-compatible entry point.
- * For now it answers -version and -help and refuses every other option by name;
- * machine options arrive with the host core.
+ * hostdev's entry point: parse the QEMU-compatible command line, run the start-up table in
+ * order, serve the GLib main loop until quit, then tear down in reverse (only what was set up).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <glib.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "chardev/chardev.h"
+#include "hw/i386/q35.h"
+#include "pci-weak.h"
+#include "monitor/monitor.h"
+#include "qom/help.h"
+#include "qom/object.h"
+#include "qom/props.h"
+#include "system/address-space.h"
+#include "system/device-hotplug.h"
+#include "system/hostmem.h"
+#include "system/machine.h"
+#include "system/main-loop.h"
+#include "system/options.h"
+#include "system/qmp-runtime.h"
+#include "system/qtest-backend.h"
+#include "system/reset.h"
+#include "system/runstate.h"
+#include "trace.h"
 #include "trace/control.h"
 
-static const char usage_text[] =
-    "usage: hostdev [options]\n"
-    "\n"
-    "hostdev hands a guest real host devices through Linux VFIO and speaks QEMU's\n"
-    "command line, QMP and qtest protocol.\n"
-    "\n"
-    "Options:\n"
-    "  -h, -help, --help       print this help and exit\n"
-    "  -version, --version     print the version and exit\n"
-    "  -trace [enable=]PATTERN[,events=FILE][,file=FILE]  turn trace points on (help: list)\n"
-    "  -D FILE                 write trace output to FILE instead of stderr\n";
+typedef struct Vm {
+    HdConfig *config;
+    HdTree *tree;
+    HdMachine *machine;
+    HdQtest *qtest;
+} Vm;
 
-/* QEMU accepts both -opt and --opt; so do we. */
-static const char *option_name(const char *arg)
+typedef struct StartupStep {
+    const char *name;
+    bool (*setup)(Vm *vm, GError **errp);
+    void (*teardown)(Vm *vm);
+} StartupStep;
+
+static void register_types(void)
 {
-    if (arg[0] == '-' && arg[1] == '-') {
-        return arg + 2;
+    if (pci_register_types) {
+        pci_register_types();
     }
-    return arg[0] == '-' ? arg + 1 : NULL;
+    hostmem_register_types();
+}
+
+static bool setup_trace(Vm *vm, GError **errp)
+{
+    if (vm->config->log_file && !hd_trace_set_log_file(vm->config->log_file, errp)) {
+        g_prefix_error(errp, "-D: ");
+        return false;
+    }
+    for (guint i = 0; i < vm->config->trace->len; i++) {
+        if (!hd_trace_opt_parse(vm->config->trace->pdata[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void teardown_trace(Vm *vm)
+{
+    (void)vm;
+    hd_trace_reset();
+}
+
+static bool setup_types(Vm *vm, GError **errp)
+{
+    (void)errp;
+    register_types();
+    qmp_register_runtime_commands();
+    qmp_runtime_set_name(vm->config->name);
+    return true;
+}
+
+static void teardown_types(Vm *vm)
+{
+    (void)vm;
+    qmp_runtime_set_name(NULL);
+}
+
+static bool setup_chardevs(Vm *vm, GError **errp)
+{
+    for (guint i = 0; i < vm->config->chardevs->len; i++) {
+        HdOpts *opts = vm->config->chardevs->pdata[i];
+        g_autofree char *id = hd_opts_get_text(opts, "id");
+        g_autofree char *path = hd_opts_get_text(opts, "path");
+        g_autofree char *fd_text = hd_opts_get_text(opts, "fd");
+        bool server = false, wait = true, nowait = false;
+        guint64 fd = 0;
+
+        hd_opts_get_bool(opts, "server", false, "-chardev", &server, NULL);
+        hd_opts_get_bool(opts, "wait", true, "-chardev", &wait, NULL);
+        hd_opts_get_bool(opts, "nowait", false, "-chardev", &nowait, NULL);
+        if (fd_text && !g_ascii_string_to_unsigned(fd_text, 10, 0, G_MAXINT, &fd, NULL)) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-chardev '%s': fd=%s is not a file descriptor number", id, fd_text);
+            return false;
+        }
+        if (!chardev_new_socket(id, path, fd_text ? (int)fd : -1, server, wait && !nowait,
+                                errp)) {
+            g_prefix_error(errp, "-chardev '%s': ", id);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void teardown_chardevs(Vm *vm)
+{
+    (void)vm;
+    chardev_close_all();
+}
+
+static bool setup_monitors(Vm *vm, GError **errp)
+{
+    for (guint i = 0; i < vm->config->mons->len; i++) {
+        const char *chr = hd_opts_get_string(vm->config->mons->pdata[i], "chardev");
+
+        if (!monitor_new_qmp_by_id(chr, errp)) {
+            g_prefix_error(errp, "-mon chardev=%s: ", chr);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void teardown_monitors(Vm *vm)
+{
+    /* Let replies and events already queued (e.g. quit's SHUTDOWN) reach the clients. */
+    for (guint i = 0; i < vm->config->mons->len; i++) {
+        Chardev *chr = chardev_find(hd_opts_get_string(vm->config->mons->pdata[i], "chardev"));
+
+        if (chr) {
+            chardev_flush(chr, 1000);
+        }
+    }
+    monitor_cleanup();
+}
+
+static bool setup_qtest(Vm *vm, GError **errp)
+{
+    if (!vm->config->qtest) {
+        return true;
+    }
+    vm->qtest = hd_qtest_start(vm->config->qtest, vm->config->qtest_log, errp);
+    return vm->qtest != NULL;
+}
+
+static void teardown_qtest(Vm *vm)
+{
+    g_clear_pointer(&vm->qtest, hd_qtest_stop);
+}
+
+static bool setup_tree(Vm *vm, GError **errp)
+{
+    (void)errp;
+    vm->tree = hd_tree_new();
+    hd_qom_tree_set(vm->tree);
+    return true;
+}
+
+static void teardown_tree(Vm *vm)
+{
+    hd_qom_tree_set(NULL);
+    g_clear_pointer(&vm->tree, hd_tree_free);
+}
+
+static bool setup_objects(Vm *vm, GError **errp)
+{
+    for (guint i = 0; i < vm->config->objects->len; i++) {
+        HdOpts *opts = vm->config->objects->pdata[i];
+        const char *type = hd_opts_get_string(opts, "qom-type");
+        const HdTypeInfo *info = hd_type_lookup(type);
+        g_autoptr(GObject) obj = NULL;
+        g_autofree char *path = NULL;
+
+        if (info && !(info->category & HD_TYPE_CATEGORY_OBJECT)) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-object: '%s' is a device type; create it with -device", type);
+            return false;
+        }
+        obj = hd_object_new_with_opts(type, opts, errp);
+        if (!obj || !hd_user_object_complete(HD_USER_OBJECT(obj), errp)) {
+            g_prefix_error(errp, "-object: ");
+            return false;
+        }
+        path = hd_tree_add_user_object(vm->tree, HD_USER_OBJECT(obj), errp);
+        if (!path) {
+            g_prefix_error(errp, "-object: ");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool setup_machine(Vm *vm, GError **errp)
+{
+    HdMachineConfig mc = {
+        .type = vm->config->machine_type,
+        .ram_size = vm->config->ram_size,
+        .ram_size_set = vm->config->ram_size_set,
+        .memory_backend = vm->config->memory_backend,
+    };
+
+    vm->machine = hd_machine_new(&mc, vm->tree, errp);
+    return vm->machine != NULL;
+}
+
+static void teardown_machine(Vm *vm)
+{
+    g_clear_pointer(&vm->machine, hd_machine_free);
+}
+
+static bool setup_devices(Vm *vm, GError **errp)
+{
+    for (guint i = 0; i < vm->config->devices->len; i++) {
+        if (!hd_device_add(vm->tree, vm->config->devices->pdata[i], errp)) {
+            g_prefix_error(errp, "-device: ");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void teardown_devices(Vm *vm)
+{
+    hd_device_del_all(vm->tree);
+}
+
+static bool setup_run(Vm *vm, GError **errp)
+{
+    (void)errp;
+    hd_system_reset();
+    hd_runstate_set(vm->config->start_paused ? HD_RUN_STATE_PRELAUNCH : HD_RUN_STATE_RUNNING);
+    return true;
+}
+
+/* The start-up order; teardown runs the steps that succeeded in reverse. */
+static const StartupStep startup[] = {
+    { "trace", setup_trace, teardown_trace },
+    { "types", setup_types, teardown_types },
+    { "chardevs", setup_chardevs, teardown_chardevs },
+    { "monitors", setup_monitors, teardown_monitors },
+    { "qtest", setup_qtest, teardown_qtest },
+    { "tree", setup_tree, teardown_tree },
+    { "objects", setup_objects, NULL },
+    { "machine", setup_machine, teardown_machine },
+    { "devices", setup_devices, teardown_devices },
+    { "run", setup_run, NULL },
+};
+
+static gboolean on_signal(gpointer opaque)
+{
+    (void)opaque;
+    hd_main_loop_request_quit(0);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Help and version requests; returns the exit status, or -1 to run the VM. */
+static int answer_request(HdConfig *config)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = NULL;
+
+    switch (config->action) {
+    case HD_ACTION_RUN:
+        return -1;
+    case HD_ACTION_HELP:
+        fputs(hd_config_usage(), stdout);
+        return 0;
+    case HD_ACTION_VERSION:
+        printf("hostdev version %s\n", HOSTDEV_VERSION);
+        return 0;
+    case HD_ACTION_MACHINE_HELP:
+        printf("Supported machines are:\nq35                  Standard PC (Q35 + ICH9) "
+               "(alias of pc-q35)\n");
+        return 0;
+    case HD_ACTION_ACCEL_HELP:
+        printf("Accelerators supported in hostdev:\nqtest\n");
+        return 0;
+    case HD_ACTION_TRACE_HELP:
+        hd_trace_list(stdout);
+        return 0;
+    case HD_ACTION_DEVICE_HELP:
+    case HD_ACTION_OBJECT_HELP:
+        register_types();
+        text = hd_help_for_opts(config->help_opts,
+                                config->action == HD_ACTION_DEVICE_HELP ? HD_TYPE_CATEGORY_DEVICE
+                                                                        : HD_TYPE_CATEGORY_OBJECT,
+                                &err);
+        if (!text) {
+            fprintf(stderr, "hostdev: -%s: %s\n",
+                    config->action == HD_ACTION_DEVICE_HELP ? "device" : "object", err->message);
+            return 1;
+        }
+        fputs(text, stdout);
+        return 0;
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *opt = option_name(argv[i]);
+    g_autoptr(GError) err = NULL;
+    Vm vm = { 0 };
+    size_t done = 0;
+    int status;
 
-        if (!opt) {
-            fprintf(stderr, "hostdev: '%s': unexpected argument (options start with '-'; see hostdev -help)\n",
-                    argv[i]);
-            return 1;
-        }
-        if (!strcmp(opt, "version")) {
-            printf("hostdev version %s\n", HOSTDEV_VERSION);
-            return 0;
-        }
-        if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if ((!strcmp(opt, "trace") || !strcmp(opt, "D")) && i + 1 < argc) {
-            g_autoptr(GError) err = NULL;
-            const char *arg = argv[++i];
-
-            if (!strcmp(opt, "trace") && !strcmp(arg, "help")) {
-                hd_trace_list(stdout);
-                return 0;
-            }
-            if (!(opt[0] == 'D' ? hd_trace_set_log_file(arg, &err)
-                                : hd_trace_opt_parse(arg, &err))) {
-                fprintf(stderr, "hostdev: %s\n", err->message);
-                return 1;
-            }
-            continue;
-        }
-        fprintf(stderr, "hostdev: -%s: option not supported by hostdev (see hostdev -help)\n", opt);
+    vm.config = hd_config_parse(argc, argv, &err);
+    if (!vm.config) {
+        fprintf(stderr, "hostdev: %s\n", err->message);
         return 1;
     }
-    fputs(usage_text, stderr);
-    return 1;
+    status = answer_request(vm.config);
+    if (status >= 0) {
+        hd_config_free(vm.config);
+        return status;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    for (; done < G_N_ELEMENTS(startup); done++) {
+        trace_vl_startup_step(startup[done].name);
+        if (!startup[done].setup(&vm, &err)) {
+            fprintf(stderr, "hostdev: %s\n", err->message);
+            break;
+        }
+    }
+    if (done == G_N_ELEMENTS(startup)) {
+        guint sigint = g_unix_signal_add(SIGINT, on_signal, NULL);
+        guint sigterm = g_unix_signal_add(SIGTERM, on_signal, NULL);
+        guint sighup = g_unix_signal_add(SIGHUP, on_signal, NULL);
+
+        status = hd_main_loop_run();
+        g_source_remove(sigint);
+        g_source_remove(sigterm);
+        g_source_remove(sighup);
+    } else {
+        status = 1;
+    }
+    while (done-- > 0) {
+        if (startup[done].teardown) {
+            trace_vl_teardown_step(startup[done].name);
+            startup[done].teardown(&vm);
+        }
+    }
+    memory_system_release();
+    hd_config_free(vm.config);
+    return status;
 }

@@ -1,0 +1,174 @@
+/*
+ * Device hot-plug: one path for -device and device_add (create, plug, name in the tree,
+ * realize; undone step by step on failure) and for device_del (the reverse, then the event).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "monitor/qmp.h"
+#include "qom/object.h"
+#include "qom/props.h"
+#include "reset-internal.h"
+#include "system/device-hotplug.h"
+#include "trace.h"
+
+/* User devices in creation order (paths), so teardown can remove them newest first. */
+static GPtrArray *user_devices;
+
+/* Prefix @err with the device's name unless the message already starts with it. */
+static void name_device(GError *err, HdDevice *dev)
+{
+    g_autofree char *what = hd_device_describe(dev);
+
+    if (!g_str_has_prefix(err->message, what)) {
+        g_prefix_error(&err, "%s: ", what);
+    }
+}
+
+HdDevice *hd_device_add(HdTree *tree, const HdOpts *opts, GError **errp)
+{
+    const char *driver = hd_opts_get_string(opts, "driver");
+    const HdTypeInfo *info = driver ? hd_type_lookup(driver) : NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL;
+    GObject *obj;
+    HdDevice *dev;
+
+    if (!driver) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "'driver' is required (e.g. driver=pci-testdev; see -device help)");
+        return NULL;
+    }
+    if (info && !(info->category & HD_TYPE_CATEGORY_DEVICE)) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "'%s' is an object type, not a device; create it with -object", driver);
+        return NULL;
+    }
+    obj = hd_object_new_with_opts(driver, opts, errp);
+    if (!obj) {
+        trace_device_add_failed(driver, "create");
+        return NULL;
+    }
+    dev = HD_DEVICE(obj);
+    if (!hd_device_plug(dev, &err)) {
+        goto fail;
+    }
+    path = hd_tree_add_device(tree, dev, &err);
+    if (!path) {
+        hd_device_unplug(dev);
+        goto fail;
+    }
+    if (!hd_device_realize(dev, &err)) {
+        hd_tree_remove(tree, path, NULL);
+        hd_device_unplug(dev);
+        goto fail;
+    }
+    if (!hd_device_get_parent_bus(dev)) {
+        hd_reset_root_add(dev);
+    }
+    if (!user_devices) {
+        user_devices = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(user_devices, g_strdup(path));
+    trace_device_add(driver, hd_device_get_id(dev) ? hd_device_get_id(dev) : "", path);
+    g_object_unref(obj); /* the tree (and the bus) hold it now */
+    return dev;
+
+fail:
+    name_device(err, dev);
+    trace_device_add_failed(driver, err->message);
+    g_propagate_error(errp, g_steal_pointer(&err));
+    g_object_unref(obj);
+    return NULL;
+}
+
+/* The index in user_devices of @path, or -1. */
+static int user_device_index(const char *path)
+{
+    for (guint i = 0; user_devices && i < user_devices->len; i++) {
+        if (!strcmp(user_devices->pdata[i], path)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Take the device at user_devices[index] out; returns its id (free it). */
+static char *remove_user_device(HdTree *tree, guint index)
+{
+    g_autofree char *path = g_ptr_array_steal_index(user_devices, index);
+    GObject *obj = hd_tree_resolve(tree, path, NULL);
+    HdDevice *dev = obj ? HD_DEVICE(obj) : NULL;
+    char *id;
+
+    if (!dev) {
+        return NULL;
+    }
+    g_object_ref(dev);
+    id = g_strdup(hd_device_get_id(dev));
+    hd_reset_root_remove(dev);
+    hd_device_unrealize(dev);
+    hd_device_unplug(dev);
+    hd_tree_remove(tree, path, NULL);
+    trace_device_del(id ? id : "", path);
+    g_object_unref(dev);
+    return id;
+}
+
+typedef struct DeletedEvent {
+    char *id;
+    char *path;
+} DeletedEvent;
+
+static gboolean emit_deleted(gpointer opaque)
+{
+    DeletedEvent *ev = opaque;
+    g_autoptr(JsonObject) data = json_object_new();
+
+    if (ev->id) {
+        json_object_set_string_member(data, "device", ev->id);
+    }
+    json_object_set_string_member(data, "path", ev->path);
+    qmp_event_emit("DEVICE_DELETED", data);
+    g_free(ev->id);
+    g_free(ev->path);
+    g_free(ev);
+    return G_SOURCE_REMOVE;
+}
+
+bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
+{
+    HdDevice *dev = hd_tree_find_device(tree, id_or_path, errp);
+    DeletedEvent *ev;
+    char *path;
+    int index;
+
+    if (!dev) {
+        return false;
+    }
+    path = hd_tree_get_path(tree, G_OBJECT(dev));
+    index = path ? user_device_index(path) : -1;
+    if (index < 0) {
+        g_autofree char *what = hd_device_describe(dev);
+
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: not a device created with -device or device_add; it cannot be unplugged",
+                    what);
+        g_free(path);
+        return false;
+    }
+    ev = g_new0(DeletedEvent, 1);
+    ev->path = path;
+    ev->id = remove_user_device(tree, (guint)index);
+    /* After the command's reply, as QEMU sends it once the guest released the device. */
+    g_idle_add_full(G_PRIORITY_HIGH, emit_deleted, ev, NULL);
+    return true;
+}
+
+void hd_device_del_all(HdTree *tree)
+{
+    while (user_devices && user_devices->len) {
+        g_free(remove_user_device(tree, user_devices->len - 1));
+    }
+    g_clear_pointer(&user_devices, g_ptr_array_unref);
+}

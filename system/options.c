@@ -1,0 +1,480 @@
+/*
+ * Command line: the table of QEMU options hostdev implements, each parsed into HdConfig.
+ * Unknown options, and parameters hostdev does not implement, are refused by name.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "qom/object.h"
+#include "system/options.h"
+
+typedef bool (*OptionFn)(HdConfig *config, const char *name, const char *arg, GError **errp);
+
+typedef struct Option {
+    const char *name;
+    bool has_arg;
+    OptionFn fn;
+} Option;
+
+static const char usage_text[] =
+    "usage: hostdev [options]\n"
+    "\n"
+    "hostdev hands a guest real host devices through Linux VFIO and speaks QEMU's\n"
+    "command line, QMP and qtest protocol.\n"
+    "\n"
+    "Machine:\n"
+    "  -machine TYPE[,accel=qtest][,memory-backend=ID]   machine type (q35; help: list)\n"
+    "  -M TYPE                  same as -machine\n"
+    "  -accel qtest             accelerator (no vCPU; tests drive the machine)\n"
+    "  -m [size=]SIZE           guest RAM (default 128M; a bare number is MiB)\n"
+    "  -smp [cpus=]N            vCPU count\n"
+    "  -S                       start paused (QMP cont starts the machine)\n"
+    "  -nodefaults              create no default devices (hostdev creates none anyway)\n"
+    "  -name [guest=]NAME       the VM's name\n"
+    "  -display none            no display (the only one hostdev has)\n"
+    "Devices and objects (key=value or JSON):\n"
+    "  -device DRIVER[,prop=value...] | -device '{\"driver\":...}'   (help: list)\n"
+    "  -object TYPE,id=ID[,prop=value...] | -object '{\"qom-type\":...}'   (help: list)\n"
+    "Control channels:\n"
+    "  -chardev socket,id=ID,path=PATH|fd=N[,server=on|off][,wait=on|off]\n"
+    "  -mon chardev=ID,mode=control     QMP monitor on a chardev\n"
+    "  -qtest CHARDEV-SPEC      qtest protocol (unix:PATH[,server=on] or chardev:ID)\n"
+    "  -qtest-log FILE|none     log qtest traffic\n"
+    "Debugging:\n"
+    "  -trace [enable=]PATTERN[,events=FILE][,file=FILE]   turn trace points on (help: list)\n"
+    "  -D FILE                  write trace output to FILE instead of stderr\n"
+    "  -h, -help                print this help and exit\n"
+    "  -version                 print the version and exit\n";
+
+const char *hd_config_usage(void)
+{
+    return usage_text;
+}
+
+static bool set_flag(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    (void)arg;
+    (void)errp;
+    if (!strcmp(name, "S")) {
+        config->start_paused = true;
+    } else if (!strcmp(name, "nodefaults")) {
+        config->nodefaults = true;
+    } else if (!strcmp(name, "version")) {
+        config->action = HD_ACTION_VERSION;
+    } else {
+        config->action = HD_ACTION_HELP;
+    }
+    return true;
+}
+
+static bool set_accel_name(HdConfig *config, const char *what, const char *accel, GError **errp)
+{
+    if (strcmp(accel, "qtest") != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: accelerator '%s' is not supported by hostdev (only qtest)", what, accel);
+        return false;
+    }
+    g_free(config->accel);
+    config->accel = g_strdup(accel);
+    return true;
+}
+
+static bool opt_machine(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "type", "accel", "memory-backend", NULL };
+    g_autofree char *what = g_strdup_printf("-%s", name);
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "type", errp);
+    g_autofree char *type = NULL;
+    g_autofree char *accel = NULL;
+
+    if (!opts) {
+        g_prefix_error(errp, "%s: ", what);
+        return false;
+    }
+    if (hd_opts_wants_help(opts)) {
+        config->action = HD_ACTION_MACHINE_HELP;
+        return true;
+    }
+    if (!hd_opts_check_keys(opts, allowed, what, errp)) {
+        return false;
+    }
+    type = hd_opts_get_text(opts, "type");
+    if (type) {
+        if (strcmp(type, "q35") != 0 && strcmp(type, "pc-q35") != 0) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "%s: machine type '%s' is not supported by hostdev (only q35)", what,
+                        type);
+            return false;
+        }
+        g_free(config->machine_type);
+        config->machine_type = g_strdup("q35");
+    }
+    accel = hd_opts_get_text(opts, "accel");
+    if (accel && !set_accel_name(config, what, accel, errp)) {
+        return false;
+    }
+    if (hd_opts_lookup(opts, "memory-backend")) {
+        g_free(config->memory_backend);
+        config->memory_backend = hd_opts_get_text(opts, "memory-backend");
+    }
+    return true;
+}
+
+static bool opt_accel(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "accel", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "accel", errp);
+    g_autofree char *accel = NULL;
+
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-accel: ");
+        return false;
+    }
+    if (hd_opts_wants_help(opts)) {
+        config->action = HD_ACTION_ACCEL_HELP;
+        return true;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-accel", errp)) {
+        return false;
+    }
+    accel = hd_opts_get_text(opts, "accel");
+    if (!accel) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "-accel: name an accelerator (qtest)");
+        return false;
+    }
+    return set_accel_name(config, "-accel", accel, errp);
+}
+
+static bool opt_memory(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "size", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "size", errp);
+    g_autofree char *size = NULL;
+
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-m: ");
+        return false;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-m", errp)) {
+        return false;
+    }
+    size = hd_opts_get_text(opts, "size");
+    if (!size) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "-m: give a size, e.g. -m 512M");
+        return false;
+    }
+    if (!hd_parse_size(size, 1ULL << 20, &config->ram_size, errp)) {
+        g_prefix_error(errp, "-m: ");
+        return false;
+    }
+    if (config->ram_size == 0 || config->ram_size % 4096) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-m: RAM size '%s' must be a non-zero multiple of 4 KiB", size);
+        return false;
+    }
+    config->ram_size_set = true;
+    return true;
+}
+
+static bool opt_smp(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "cpus", "maxcpus", "sockets", "dies", "cores",
+                                           "threads", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "cpus", errp);
+    guint64 cpus = 1;
+
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-smp: ");
+        return false;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-smp", errp)) {
+        return false;
+    }
+    for (guint i = 0; i < hd_opts_size(opts); i++) {
+        g_autofree char *text = hd_opts_get_text(opts, hd_opts_key(opts, i));
+        guint64 v = 0;
+
+        if (!text || !g_ascii_string_to_unsigned(text, 10, 1, 4096, &v, NULL)) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-smp: %s must be a number from 1 to 4096, not '%s'",
+                        hd_opts_key(opts, i), text ? text : "");
+            return false;
+        }
+        if (!strcmp(hd_opts_key(opts, i), "cpus")) {
+            cpus = v;
+        }
+    }
+    config->smp = (unsigned)cpus;
+    return true;
+}
+
+static bool opt_display(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    (void)config;
+    (void)name;
+    if (strcmp(arg, "none") != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-display: '%s' is not supported by hostdev (only 'none')", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_name(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "guest", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "guest", errp);
+
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-name: ");
+        return false;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-name", errp)) {
+        return false;
+    }
+    g_free(config->name);
+    config->name = hd_opts_get_text(opts, "guest");
+    return true;
+}
+
+static bool opt_chardev(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "backend", "id", "path", "fd", "server", "wait",
+                                           "nowait", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "backend", errp);
+    g_autofree char *backend = NULL;
+    g_autofree char *id = NULL;
+    bool b;
+
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-chardev: ");
+        return false;
+    }
+    backend = hd_opts_get_text(opts, "backend");
+    if (!backend || strcmp(backend, "socket") != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-chardev: backend '%s' is not supported by hostdev (only socket)",
+                    backend ? backend : "");
+        return false;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-chardev", errp)) {
+        return false;
+    }
+    id = hd_opts_get_text(opts, "id");
+    if (!id || !*id) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "-chardev: id= is required");
+        return false;
+    }
+    if (!hd_opts_lookup(opts, "path") == !hd_opts_lookup(opts, "fd")) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-chardev '%s': give exactly one of path= and fd=", id);
+        return false;
+    }
+    if (!hd_opts_get_bool(opts, "server", false, "-chardev", &b, errp) ||
+        !hd_opts_get_bool(opts, "wait", true, "-chardev", &b, errp) ||
+        !hd_opts_get_bool(opts, "nowait", false, "-chardev", &b, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < config->chardevs->len; i++) {
+        g_autofree char *other = hd_opts_get_text(config->chardevs->pdata[i], "id");
+
+        if (!g_strcmp0(other, id)) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_DUPLICATE,
+                        "-chardev: duplicate chardev id '%s'", id);
+            return false;
+        }
+    }
+    g_ptr_array_add(config->chardevs, g_steal_pointer(&opts));
+    return true;
+}
+
+static bool opt_mon(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "chardev", "mode", "pretty", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "chardev", errp);
+    g_autofree char *mode = NULL;
+    bool pretty;
+
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-mon: ");
+        return false;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-mon", errp) ||
+        !hd_opts_get_bool(opts, "pretty", false, "-mon", &pretty, errp)) {
+        return false;
+    }
+    if (!hd_opts_get_string(opts, "chardev")) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-mon: chardev=ID is required (the -chardev to serve QMP on)");
+        return false;
+    }
+    mode = hd_opts_get_text(opts, "mode");
+    if (!mode || strcmp(mode, "control") != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-mon: mode=%s is not supported by hostdev (only mode=control: QMP)",
+                    mode ? mode : "readline");
+        return false;
+    }
+    g_ptr_array_add(config->mons, g_steal_pointer(&opts));
+    return true;
+}
+
+static bool opt_object_or_device(HdConfig *config, const char *name, const char *arg,
+                                 GError **errp)
+{
+    bool device = !strcmp(name, "device");
+    const char *implied = device ? "driver" : "qom-type";
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, implied, errp);
+
+    if (!opts) {
+        g_prefix_error(errp, "-%s: ", name);
+        return false;
+    }
+    if (hd_opts_wants_help(opts)) {
+        config->action = device ? HD_ACTION_DEVICE_HELP : HD_ACTION_OBJECT_HELP;
+        hd_opts_free(config->help_opts);
+        config->help_opts = g_steal_pointer(&opts);
+        return true;
+    }
+    if (!hd_opts_get_string(opts, implied)) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-%s: '%s' names no %s (e.g. -%s %s)", name, arg, implied, name,
+                    device ? "pci-testdev,id=t0" : "memory-backend-ram,id=m0,size=1G");
+        return false;
+    }
+    if (!device && !hd_opts_get_string(opts, "id")) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-object %s: id= is required", hd_opts_get_string(opts, implied));
+        return false;
+    }
+    g_ptr_array_add(device ? config->devices : config->objects, g_steal_pointer(&opts));
+    return true;
+}
+
+static bool opt_string(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    char **slot;
+
+    (void)errp;
+    if (!strcmp(name, "trace")) {
+        if (!strcmp(arg, "help")) {
+            config->action = HD_ACTION_TRACE_HELP;
+        } else {
+            g_ptr_array_add(config->trace, g_strdup(arg));
+        }
+        return true;
+    }
+    slot = !strcmp(name, "D") ? &config->log_file
+         : !strcmp(name, "qtest") ? &config->qtest
+         : &config->qtest_log;
+    g_free(*slot);
+    *slot = g_strdup(arg);
+    return true;
+}
+
+static const Option options[] = {
+    { "machine", true, opt_machine },
+    { "M", true, opt_machine },
+    { "accel", true, opt_accel },
+    { "m", true, opt_memory },
+    { "smp", true, opt_smp },
+    { "S", false, set_flag },
+    { "nodefaults", false, set_flag },
+    { "display", true, opt_display },
+    { "name", true, opt_name },
+    { "chardev", true, opt_chardev },
+    { "mon", true, opt_mon },
+    { "object", true, opt_object_or_device },
+    { "device", true, opt_object_or_device },
+    { "qtest", true, opt_string },
+    { "qtest-log", true, opt_string },
+    { "D", true, opt_string },
+    { "trace", true, opt_string },
+    { "h", false, set_flag },
+    { "help", false, set_flag },
+    { "version", false, set_flag },
+};
+
+void hd_config_free(HdConfig *config)
+{
+    if (!config) {
+        return;
+    }
+    hd_opts_free(config->help_opts);
+    g_free(config->machine_type);
+    g_free(config->memory_backend);
+    g_free(config->accel);
+    g_free(config->name);
+    g_ptr_array_unref(config->chardevs);
+    g_ptr_array_unref(config->mons);
+    g_ptr_array_unref(config->objects);
+    g_ptr_array_unref(config->devices);
+    g_ptr_array_unref(config->trace);
+    g_free(config->log_file);
+    g_free(config->qtest);
+    g_free(config->qtest_log);
+    g_free(config);
+}
+
+static HdConfig *config_new(void)
+{
+    HdConfig *config = g_new0(HdConfig, 1);
+
+    config->machine_type = g_strdup("q35");
+    config->accel = g_strdup("qtest");
+    config->ram_size = HD_DEFAULT_RAM_SIZE;
+    config->smp = 1;
+    config->chardevs = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
+    config->mons = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
+    config->objects = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
+    config->devices = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
+    config->trace = g_ptr_array_new_with_free_func(g_free);
+    return config;
+}
+
+HdConfig *hd_config_parse(int argc, char **argv, GError **errp)
+{
+    g_autoptr(HdConfig) config = config_new();
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const Option *opt = NULL;
+
+        if (arg[0] != '-' || arg[1] == '\0') {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "'%s': unexpected argument (options start with '-'; see hostdev -help)",
+                        arg);
+            return NULL;
+        }
+        arg += arg[1] == '-' ? 2 : 1; /* QEMU accepts -opt and --opt */
+        for (size_t k = 0; k < G_N_ELEMENTS(options); k++) {
+            if (!strcmp(options[k].name, arg)) {
+                opt = &options[k];
+                break;
+            }
+        }
+        if (!opt) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-%s: option not supported by hostdev (see hostdev -help)", arg);
+            return NULL;
+        }
+        if (opt->has_arg && i + 1 >= argc) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-%s: requires an argument (see hostdev -help)", opt->name);
+            return NULL;
+        }
+        if (!opt->fn(config, opt->name, opt->has_arg ? argv[++i] : NULL, errp)) {
+            return NULL;
+        }
+        if (config->action == HD_ACTION_HELP || config->action == HD_ACTION_VERSION) {
+            break;
+        }
+    }
+    return g_steal_pointer(&config);
+}

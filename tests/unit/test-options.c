@@ -1,0 +1,221 @@
+/*
+ * Command line parsing: every option hostdev implements lands in HdConfig, and everything
+ * else is refused with the option's name. No VM is started.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "system/options.h"
+
+/* Parse a NULL-terminated argument list (the program name is added). */
+static HdConfig *parse(GError **errp, ...)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    va_list ap;
+    const char *arg;
+
+    g_ptr_array_add(argv, (char *)"hostdev");
+    va_start(ap, errp);
+    while ((arg = va_arg(ap, const char *))) {
+        g_ptr_array_add(argv, (char *)arg);
+    }
+    va_end(ap);
+    return hd_config_parse((int)argv->len, (char **)argv->pdata, errp);
+}
+
+static void assert_refused(const char *needle, GError *err, HdConfig *config)
+{
+    g_assert_null(config);
+    g_assert_nonnull(err);
+    if (!strstr(err->message, needle)) {
+        g_error("expected '%s' in: %s", needle, err->message);
+    }
+}
+
+#define REFUSED(needle, ...)                                    \
+    do {                                                        \
+        g_autoptr(GError) e_ = NULL;                            \
+        HdConfig *c_ = parse(&e_, __VA_ARGS__, NULL);           \
+        assert_refused(needle, e_, c_);                         \
+    } while (0)
+
+static void test_defaults(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(HdConfig) c = parse(&err, NULL);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(c->action, ==, HD_ACTION_RUN);
+    g_assert_cmpstr(c->machine_type, ==, "q35");
+    g_assert_cmpstr(c->accel, ==, "qtest");
+    g_assert_cmpuint(c->ram_size, ==, 128ULL << 20);
+    g_assert_false(c->ram_size_set);
+    g_assert_false(c->start_paused);
+    g_assert_cmpuint(c->smp, ==, 1);
+}
+
+static void test_machine_and_memory(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(HdConfig) c = parse(&err, "-M", "q35", "-machine", "q35,accel=qtest,memory-backend=m0",
+                                  "-m", "512M", "-smp", "4", "-S", "-nodefaults",
+                                  "-display", "none", "-name", "guest=vm1", "--accel", "qtest",
+                                  NULL);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(c->memory_backend, ==, "m0");
+    g_assert_cmpuint(c->ram_size, ==, 512ULL << 20);
+    g_assert_true(c->ram_size_set);
+    g_assert_cmpuint(c->smp, ==, 4);
+    g_assert_true(c->start_paused);
+    g_assert_true(c->nodefaults);
+    g_assert_cmpstr(c->name, ==, "vm1");
+}
+
+static void test_sizes(void)
+{
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } ok[] = {
+        { "1024", 1024ULL << 20 }, { "2G", 2ULL << 30 }, { "size=64M", 64ULL << 20 },
+        { "4096k", 4ULL << 20 },   { "1GB", 1ULL << 30 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(HdConfig) c = parse(&err, "-m", ok[i].text, NULL);
+
+        g_assert_no_error(err);
+        g_assert_cmpuint(c->ram_size, ==, ok[i].bytes);
+    }
+    REFUSED("-m: invalid size 'lots'", "-m", "lots");
+    REFUSED("-m: RAM size '0'", "-m", "0");
+    REFUSED("-m: parameter 'maxmem' is not supported", "-m", "1G,maxmem=4G");
+    REFUSED("too large", "-m", "20000000T");
+}
+
+static void test_devices_and_objects(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(HdConfig) c = parse(&err, "-device", "pci-testdev,id=t0,bus=pcie.0",
+                                  "-device", "{\"driver\":\"pci-testdev\",\"id\":\"t1\"}",
+                                  "-object", "memory-backend-ram,id=m0,size=1G",
+                                  "-object", "{\"qom-type\":\"memory-backend-memfd\",\"id\":\"m1\","
+                                             "\"size\":1048576}", NULL);
+
+    g_assert_no_error(err);
+    g_assert_cmpuint(c->devices->len, ==, 2);
+    g_assert_cmpstr(hd_opts_get_string(c->devices->pdata[0], "driver"), ==, "pci-testdev");
+    g_assert_cmpstr(hd_opts_get_string(c->devices->pdata[1], "id"), ==, "t1");
+    g_assert_cmpuint(c->objects->len, ==, 2);
+    g_assert_cmpstr(hd_opts_get_string(c->objects->pdata[1], "qom-type"), ==,
+                    "memory-backend-memfd");
+
+    REFUSED("-device: ", "-device", "{\"driver\":");
+    REFUSED("-object memory-backend-ram: id= is required", "-object", "memory-backend-ram,size=1G");
+    REFUSED("-device: 'id=x' names no driver", "-device", "id=x");
+}
+
+static void test_help_requests(void)
+{
+    static const struct {
+        const char *opt, *arg;
+        HdConfigAction action;
+    } cases[] = {
+        { "-device", "help", HD_ACTION_DEVICE_HELP },
+        { "-device", "pci-testdev,help", HD_ACTION_DEVICE_HELP },
+        { "-object", "help", HD_ACTION_OBJECT_HELP },
+        { "-machine", "help", HD_ACTION_MACHINE_HELP },
+        { "-accel", "help", HD_ACTION_ACCEL_HELP },
+        { "-trace", "help", HD_ACTION_TRACE_HELP },
+        { "-help", NULL, HD_ACTION_HELP },
+        { "-h", NULL, HD_ACTION_HELP },
+        { "--version", NULL, HD_ACTION_VERSION },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(HdConfig) c = parse(&err, cases[i].opt, cases[i].arg, NULL);
+
+        g_assert_no_error(err);
+        g_assert_cmpint(c->action, ==, cases[i].action);
+    }
+}
+
+static void test_control_channels(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(HdConfig) c = parse(&err, "-chardev", "socket,id=c0,path=/tmp/q.sock,server=on,wait=off",
+                                  "-chardev", "socket,id=c1,fd=5", "-mon", "chardev=c0,mode=control",
+                                  "-qtest", "unix:/tmp/qt.sock", "-qtest-log", "none",
+                                  "-D", "/tmp/log", "-trace", "vfio_*", "-trace", "enable=device_*",
+                                  NULL);
+
+    g_assert_no_error(err);
+    g_assert_cmpuint(c->chardevs->len, ==, 2);
+    g_assert_cmpuint(c->mons->len, ==, 1);
+    g_assert_cmpstr(c->qtest, ==, "unix:/tmp/qt.sock");
+    g_assert_cmpstr(c->qtest_log, ==, "none");
+    g_assert_cmpstr(c->log_file, ==, "/tmp/log");
+    g_assert_cmpuint(c->trace->len, ==, 2);
+
+    REFUSED("-chardev: backend 'pty' is not supported", "-chardev", "pty,id=x");
+    REFUSED("-chardev: id= is required", "-chardev", "socket,path=/x");
+    REFUSED("give exactly one of path= and fd=", "-chardev", "socket,id=x");
+    REFUSED("-chardev: server needs on or off", "-chardev", "socket,id=x,path=/p,server=maybe");
+    REFUSED("-chardev: parameter 'telnet'", "-chardev", "socket,id=x,path=/p,telnet=on");
+    REFUSED("duplicate chardev id 'a'", "-chardev", "socket,id=a,path=/p", "-chardev",
+            "socket,id=a,path=/q");
+    REFUSED("-mon: mode=readline is not supported", "-mon", "chardev=c0");
+    REFUSED("-mon: chardev=ID is required", "-mon", "mode=control");
+}
+
+static void test_refused(void)
+{
+    REFUSED("-hda: option not supported by hostdev", "-hda", "disk.img");
+    REFUSED("-enable-kvm: option not supported", "-enable-kvm");
+    REFUSED("'disk.img': unexpected argument", "disk.img");
+    REFUSED("-m: requires an argument", "-m");
+    REFUSED("-machine: machine type 'pc' is not supported", "-machine", "pc");
+    REFUSED("-machine: parameter 'kernel-irqchip' is not supported", "-machine",
+            "q35,kernel-irqchip=on");
+    REFUSED("-accel: accelerator 'kvm' is not supported", "-accel", "kvm");
+    REFUSED("-machine: accelerator 'tcg' is not supported", "-machine", "q35,accel=tcg");
+    REFUSED("-display: 'gtk' is not supported", "-display", "gtk");
+    REFUSED("-smp: cpus must be a number", "-smp", "zero");
+    REFUSED("-smp: parameter 'books'", "-smp", "2,books=1");
+    REFUSED("-name: parameter 'debug-threads'", "-name", "vm,debug-threads=on");
+}
+
+static void test_size_helper(void)
+{
+    g_autoptr(GError) err = NULL;
+    uint64_t v = 0;
+
+    g_assert_true(hd_parse_size("3", 1, &v, &err));
+    g_assert_cmpuint(v, ==, 3);
+    g_assert_true(hd_parse_size("16E", 1, &v, &err) == false);
+    g_clear_error(&err);
+    g_assert_true(hd_parse_size("15E", 1, &v, &err));
+    g_assert_false(hd_parse_size("", 1, &v, &err));
+    g_clear_error(&err);
+    g_assert_false(hd_parse_size("-1", 1, &v, &err));
+    g_clear_error(&err);
+    g_assert_false(hd_parse_size("1Q", 1, &v, &err));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/options/defaults", test_defaults);
+    g_test_add_func("/options/machine-and-memory", test_machine_and_memory);
+    g_test_add_func("/options/sizes", test_sizes);
+    g_test_add_func("/options/devices-and-objects", test_devices_and_objects);
+    g_test_add_func("/options/help-requests", test_help_requests);
+    g_test_add_func("/options/control-channels", test_control_channels);
+    g_test_add_func("/options/refused", test_refused);
+    g_test_add_func("/options/size-helper", test_size_helper);
+    return g_test_run();
+}
