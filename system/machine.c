@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "hw/i386/q35.h"
-#include "pci-weak.h"
 #include "qom/object.h"
 #include "reset-internal.h"
 #include "system/address-space.h"
@@ -100,12 +99,6 @@ HdMachine *hd_machine_new(const HdMachineConfig *config, HdTree *tree, GError **
     trace_machine_ram(config->memory_backend ? config->memory_backend : "pc.ram", size, below,
                       size - below);
 
-    if (!q35_chipset_new) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "machine q35: the chipset is not built into this hostdev yet");
-        hd_machine_free(m);
-        return NULL;
-    }
     m->host = q35_chipset_new(sysmem, memory_system_io_root(), memory_system_address_space(),
                               &err);
     if (!m->host) {

@@ -9,7 +9,6 @@
 
 #include "chardev/chardev.h"
 #include "hw/irq.h"
-#include "pci-weak.h"
 #include "qom/object.h"
 #include "system/address-space.h"
 #include "system/main-loop.h"
@@ -86,7 +85,7 @@ static void qb_irq(void *opaque, int n, int level)
 
 static bool qb_intercept(const char *qom_path, GError **errp)
 {
-    HdIrqLines *lines = hd_irq_lines_find ? hd_irq_lines_find(qom_path) : NULL;
+    HdIrqLines *lines = hd_irq_lines_find(qom_path);
 
     if (!lines) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
@@ -114,7 +113,7 @@ static bool qb_irq_intercept_out(void *opaque, const char *qom_path, GError **er
 static bool qb_set_irq_in(void *opaque, const char *qom_path, const char *name, int n,
                           int level, GError **errp)
 {
-    HdIrqLines *lines = hd_irq_lines_find ? hd_irq_lines_find(qom_path) : NULL;
+    HdIrqLines *lines = hd_irq_lines_find(qom_path);
 
     (void)opaque;
     if (!lines) {

@@ -10,7 +10,6 @@
 
 #include "chardev/chardev.h"
 #include "hw/i386/q35.h"
-#include "pci-weak.h"
 #include "monitor/monitor.h"
 #include "qom/help.h"
 #include "qom/object.h"
@@ -43,9 +42,7 @@ typedef struct StartupStep {
 
 static void register_types(void)
 {
-    if (pci_register_types) {
-        pci_register_types();
-    }
+    pci_register_types();
     hostmem_register_types();
 }
 

@@ -1,0 +1,280 @@
+/*
+ * End to end on the real hostdev binary: q35 with guest RAM, the emulated PCI test device
+ * (config space through CF8/CFC, BAR sizing and mapping, MSI seen on /machine/msi, DMA),
+ * QMP run state, hot-plug with DEVICE_DELETED, memory backends, and refused options.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "hw/pci/testdev.h"
+#include "libqtest.h"
+
+#define CF8 0xcf8
+#define CFC 0xcfc
+#define BAR0_ADDR 0xc0000000u
+#define MSI_DATA 0x42
+
+static uint32_t cfg_addr(int slot, int reg)
+{
+    return 0x80000000u | (uint32_t)slot << 11 | (uint32_t)(reg & 0xfc);
+}
+
+static uint32_t cfg_readl(QTestState *s, int slot, int reg)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    return qtest_inl(s, CFC);
+}
+
+static void cfg_writel(QTestState *s, int slot, int reg, uint32_t value)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    qtest_outl(s, CFC, value);
+}
+
+static void cfg_writew(QTestState *s, int slot, int reg, uint16_t value)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    qtest_outw(s, CFC + (reg & 2), value);
+}
+
+/* The slot on bus 0 holding the test device, or -1. */
+static int find_testdev(QTestState *s)
+{
+    for (int slot = 0; slot < 32; slot++) {
+        if (cfg_readl(s, slot, 0) == (TESTDEV_DEVICE_ID << 16 | TESTDEV_VENDOR_ID)) {
+            return slot;
+        }
+    }
+    return -1;
+}
+
+static char *status_of(QTestState *s)
+{
+    g_autoptr(JsonNode) ret = qtest_qmp_assert_success(s, "{'execute': 'query-status'}");
+    JsonObject *obj = json_node_get_object(ret);
+
+    g_assert_cmpint(json_object_get_boolean_member(obj, "running"), ==,
+                    !strcmp(json_object_get_string_member(obj, "status"), "running"));
+    return g_strdup(json_object_get_string_member(obj, "status"));
+}
+
+static bool qom_has_child(QTestState *s, const char *path, const char *name)
+{
+    g_autoptr(JsonNode) ret = qtest_qmp_assert_success(
+        s, "{'execute': 'qom-list', 'arguments': {'path': '%s'}}", path);
+    JsonArray *list = json_node_get_array(ret);
+
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *e = json_array_get_object_element(list, i);
+
+        if (!strcmp(json_object_get_string_member(e, "name"), name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_ram(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -m 512M -nodefaults -display none");
+    uint8_t out[4096], in[4096];
+
+    qtest_writel(s, 0x1000, 0xdeadbeef);
+    g_assert_cmphex(qtest_readl(s, 0x1000), ==, 0xdeadbeef);
+    qtest_writeq(s, 512 * 1024 * 1024 - 8, 0x0123456789abcdefULL);
+    g_assert_cmphex(qtest_readq(s, 512 * 1024 * 1024 - 8), ==, 0x0123456789abcdefULL);
+    for (size_t i = 0; i < sizeof(out); i++) {
+        out[i] = (uint8_t)(i * 7);
+    }
+    qtest_memwrite(s, 0x100000, out, sizeof(out));
+    qtest_memread(s, 0x100000, in, sizeof(in));
+    g_assert_cmpmem(in, sizeof(in), out, sizeof(out));
+    /* Past the end of RAM nothing is mapped: all ones. */
+    g_assert_cmphex(qtest_readl(s, 0x30000000), ==, 0xffffffff);
+    g_assert_cmpint(qtest_clock_step(s, 1000), ==, 1000);
+    g_assert_cmpint(qtest_clock_set(s, 5000), ==, 5000);
+}
+
+static void test_pci_testdev(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -m 512M -nodefaults "
+                                         "-device " TESTDEV_TYPE_NAME ",id=t0");
+    g_autofree char *log = NULL;
+    g_autofree char *want = NULL;
+    uint32_t size_mask;
+    uint16_t msi_ctrl;
+    int slot = find_testdev(s);
+
+    g_assert_cmpint(slot, >=, 0);
+    /* Size BAR0, then map it at the start of the PCI hole and enable decode + bus master. */
+    cfg_writel(s, slot, 0x10, 0xffffffff);
+    size_mask = cfg_readl(s, slot, 0x10) & ~0xfu;
+    g_assert_cmphex(~size_mask + 1, ==, TESTDEV_BAR0_SIZE);
+    cfg_writel(s, slot, 0x10, BAR0_ADDR);
+    cfg_writew(s, slot, 0x04, 0x0006);
+    g_assert_cmphex(qtest_readl(s, BAR0_ADDR + TESTDEV_REG_ID), ==, TESTDEV_ID_VALUE);
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_SCRATCH, 0x5a5a1234);
+    g_assert_cmphex(qtest_readl(s, BAR0_ADDR + TESTDEV_REG_SCRATCH), ==, 0x5a5a1234);
+
+    /* DMA: the device writes guest RAM through the machine's address space. */
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_DMA_LO, 0x2000);
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_DMA_HI, 0);
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_DMA_DATA, 0xcafef00d);
+    g_assert_cmphex(qtest_readl(s, 0x2000), ==, 0xcafef00d);
+
+    /* MSI: address 0xfee00000, data 0x42, enable; vector 0 pulses /machine/msi line 0x42. */
+    qtest_irq_intercept_in(s, "/machine/msi");
+    cfg_writel(s, slot, TESTDEV_MSI_CAP + 4, 0xfee00000);
+    cfg_writel(s, slot, TESTDEV_MSI_CAP + 8, 0);
+    cfg_writew(s, slot, TESTDEV_MSI_CAP + 12, MSI_DATA);
+    msi_ctrl = cfg_readl(s, slot, TESTDEV_MSI_CAP) >> 16;
+    cfg_writew(s, slot, TESTDEV_MSI_CAP + 2, msi_ctrl | 1);
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_MSI, 0);
+    g_assert_false(qtest_get_irq(s, MSI_DATA)); /* an edge: raised, then lowered */
+    g_assert_true(g_file_get_contents(qtest_log_path(s), &log, NULL, NULL));
+    want = g_strdup_printf("IRQ raise %d\n", MSI_DATA);
+    g_assert_nonnull(strstr(log, want));
+}
+
+static void test_run_state(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -m 128M");
+    g_autoptr(JsonObject) stop = NULL;
+    g_autoptr(JsonObject) resume = NULL;
+    g_autoptr(JsonObject) reset = NULL;
+    g_autofree char *st1 = NULL, *st2 = NULL, *st3 = NULL;
+
+    st1 = status_of(s);
+    g_assert_cmpstr(st1, ==, "running");
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'stop'}"));
+    stop = qtest_qmp_eventwait(s, "STOP");
+    st2 = status_of(s);
+    g_assert_cmpstr(st2, ==, "paused");
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'cont'}"));
+    resume = qtest_qmp_eventwait(s, "RESUME");
+    st3 = status_of(s);
+    g_assert_cmpstr(st3, ==, "running");
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
+    reset = qtest_qmp_eventwait(s, "RESET");
+    g_assert_false(json_object_get_boolean_member(json_object_get_object_member(reset, "data"),
+                                                  "guest"));
+}
+
+static void test_prelaunch(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-S -M q35");
+    g_autofree char *st1 = status_of(s);
+    g_autofree char *st2 = NULL;
+
+    g_assert_cmpstr(st1, ==, "prelaunch");
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'cont'}"));
+    st2 = status_of(s);
+    g_assert_cmpstr(st2, ==, "running");
+}
+
+static void test_hotplug(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -m 256M");
+    g_autoptr(JsonObject) ev = NULL;
+    g_autofree char *err1 = NULL, *err2 = NULL, *err3 = NULL;
+    g_autofree char *st = NULL;
+    JsonObject *data;
+
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_add', 'arguments': {'driver': '" TESTDEV_TYPE_NAME "', "
+           "'id': 'hp1'}}"));
+    g_assert_true(qom_has_child(s, "/machine/peripheral", "hp1"));
+    g_assert_cmpint(find_testdev(s), >=, 0);
+
+    /* A failed device_add leaves the VM running and the id free. */
+    err1 = qtest_qmp_expect_error(s, "GenericError", "{'execute': 'device_add', 'arguments': "
+                                  "{'driver': '" TESTDEV_TYPE_NAME "', 'id': 'bad', "
+                                  "'msi-vectors': 3}}");
+    g_assert_false(qom_has_child(s, "/machine/peripheral", "bad"));
+    err2 = qtest_qmp_expect_error(s, "GenericError", "{'execute': 'device_add', 'arguments': "
+                                  "{'driver': 'no-such-device'}}");
+    g_assert_nonnull(strstr(err2, "no-such-device"));
+    st = status_of(s);
+    g_assert_cmpstr(st, ==, "running");
+
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_del', 'arguments': {'id': 'hp1'}}"));
+    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+    data = json_object_get_object_member(ev, "data");
+    g_assert_cmpstr(json_object_get_string_member(data, "device"), ==, "hp1");
+    g_assert_cmpstr(json_object_get_string_member(data, "path"), ==, "/machine/peripheral/hp1");
+    g_assert_false(qom_has_child(s, "/machine/peripheral", "hp1"));
+    g_assert_cmpint(find_testdev(s), ==, -1);
+    err3 = qtest_qmp_expect_error(s, "DeviceNotFound",
+                                  "{'execute': 'device_del', 'arguments': {'id': 'hp1'}}");
+
+    /* The id is free again. */
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_add', 'arguments': {'driver': '" TESTDEV_TYPE_NAME "', "
+           "'id': 'hp1'}}"));
+}
+
+static void test_memory_backend(void)
+{
+    g_autoptr(QTestState) s = qtest_init(
+        "-object memory-backend-memfd,id=m0,size=3G -machine q35,memory-backend=m0");
+    g_autoptr(JsonNode) type = NULL;
+
+    /* 3 GiB: 2 GiB below 4 GiB, 1 GiB from 4 GiB, like QEMU's q35. */
+    qtest_writel(s, 0x7ffffffc, 0x11223344);
+    g_assert_cmphex(qtest_readl(s, 0x7ffffffc), ==, 0x11223344);
+    qtest_writel(s, 0x100000000ULL + 0x3ffffffc, 0x55667788);
+    g_assert_cmphex(qtest_readl(s, 0x100000000ULL + 0x3ffffffc), ==, 0x55667788);
+    g_assert_cmphex(qtest_readl(s, 0x140000000ULL), ==, 0xffffffff);
+    type = qtest_qmp_assert_success(s, "{'execute': 'qom-get', 'arguments': "
+                                       "{'path': '/objects/m0', 'property': 'size'}}");
+    g_assert_cmpint(json_node_get_int(type), ==, 3LL << 30);
+}
+
+/* Run hostdev with @args and expect failure with @needle on stderr. */
+static void expect_refused(const char *args, const char *needle)
+{
+    const char *binary = g_getenv("HOSTDEV_BINARY");
+    g_autofree char *cmd = g_strdup_printf("%s %s", binary ? binary : "./build/hostdev", args);
+    g_autofree char *out = NULL, *err = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) argv = NULL;
+    int status = 0;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+    g_assert_false(g_spawn_check_wait_status(status, NULL));
+    if (!strstr(err, needle)) {
+        g_error("hostdev %s: expected '%s' on stderr, got: %s", args, needle, err);
+    }
+}
+
+static void test_bad_options(void)
+{
+    expect_refused("-accel qtest -M q35 -hda disk.img", "-hda: option not supported");
+    expect_refused("-accel qtest -M pc", "-M: machine type 'pc' is not supported");
+    expect_refused("-accel qtest -device no-such-dev", "-device: 'no-such-dev' is not a known");
+    expect_refused("-accel qtest -device " TESTDEV_TYPE_NAME ",id=t0,bogus=1",
+                   "no property 'bogus'");
+    expect_refused("-accel qtest -device '{\"driver\": \"" TESTDEV_TYPE_NAME "\", \"id\": 3}'",
+                   "-device");
+    expect_refused("-accel qtest -machine q35,memory-backend=nope", "memory-backend=nope");
+    expect_refused("-accel qtest -chardev socket,id=c0,path=/nonexistent/dir/sock "
+                   "-mon chardev=c0,mode=control", "-chardev 'c0'");
+    expect_refused("-accel kvm", "-accel: accelerator 'kvm' is not supported");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/q35/ram", test_ram);
+    g_test_add_func("/q35/pci-testdev", test_pci_testdev);
+    g_test_add_func("/q35/run-state", test_run_state);
+    g_test_add_func("/q35/prelaunch", test_prelaunch);
+    g_test_add_func("/q35/hotplug", test_hotplug);
+    g_test_add_func("/q35/memory-backend", test_memory_backend);
+    g_test_add_func("/q35/bad-options", test_bad_options);
+    return g_test_run();
+}
