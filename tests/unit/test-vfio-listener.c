@@ -1,0 +1,390 @@
+/*
+ * VFIO common layer unit tests with a fake backend (no kernel): what the memory listener maps
+ * (RAM and RAM devices, not MMIO), IOMMU page alignment, valid IOVA ranges, overlays that
+ * split mappings, error wording (locked-memory limit), dirty page merging.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <glib.h>
+#include <sys/resource.h>
+
+#include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-container-base.h"
+#include "system/memory.h"
+#include "vfio-internal.h"
+
+/* --- a fake backend: records calls, keeps the kernel's mapping list, can fail --- */
+
+#define FAKE_TYPE_CONTAINER (fake_container_get_type())
+G_DECLARE_FINAL_TYPE(FakeContainer, fake_container, FAKE, CONTAINER, VFIOContainer)
+
+typedef struct FakeMap {
+    uint64_t iova, size;
+    void *vaddr;
+    bool readonly;
+} FakeMap;
+
+struct _FakeContainer {
+    VFIOContainer parent_instance;
+    GArray *maps;         /* FakeMap, the "kernel" state */
+    unsigned nmap, nunmap;
+    int map_err;          /* fail every map with this -errno; 0: succeed */
+    bool fail_ram_device; /* fail maps of vaddrs inside [dev_lo, dev_hi) */
+    uint8_t *dev_lo, *dev_hi;
+    bool tracking;
+    uint64_t dirty_iova;  /* the query reports page 1 of a mapping at this iova dirty */
+};
+
+G_DEFINE_FINAL_TYPE(FakeContainer, fake_container, VFIO_TYPE_CONTAINER)
+
+static int fake_dma_map(VFIOContainer *base, hwaddr iova, uint64_t size, void *vaddr,
+                        bool readonly)
+{
+    FakeContainer *c = FAKE_CONTAINER(base);
+    FakeMap m = { .iova = iova, .size = size, .vaddr = vaddr, .readonly = readonly };
+
+    c->nmap++;
+    if (c->fail_ram_device && (uint8_t *)vaddr >= c->dev_lo && (uint8_t *)vaddr < c->dev_hi) {
+        return -EFAULT;
+    }
+    if (c->map_err) {
+        return c->map_err;
+    }
+    g_array_append_val(c->maps, m);
+    return 0;
+}
+
+static int fake_dma_unmap(VFIOContainer *base, hwaddr iova, uint64_t size)
+{
+    FakeContainer *c = FAKE_CONTAINER(base);
+
+    c->nunmap++;
+    for (guint i = 0; i < c->maps->len; i++) {
+        FakeMap *m = &g_array_index(c->maps, FakeMap, i);
+
+        if (m->iova == iova && m->size == size) {
+            g_array_remove_index(c->maps, i);
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+static int fake_set_dirty(VFIOContainer *base, bool start)
+{
+    FAKE_CONTAINER(base)->tracking = start;
+    return 0;
+}
+
+static int fake_query_dirty(VFIOContainer *base, hwaddr iova, uint64_t size, uint64_t *bitmap)
+{
+    (void)size;
+    if (iova == FAKE_CONTAINER(base)->dirty_iova) {
+        bitmap[0] |= 1u << 1;
+    }
+    return 0;
+}
+
+static void fake_container_finalize(GObject *obj)
+{
+    g_array_free(FAKE_CONTAINER(obj)->maps, TRUE);
+    G_OBJECT_CLASS(fake_container_parent_class)->finalize(obj);
+}
+
+static void fake_container_class_init(FakeContainerClass *klass)
+{
+    VFIOContainerClass *base = VFIO_CONTAINER_CLASS(klass);
+
+    G_OBJECT_CLASS(klass)->finalize = fake_container_finalize;
+    base->backend_name = "fake";
+    base->dma_map = fake_dma_map;
+    base->dma_unmap = fake_dma_unmap;
+    base->set_dirty_page_tracking = fake_set_dirty;
+    base->query_dirty_bitmap = fake_query_dirty;
+}
+
+static void fake_container_init(FakeContainer *c)
+{
+    c->maps = g_array_new(FALSE, FALSE, sizeof(FakeMap));
+}
+
+/* --- fixture: an address space with RAM at 0 (1 MiB) and 0x200000 (512 KiB), MMIO --- */
+
+typedef struct Fixture {
+    MemoryRegion *root, *ram0, *ram1, *mmio;
+    AddressSpace *as;
+    FakeContainer *c;
+    VFIOAddressSpace *space;
+} Fixture;
+
+static void setup(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    f->root = memory_region_new_container("root", UINT64_MAX);
+    f->ram0 = memory_region_new_ram("ram0", 0x100000, NULL);
+    f->ram1 = memory_region_new_ram("ram1", 0x80000, NULL);
+    f->mmio = memory_region_new_io("mmio", 0x1000, NULL, NULL);
+    memory_region_add_subregion(f->root, 0, f->ram0);
+    memory_region_add_subregion(f->root, 0x200000, f->ram1);
+    memory_region_add_subregion(f->root, 0x300000, f->mmio);
+    f->as = address_space_new("test", f->root);
+    f->c = g_object_new(FAKE_TYPE_CONTAINER, NULL);
+    f->space = vfio_address_space_get(f->as);
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    vfio_container_unlisten(VFIO_CONTAINER(f->c));
+    g_assert_cmpuint(f->c->maps->len, ==, 0);
+    g_assert_cmpuint(vfio_container_mapping_count(VFIO_CONTAINER(f->c)), ==, 0);
+    g_object_unref(f->c);
+    vfio_address_space_put(f->space);
+    address_space_destroy(f->as);
+    memory_region_unref(f->ram0);
+    memory_region_unref(f->ram1);
+    memory_region_unref(f->mmio);
+    memory_region_unref(f->root);
+}
+
+static FakeMap *find_map(Fixture *f, uint64_t iova)
+{
+    for (guint i = 0; i < f->c->maps->len; i++) {
+        FakeMap *m = &g_array_index(f->c->maps, FakeMap, i);
+
+        if (m->iova == iova) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static void test_maps_ram_only(Fixture *f, gconstpointer data)
+{
+    FakeMap *m;
+
+    (void)data;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_cmpuint(f->c->maps->len, ==, 2);
+    m = find_map(f, 0);
+    g_assert_nonnull(m);
+    g_assert_cmpuint(m->size, ==, 0x100000);
+    g_assert_true(m->vaddr == memory_region_get_ram_ptr(f->ram0));
+    g_assert_false(m->readonly);
+    m = find_map(f, 0x200000);
+    g_assert_nonnull(m);
+    g_assert_cmpuint(m->size, ==, 0x80000);
+    g_assert_cmpuint(vfio_container_mapped_bytes(VFIO_CONTAINER(f->c)), ==, 0x180000);
+    g_assert_true(vfio_address_space_containers(f->space)->data == f->c);
+}
+
+static void test_overlay(Fixture *f, gconstpointer data)
+{
+    g_autoptr(MemoryRegion) bar = memory_region_new_io("bar", 0x10000, NULL, NULL);
+    unsigned nmap, nunmap;
+
+    (void)data;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    nmap = f->c->nmap;
+    nunmap = f->c->nunmap;
+    /* A BAR over the middle of ram0: one unmap, the two remaining sides mapped back. */
+    memory_region_add_subregion_overlap(f->root, 0x40000, bar, 1);
+    g_assert_cmpuint(f->c->nunmap - nunmap, ==, 1);
+    g_assert_cmpuint(f->c->nmap - nmap, ==, 2);
+    g_assert_nonnull(find_map(f, 0));
+    g_assert_cmpuint(find_map(f, 0)->size, ==, 0x40000);
+    g_assert_nonnull(find_map(f, 0x50000));
+    g_assert_cmpuint(find_map(f, 0x50000)->size, ==, 0xb0000);
+    g_assert_true((uint8_t *)find_map(f, 0x50000)->vaddr ==
+                  (uint8_t *)memory_region_get_ram_ptr(f->ram0) + 0x50000);
+    g_assert_null(find_map(f, 0x40000));
+    /* ram1 untouched. */
+    g_assert_nonnull(find_map(f, 0x200000));
+    /* The BAR goes: only its range is mapped again, nothing else is touched. */
+    nmap = f->c->nmap;
+    nunmap = f->c->nunmap;
+    memory_region_del_subregion(f->root, bar);
+    g_assert_cmpuint(f->c->nunmap - nunmap, ==, 0);
+    g_assert_cmpuint(f->c->nmap - nmap, ==, 1);
+    g_assert_cmpuint(find_map(f, 0x40000)->size, ==, 0x10000);
+    g_assert_cmpuint(vfio_container_mapped_bytes(VFIO_CONTAINER(f->c)), ==, 0x180000);
+    /* Moving ram1 elsewhere: unmap there, map at the new place. */
+    memory_region_set_address(f->ram1, 0x400000);
+    g_assert_null(find_map(f, 0x200000));
+    g_assert_nonnull(find_map(f, 0x400000));
+}
+
+static gboolean ignore_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+                           gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)msg;
+    (void)data;
+    return FALSE;
+}
+
+static void test_alignment(Fixture *f, gconstpointer data)
+{
+    g_autoptr(MemoryRegion) odd = memory_region_new_ram("odd", 0x30000, NULL);
+    g_autoptr(MemoryRegion) alias = NULL;
+    g_autoptr(MemoryRegion) skew = NULL;
+
+    (void)data;
+    /* An alias starting 0x800 into a RAM region, placed at 0x500800: host and guest agree
+     * modulo 4 KiB and inward rounding maps [0x501000, 0x52f000). */
+    alias = memory_region_new_alias("odd-alias", odd, 0x800, 0x2f000);
+    memory_region_add_subregion(f->root, 0x500800, alias);
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_nonnull(find_map(f, 0x501000));
+    g_assert_cmpuint(find_map(f, 0x501000)->size, ==, 0x2e000);
+    /* Less than a page: nothing to map. */
+    g_autoptr(MemoryRegion) tiny = memory_region_new_alias("tiny", odd, 0, 0x800);
+    memory_region_add_subregion(f->root, 0x700000, tiny);
+    g_assert_null(find_map(f, 0x700000));
+    /* Host and guest addresses disagree modulo the page size: a warning, nothing mapped. */
+    skew = memory_region_new_alias("skew", odd, 0x800, 0x2000);
+    g_test_log_set_fatal_handler(ignore_log, NULL);
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*'odd'*not aligned*");
+    memory_region_add_subregion(f->root, 0x600000, skew);
+    g_test_assert_expected_messages();
+    g_assert_null(find_map(f, 0x600000));
+    memory_region_del_subregion(f->root, skew);
+    memory_region_del_subregion(f->root, tiny);
+    memory_region_del_subregion(f->root, alias);
+    g_assert_null(find_map(f, 0x501000));
+}
+
+static void test_iova_ranges(Fixture *f, gconstpointer data)
+{
+    g_autoptr(MemoryRegion) big = memory_region_new_ram("big", 0x300000, NULL);
+
+    (void)data;
+    /* Reserved window 0xfee00000-0xfeefffff (the MSI window) inside the RAM below. */
+    vfio_container_add_iova_range(VFIO_CONTAINER(f->c), 0, 0xfedfffff);
+    vfio_container_add_iova_range(VFIO_CONTAINER(f->c), 0xfef00000, UINT64_MAX);
+    memory_region_add_subregion(f->root, 0xfed00000, big);
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_cmpuint(find_map(f, 0xfed00000)->size, ==, 0x100000);
+    g_assert_nonnull(find_map(f, 0xfef00000));
+    g_assert_cmpuint(find_map(f, 0xfef00000)->size, ==, 0x100000);
+    g_assert_null(find_map(f, 0xfee00000));
+    g_assert_true(vfio_container_iova_valid(VFIO_CONTAINER(f->c), 0x1000, 0x1fff));
+    g_assert_false(vfio_container_iova_valid(VFIO_CONTAINER(f->c), 0xfee00000, 0xfee00fff));
+    memory_region_del_subregion(f->root, big);
+}
+
+static void test_readonly(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    memory_region_set_readonly(f->ram1, true);
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_true(find_map(f, 0x200000)->readonly);
+    g_assert_false(find_map(f, 0)->readonly);
+}
+
+static void test_memlock_error(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    struct rlimit old, rl;
+
+    (void)data;
+    g_assert_cmpint(getrlimit(RLIMIT_MEMLOCK, &old), ==, 0);
+    rl = old;
+    rl.rlim_cur = 0x10000; /* 64 KiB */
+    g_assert_cmpint(setrlimit(RLIMIT_MEMLOCK, &rl), ==, 0);
+    f->c->map_err = -ENOMEM;
+    g_assert_false(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, &err));
+    g_assert_cmpint(setrlimit(RLIMIT_MEMLOCK, &old), ==, 0);
+    g_assert_error(err, VFIO_ERROR, ENOMEM);
+    g_test_message("%s", err->message);
+    g_assert_nonnull(strstr(err->message, "RLIMIT_MEMLOCK is 64 KiB"));
+    g_assert_nonnull(strstr(err->message, "needs 960 KiB more"));
+    g_assert_nonnull(strstr(err->message, "RAM 'ram0'"));
+    g_assert_nonnull(strstr(err->message, "ulimit -l"));
+    /* Nothing left mapped or listed. */
+    g_assert_cmpuint(f->c->maps->len, ==, 0);
+    g_assert_null(vfio_address_space_containers(f->space));
+}
+
+static void test_other_errors(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+
+    (void)data;
+    f->c->map_err = -ENOSPC;
+    vfio_container_set_dma_max_mappings(VFIO_CONTAINER(f->c), 65535);
+    g_assert_false(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, &err));
+    g_assert_error(err, VFIO_ERROR, ENOSPC);
+    g_assert_nonnull(strstr(err->message, "limit on DMA mappings (65535)"));
+    g_clear_error(&err);
+    f->c->map_err = -EFAULT;
+    g_assert_false(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, &err));
+    g_assert_error(err, VFIO_ERROR, EFAULT);
+    g_assert_nonnull(strstr(err->message, "fake backend"));
+    g_assert_null(strchr(err->message, '\n'));
+}
+
+static void test_ram_device_warns(Fixture *f, gconstpointer data)
+{
+    g_autofree uint8_t *bar_mem = g_malloc0(0x20000);
+    uint8_t *aligned = (uint8_t *)(((uintptr_t)bar_mem + 0xfff) & ~(uintptr_t)0xfff);
+    g_autoptr(MemoryRegion) bar = memory_region_new_ram_device("peer-bar", 0x10000, aligned);
+
+    (void)data;
+    memory_region_add_subregion(f->root, 0x800000, bar);
+    f->c->fail_ram_device = true;
+    f->c->dev_lo = aligned;
+    f->c->dev_hi = aligned + 0x10000;
+    /* A peer's BAR that can't be mapped is a warning, never a failed attach. */
+    g_test_log_set_fatal_handler(ignore_log, NULL);
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*peer-bar*peer-to-peer*");
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_test_assert_expected_messages();
+    g_assert_cmpuint(f->c->maps->len, ==, 2);
+    /* And mapped when the kernel takes it. */
+    vfio_container_unlisten(VFIO_CONTAINER(f->c));
+    f->c->fail_ram_device = false;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_nonnull(find_map(f, 0x800000));
+    memory_region_del_subregion(f->root, bar);
+}
+
+static void test_dirty(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    RAMBlock *rb = memory_region_get_ram_block(f->ram1);
+
+    (void)data;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    /* Without dirty support in the IOMMU info, global logging is refused with a reason. */
+    g_assert_false(memory_global_dirty_log_start(&err));
+    g_assert_error(err, VFIO_ERROR, ENOTSUP);
+    g_assert_nonnull(strstr(err->message, "fake"));
+    vfio_container_set_dirty_pgsizes(VFIO_CONTAINER(f->c), 0x1000);
+    g_assert_true(memory_global_dirty_log_start(NULL));
+    g_assert_true(f->c->tracking);
+    ram_block_dirty_clear_all(rb);
+    f->c->dirty_iova = 0x200000;
+    memory_global_dirty_log_sync();
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 1);
+    g_assert_true(ram_block_dirty_test(rb, 0x1000, 1));
+    memory_global_dirty_log_stop();
+    g_assert_false(f->c->tracking);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add("/vfio/listener/" path, Fixture, NULL, setup, fn, teardown)
+    ADD("maps-ram-only", test_maps_ram_only);
+    ADD("overlay", test_overlay);
+    ADD("alignment", test_alignment);
+    ADD("iova-ranges", test_iova_ranges);
+    ADD("readonly", test_readonly);
+    ADD("memlock-error", test_memlock_error);
+    ADD("other-errors", test_other_errors);
+    ADD("ram-device-warns", test_ram_device_warns);
+    ADD("dirty", test_dirty);
+    return g_test_run();
+}
