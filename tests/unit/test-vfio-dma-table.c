@@ -163,7 +163,7 @@ static void test_split_middle(Fixture *f, gconstpointer data)
 
     (void)data;
     g_assert_cmpint(map(f, 0x100000, 0x40000, 0x1000), ==, 0);
-    take_log(f);
+    g_free(take_log(f));
     /* An overlay in the middle: the kernel can't cut, so unmap all, map back both sides. */
     g_assert_cmpint(vfio_dma_table_unmap(f->t, 0x110000, 0x10000, &splits), ==, 0);
     check_log(f, "unmap 100000+40000; map 100000+10000; map 120000+20000");
@@ -187,7 +187,7 @@ static void test_split_edges(Fixture *f, gconstpointer data)
     (void)data;
     g_assert_cmpint(map(f, 0x0, 0x10000, 0), ==, 0);
     g_assert_cmpint(map(f, 0x10000, 0x10000, 0x10000), ==, 0);
-    take_log(f);
+    g_free(take_log(f));
     /* Across the boundary: the tail of one and the head of the other. */
     g_assert_cmpint(vfio_dma_table_unmap(f->t, 0x8000, 0x10000, &splits), ==, 0);
     check_log(f, "unmap 0+10000; map 0+8000; unmap 10000+10000; map 18000+8000");
@@ -202,7 +202,7 @@ static void test_overlap_refused(Fixture *f, gconstpointer data)
 {
     (void)data;
     g_assert_cmpint(map(f, 0x10000, 0x10000, 0), ==, 0);
-    take_log(f);
+    g_free(take_log(f));
     g_assert_cmpint(map(f, 0x18000, 0x10000, 0), ==, -EEXIST);
     g_assert_cmpint(map(f, 0x0, 0x10001, 0), ==, -EEXIST);
     check_log(f, "");
