@@ -113,8 +113,9 @@ static bool hd_pci_bus_plug(HdBus *b, HdDevice *d, GError **errp)
         }
         if (devfn < 0) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: no free slot on PCI bus '%s'; put it on another bus with bus=",
-                        what, bname);
+                        "%s: no free slot on PCI bus '%s'%s; put it on another bus with bus=",
+                        what, bname,
+                        bus->slot0_only ? ": a PCI Express port has only slot 0, in use" : "");
             return false;
         }
     }

@@ -176,16 +176,11 @@ static void add_devices(JsonBuilder *b, HdPciBus *bus)
     json_builder_end_array(b);
 }
 
-static bool qmp_query_pci(JsonObject *args, JsonNode **ret, GError **errp)
+JsonNode *pci_query_pci(void)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(GPtrArray) roots = NULL;
+    g_autoptr(GPtrArray) roots = pci_root_buses();
 
-    if (!qmp_args_check(args, allowed, errp)) {
-        return false;
-    }
-    roots = pci_root_buses();
     json_builder_begin_array(b);
     for (guint i = 0; i < roots->len; i++) {
         json_builder_begin_object(b);
@@ -196,7 +191,17 @@ static bool qmp_query_pci(JsonObject *args, JsonNode **ret, GError **errp)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
-    *ret = json_builder_get_root(b);
+    return json_builder_get_root(b);
+}
+
+static bool qmp_query_pci(JsonObject *args, JsonNode **ret, GError **errp)
+{
+    static const char *const allowed[] = {NULL};
+
+    if (!qmp_args_check(args, allowed, errp)) {
+        return false;
+    }
+    *ret = pci_query_pci();
     return true;
 }
 

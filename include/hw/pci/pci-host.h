@@ -6,6 +6,7 @@
 #ifndef HW_PCI_PCI_HOST_H
 #define HW_PCI_PCI_HOST_H
 
+#include <json-glib/json-glib.h>
 #include <stdint.h>
 
 #include "hw/irq.h"
@@ -45,6 +46,13 @@ GPtrArray *pci_root_buses(void);
  * roots of the bus @bridge is plugged into. For bridge models' realize.
  */
 HdPciBus *pci_bridge_bus_new(HdPciDevice *bridge, const char *name);
+
+/*
+ * The reply of QMP query-pci: one entry per root bus ({"bus": 0, "devices": [...]}) with
+ * QEMU's PciDeviceInfo members (bus, slot, function, class_info, id, irq, irq_pin, qdev_id,
+ * regions, pci_bridge). Owned by the caller.
+ */
+JsonNode *pci_query_pci(void);
 
 /* Only slot 0 may be used on @bus (PCIe ports: the link has one device). */
 void pci_bus_set_slot0_only(HdPciBus *bus, bool only);
