@@ -1,0 +1,617 @@
+/*
+ * Lab test of the VFIO common layer and legacy backend on the real kernel: attach edu, nvme
+ * and an mtty mdev to guest RAM built with the memory API, prove the listener's mappings with
+ * edu DMA (incl. overlays that unmap part of RAM), container sharing, IRQs, dirty tracking,
+ * error messages that leak nothing, and a fault-injection sweep over attach.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-container-base.h"
+#include "hw/vfio/vfio-helpers.h"
+#include "hw/vfio/vfio-sys.h"
+#include "system/memory.h"
+
+#define EDU_ID 0x00
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_ACK 0x64
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_COUNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_RUN 0x1
+#define EDU_DMA_TO_RAM 0x2
+#define EDU_DMA_IRQ 0x4
+#define EDU_BUFFER 0x40000
+
+/* Guest RAM: lo [0x100000, 0x200000), hi [0x400000, 0x600000); edu reaches 28 bits. */
+#define RAM_LO 0x100000
+#define RAM_LO_SIZE 0x100000
+#define RAM_HI 0x400000
+#define RAM_HI_SIZE 0x200000
+#define XFER 256
+
+static MemoryRegion *dma_root, *ram_lo, *ram_hi, *ram_extra;
+static AddressSpace *dma_as;
+static const char *edu_bdf, *nvme_bdf;
+
+/* --- helpers --- */
+
+static unsigned fd_count(void)
+{
+    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+    unsigned n = 0;
+
+    g_assert_nonnull(d);
+    while (g_dir_read_name(d)) {
+        n++;
+    }
+    g_dir_close(d);
+    return n - 1; /* the directory's own fd */
+}
+
+/* Kernel DMA mappings made and not yet removed since the last vfio_sys_reset_counts(). */
+static int live_mappings(void)
+{
+    return (int)vfio_sys_ioctl_ok_count(VFIO_IOMMU_MAP_DMA) -
+           (int)vfio_sys_ioctl_ok_count(VFIO_IOMMU_UNMAP_DMA);
+}
+
+/* edu attached, with BAR0 set up, mmap'd and visible in its own address space. */
+typedef struct Edu {
+    VFIODevice dev;
+    VFIORegion *bar0;
+    MemoryRegion *bar_root;
+    AddressSpace *bar_as;
+} Edu;
+
+static void pci_enable(VFIODevice *dev)
+{
+    g_autofree struct vfio_region_info *cfg = NULL;
+    uint16_t cmd;
+
+    g_assert_cmpint(vfio_get_region_info(dev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg), ==, 0);
+    g_assert_cmpint(vfio_device_pread(dev, &cmd, 2, cfg->offset + 4), ==, 0);
+    cmd |= 0x6; /* memory space, bus master */
+    cmd &= ~0x400; /* INTx enabled */
+    g_assert_cmpint(vfio_device_pwrite(dev, &cmd, 2, cfg->offset + 4), ==, 0);
+}
+
+static void edu_attach(Edu *edu)
+{
+    g_autoptr(GError) err = NULL;
+
+    vfio_device_init(&edu->dev, NULL);
+    if (!vfio_attach_device(edu_bdf, &edu->dev, dma_as, &err)) {
+        g_error("attaching edu %s: %s", edu_bdf, err->message);
+    }
+    g_assert_true(edu->dev.flags & VFIO_DEVICE_FLAGS_PCI);
+    g_assert_cmpuint(edu->dev.num_regions, >, VFIO_PCI_BAR0_REGION_INDEX);
+    pci_enable(&edu->dev);
+    edu->bar0 = vfio_region_setup(&edu->dev, VFIO_PCI_BAR0_REGION_INDEX, "edu-bar0", &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(vfio_region_nr_mmaps(edu->bar0), ==, 1);
+    g_assert_true(vfio_region_mmap(edu->bar0, &err));
+    g_assert_no_error(err);
+    edu->bar_root = memory_region_new_container("edu-bars", UINT64_MAX);
+    memory_region_add_subregion(edu->bar_root, 0, vfio_region_get_memory(edu->bar0));
+    edu->bar_as = address_space_new("edu-bars", edu->bar_root);
+}
+
+static void edu_detach(Edu *edu)
+{
+    address_space_destroy(edu->bar_as);
+    memory_region_del_subregion(edu->bar_root, vfio_region_get_memory(edu->bar0));
+    memory_region_unref(edu->bar_root);
+    vfio_region_free(edu->bar0);
+    vfio_detach_device(&edu->dev);
+    vfio_device_clear(&edu->dev);
+}
+
+static uint32_t edu_rd(Edu *edu, hwaddr reg)
+{
+    return address_space_ldl(edu->bar_as, reg, NULL);
+}
+
+static void edu_wr(Edu *edu, hwaddr reg, uint32_t v)
+{
+    address_space_stl(edu->bar_as, reg, v);
+}
+
+static bool edu_dma(Edu *edu, uint64_t src, uint64_t dst, uint32_t len, uint32_t cmd)
+{
+    edu_wr(edu, EDU_DMA_SRC, (uint32_t)src);
+    edu_wr(edu, EDU_DMA_SRC + 4, (uint32_t)(src >> 32));
+    edu_wr(edu, EDU_DMA_DST, (uint32_t)dst);
+    edu_wr(edu, EDU_DMA_DST + 4, (uint32_t)(dst >> 32));
+    edu_wr(edu, EDU_DMA_COUNT, len);
+    edu_wr(edu, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
+    for (int i = 0; i < 1000; i++) {
+        if (!(edu_rd(edu, EDU_DMA_CMD) & EDU_DMA_RUN)) {
+            return true;
+        }
+        g_usleep(5000);
+    }
+    return false;
+}
+
+/* Copy XFER bytes guest X -> edu buffer -> guest Y and compare; false when Y differs. */
+static bool edu_round_trip(Edu *edu, uint64_t x, uint64_t y, uint8_t seed)
+{
+    uint8_t pattern[XFER], back[XFER], ones[XFER];
+
+    for (int i = 0; i < XFER; i++) {
+        pattern[i] = (uint8_t)(i * 13 + seed);
+    }
+    memset(ones, 0xa5, sizeof(ones));
+    g_assert_cmpint(address_space_write(dma_as, x, pattern, XFER), ==, MEMTX_OK);
+    g_assert_cmpint(address_space_write(dma_as, y, ones, XFER), ==, MEMTX_OK);
+    g_assert_true(edu_dma(edu, x, EDU_BUFFER, XFER, 0));
+    g_assert_true(edu_dma(edu, EDU_BUFFER, y, XFER, EDU_DMA_TO_RAM));
+    g_assert_cmpint(address_space_read(dma_as, y, back, XFER), ==, MEMTX_OK);
+    return memcmp(pattern, back, XFER) == 0;
+}
+
+/* --- tests --- */
+
+static void test_edu_dma(void)
+{
+    Edu edu;
+    unsigned fds = fd_count();
+
+    vfio_sys_reset_counts();
+    edu_attach(&edu);
+    /* Two RAM regions (plus the extra one): at least one kernel mapping each. */
+    g_assert_cmpint(live_mappings(), >=, 3);
+    g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, live_mappings());
+    g_test_message("container: %u mappings, 0x%" G_GINT64_MODIFIER "x bytes, pgsizes 0x%"
+                   G_GINT64_MODIFIER "x",
+                   vfio_container_mapping_count(edu.dev.container),
+                   vfio_container_mapped_bytes(edu.dev.container),
+                   vfio_container_get_pgsizes(edu.dev.container));
+    /* ID through the mmap'd BAR (fast path) and the trapped slow path. */
+    g_assert_cmphex(edu_rd(&edu, EDU_ID), ==, 0x010000ed);
+    g_assert_cmphex(vfio_region_read(edu.bar0, EDU_ID, 4), ==, 0x010000ed);
+    /* DMA within and across the two RAM regions. */
+    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x1000, RAM_LO + 0x3000, 1));
+    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x8000, RAM_HI + 0x10000, 2));
+    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x1f0000, RAM_LO + 0xff000, 3));
+    edu_detach(&edu);
+    g_assert_cmpint(live_mappings(), ==, 0);
+    g_assert_cmpuint(vfio_device_count(), ==, 0);
+    g_assert_cmpuint(fd_count(), ==, fds);
+}
+
+static void test_overlay(void)
+{
+    g_autoptr(MemoryRegion) hole = memory_region_new_io("hole", 0x10000, NULL, NULL);
+    unsigned maps, unmaps;
+    uint8_t probe[XFER], zero[XFER];
+    Edu edu;
+
+    edu_attach(&edu);
+    vfio_sys_reset_counts();
+    /* MMIO over [RAM_HI + 0x80000, +64K): one unmap and two re-maps, nothing else. */
+    memory_region_add_subregion_overlap(dma_root, RAM_HI + 0x80000, hole, 1);
+    maps = vfio_sys_ioctl_ok_count(VFIO_IOMMU_MAP_DMA);
+    unmaps = vfio_sys_ioctl_ok_count(VFIO_IOMMU_UNMAP_DMA);
+    g_test_message("overlay added: %u MAP_DMA, %u UNMAP_DMA", maps, unmaps);
+    g_assert_cmpuint(unmaps, ==, 1);
+    g_assert_cmpuint(maps, ==, 2);
+    /* DMA to RAM that stays RAM keeps working, on both sides of the hole and elsewhere. */
+    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x1000, RAM_HI + 0x7f000, 4));
+    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x90000, RAM_LO + 0x2000, 5));
+    /* The hole is gone from the IOMMU: a DMA there does not reach the RAM underneath. */
+    memset(zero, 0, sizeof(zero));
+    memcpy((uint8_t *)memory_region_get_ram_ptr(ram_hi) + 0x80000, zero, XFER);
+    memset(probe, 0x5a, sizeof(probe));
+    g_assert_cmpint(address_space_write(dma_as, RAM_LO, probe, XFER), ==, MEMTX_OK);
+    g_assert_true(edu_dma(&edu, RAM_LO, EDU_BUFFER, XFER, 0));
+    g_assert_true(edu_dma(&edu, EDU_BUFFER, RAM_HI + 0x80000, XFER, EDU_DMA_TO_RAM));
+    g_assert_cmpmem((uint8_t *)memory_region_get_ram_ptr(ram_hi) + 0x80000, XFER, zero, XFER);
+    /* Removing the overlay maps back exactly that range. */
+    vfio_sys_reset_counts();
+    memory_region_del_subregion(dma_root, hole);
+    g_assert_cmpuint(vfio_sys_ioctl_ok_count(VFIO_IOMMU_MAP_DMA), ==, 1);
+    g_assert_cmpuint(vfio_sys_ioctl_ok_count(VFIO_IOMMU_UNMAP_DMA), ==, 0);
+    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x80000, RAM_HI + 0x80800, 6));
+    edu_detach(&edu);
+}
+
+static void test_irq(void)
+{
+    g_autoptr(GError) err = NULL;
+    struct vfio_irq_info info;
+    VFIONotifier *n;
+    struct pollfd pfd;
+    Edu edu;
+
+    edu_attach(&edu);
+    g_assert_cmpint(vfio_get_irq_info(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX, &info), ==, 0);
+    g_assert_cmpuint(info.count, ==, 1);
+    n = vfio_notifier_new(&err);
+    g_assert_no_error(err);
+    g_assert_true(vfio_set_irq_signaling(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                         VFIO_IRQ_SET_ACTION_TRIGGER,
+                                         vfio_notifier_get_fd(n), &err));
+    g_assert_no_error(err);
+    /* A DMA with the IRQ bit raises INTx, which the kernel turns into an eventfd signal. */
+    g_assert_true(edu_dma(&edu, RAM_LO, EDU_BUFFER, 16, EDU_DMA_IRQ));
+    pfd = (struct pollfd){ .fd = vfio_notifier_get_fd(n), .events = POLLIN };
+    g_assert_cmpint(poll(&pfd, 1, 3000), ==, 1);
+    g_assert_true(vfio_notifier_test_and_clear(n));
+    g_assert_cmphex(edu_rd(&edu, EDU_IRQ_STATUS) & 0x100, ==, 0x100);
+    edu_wr(&edu, EDU_IRQ_ACK, 0x100);
+    g_assert_cmpint(vfio_unmask_single_irq(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX), ==, 0);
+    /* Tear down: -1 detaches the eventfd, then the index is disabled. */
+    g_assert_true(vfio_set_irq_signaling(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                         VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err));
+    g_assert_cmpint(vfio_disable_irq_index(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX), ==, 0);
+    /* A bad index is a clear error naming the IRQ and the action. */
+    g_assert_false(vfio_set_irq_signaling(&edu.dev, 7, 0, VFIO_IRQ_SET_ACTION_TRIGGER,
+                                          vfio_notifier_get_fd(n), &err));
+    g_test_message("bad IRQ index: %s", err->message);
+    g_assert_nonnull(strstr(err->message, "trigger"));
+    vfio_notifier_free(n);
+    edu_detach(&edu);
+}
+
+static void test_shared_container(void)
+{
+    g_autoptr(GError) err = NULL;
+    VFIODevice nvme;
+    Edu edu;
+    unsigned fds = fd_count();
+
+    edu_attach(&edu);
+    vfio_device_init(&nvme, NULL);
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_no_error(err);
+    g_assert_true(nvme.group != edu.dev.group);
+    /* Different groups, one address space: one container serving both. */
+    g_assert_true(nvme.container == edu.dev.container);
+    g_assert_cmpuint(g_list_length((GList *)vfio_container_devices(edu.dev.container)), ==, 2);
+    g_assert_cmpuint(vfio_device_count(), ==, 2);
+    g_assert_true(vfio_device_find(nvme_bdf) == &nvme);
+    g_assert_true(vfio_device_find(edu_bdf) == &edu.dev);
+    /* Detaching nvme leaves edu working, on the same mappings. */
+    vfio_detach_device(&nvme);
+    g_assert_cmpuint(g_list_length((GList *)vfio_container_devices(edu.dev.container)), ==, 1);
+    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x4000, RAM_HI + 0x4000, 7));
+    /* Re-attach works and joins the same container again. */
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_true(nvme.container == edu.dev.container);
+    vfio_detach_device(&nvme);
+    vfio_device_clear(&nvme);
+    /* The other order: edu leaves first, nvme keeps the container alive. */
+    vfio_device_init(&nvme, NULL);
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    edu_detach(&edu);
+    g_assert_cmpuint(vfio_container_mapping_count(nvme.container), >=, 3);
+    edu_attach(&edu);
+    g_assert_true(nvme.container == edu.dev.container);
+    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x5000, RAM_LO + 0x6000, 8));
+    edu_detach(&edu);
+    vfio_detach_device(&nvme);
+    vfio_device_clear(&nvme);
+    g_assert_cmpuint(fd_count(), ==, fds);
+}
+
+static void test_mdev(void)
+{
+    const char *mdevs = g_getenv("LAB_MDEVS");
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) paths = NULL;
+    g_autofree char *uuid = NULL;
+    g_autofree struct vfio_region_info *cfg = NULL;
+    uint32_t ids = 0;
+    VFIODevice dev;
+    unsigned fds = fd_count();
+
+    g_assert_nonnull(mdevs);
+    paths = g_strsplit(mdevs, " ", -1);
+    g_assert_nonnull(paths[0]);
+    uuid = g_path_get_basename(paths[0]);
+    vfio_device_init(&dev, NULL);
+    dev.sysfsdev = g_strdup(paths[0]);
+    if (!vfio_attach_device(uuid, &dev, dma_as, &err)) {
+        g_error("attaching mdev %s: %s", paths[0], err->message);
+    }
+    g_assert_true(dev.flags & VFIO_DEVICE_FLAGS_PCI);
+    g_assert_cmpint(vfio_get_region_info(&dev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg), ==, 0);
+    g_assert_cmpint(vfio_device_pread(&dev, &ids, 4, cfg->offset), ==, 0);
+    g_assert_cmphex(ids, ==, 0x32534348);
+    vfio_detach_device(&dev);
+    vfio_device_clear(&dev);
+    g_assert_cmpuint(fd_count(), ==, fds);
+}
+
+static void test_dirty_tracking(void)
+{
+    g_autoptr(GError) err = NULL;
+    RAMBlock *rb = memory_region_get_ram_block(ram_lo);
+    Edu edu;
+
+    edu_attach(&edu);
+    if (!memory_global_dirty_log_start(&err)) {
+        g_test_message("dirty tracking refused: %s", err->message);
+        g_assert_nonnull(strstr(err->message, "legacy"));
+        edu_detach(&edu);
+        return;
+    }
+    memory_global_dirty_log_sync();
+    ram_block_dirty_clear_all(rb);
+    /* edu writes guest RAM: after a sync its page is dirty in the RAM block. */
+    g_assert_true(edu_dma(&edu, RAM_HI, EDU_BUFFER, XFER, 0));
+    g_assert_true(edu_dma(&edu, EDU_BUFFER, RAM_LO + 0x7000, XFER, EDU_DMA_TO_RAM));
+    memory_global_dirty_log_sync();
+    g_test_message("dirty pages in ram-lo after the DMA: %" G_GINT64_MODIFIER "u",
+                   ram_block_dirty_count(rb));
+    g_assert_true(ram_block_dirty_test(rb, 0x7000, XFER));
+    memory_global_dirty_log_stop();
+    edu_detach(&edu);
+}
+
+static gboolean log_not_fatal(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+                              gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)msg;
+    (void)data;
+    return FALSE;
+}
+
+static void test_p2p_ram_device(void)
+{
+    g_autoptr(MemoryRegion) peer = NULL;
+    void *host;
+    uint64_t off, size;
+    unsigned before;
+    Edu edu;
+
+    edu_attach(&edu);
+    /* Another device's mmap'd BAR in the DMA address space: mapped for peer-to-peer, or a
+     * warning; either way the attach and RAM mappings are unaffected. */
+    g_assert_true(vfio_region_mmap_area(edu.bar0, 0, &off, &size, &host));
+    peer = memory_region_new_ram_device("peer-bar", size, host);
+    before = vfio_container_mapping_count(edu.dev.container);
+    g_test_log_set_fatal_handler(log_not_fatal, NULL);
+    memory_region_add_subregion(dma_root, 0x8000000, peer);
+    g_test_message("peer BAR: mappings %u -> %u", before,
+                   vfio_container_mapping_count(edu.dev.container));
+    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x9000, RAM_LO + 0xa000, 9));
+    memory_region_del_subregion(dma_root, peer);
+    g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, before);
+    edu_detach(&edu);
+}
+
+static void test_hot_reset(void)
+{
+    g_autoptr(GError) err = NULL;
+    Edu edu;
+
+    edu_attach(&edu);
+    /* edu sits on the lab's root bus: the kernel may offer no bus reset; either way a clear
+     * answer and a device that still works. */
+    if (vfio_device_hot_reset(&edu.dev, true, &err)) {
+        g_test_message("hot reset of %s done", edu_bdf);
+        pci_enable(&edu.dev);
+    } else {
+        g_test_message("hot reset of %s: %s", edu_bdf, err->message);
+        g_assert_null(strchr(err->message, '\n'));
+    }
+    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 10));
+    edu_detach(&edu);
+}
+
+/* An attach that must fail: the error's code, a phrase, one line, and nothing leaked. */
+static void expect_attach_error(const char *name, const char *sysfsdev, int code,
+                                const char *phrase)
+{
+    g_autoptr(GError) err = NULL;
+    unsigned fds = fd_count();
+    VFIODevice dev;
+
+    vfio_sys_reset_counts();
+    vfio_device_init(&dev, NULL);
+    dev.sysfsdev = g_strdup(sysfsdev);
+    g_assert_false(vfio_attach_device(name, &dev, dma_as, &err));
+    g_assert_nonnull(err);
+    g_test_message("%s: %s", name, err->message);
+    g_assert_error(err, VFIO_ERROR, code);
+    g_assert_nonnull(strstr(err->message, phrase));
+    g_assert_null(strchr(err->message, '\n'));
+    g_assert_false(dev.attached);
+    vfio_device_clear(&dev);
+    g_assert_cmpuint(fd_count(), ==, fds);
+    g_assert_cmpint(live_mappings(), ==, 0);
+}
+
+static void test_errors(void)
+{
+    g_autofree char *grouplink = g_strdup_printf("/sys/bus/pci/devices/%s/iommu_group",
+                                                 edu_bdf);
+    g_autofree char *target = g_file_read_link(grouplink, NULL);
+    g_autofree char *group = NULL;
+    g_autoptr(GError) err = NULL;
+    VFIODevice twice;
+    Edu edu;
+    int held;
+
+    expect_attach_error("0000:00:1f.6", NULL, ENODEV, "does not exist");
+    /* The group held by someone else (here: a raw open, as another VM would). */
+    g_assert_nonnull(target);
+    group = g_strdup_printf("/dev/vfio/%s", strrchr(target, '/') + 1);
+    held = open(group, O_RDWR);
+    g_assert_cmpint(held, >=, 0);
+    expect_attach_error(edu_bdf, NULL, EBUSY, "already open elsewhere");
+    close(held);
+    /* The same device twice in this process. */
+    edu_attach(&edu);
+    vfio_device_init(&twice, NULL);
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_test_message("twice: %s", err->message);
+    g_assert_error(err, VFIO_ERROR, EBUSY);
+    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_HI, 11));
+    vfio_device_clear(&twice);
+    edu_detach(&edu);
+    /* A passed cdev fd on the legacy backend. */
+    vfio_device_init(&twice, NULL);
+    twice.fd = open("/dev/null", O_RDWR);
+    g_clear_error(&err);
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_assert_nonnull(strstr(err->message, "iommufd"));
+    vfio_device_clear(&twice);
+}
+
+/* Drop CAP_IPC_LOCK from the effective set so RLIMIT_MEMLOCK applies to this process. */
+static bool drop_ipc_lock(void)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2];
+
+    if (syscall(SYS_capget, &hdr, data) < 0) {
+        return false;
+    }
+    data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+    return syscall(SYS_capset, &hdr, data) == 0;
+}
+
+static void test_memlock(void)
+{
+    pid_t pid;
+    int status;
+
+    /* In a child: the limit and the capability are per process. */
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        struct rlimit rl = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
+        GError *err = NULL;
+        VFIODevice dev;
+        unsigned fds;
+
+        if (!drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl) < 0) {
+            _exit(2);
+        }
+        fds = fd_count();
+        vfio_sys_reset_counts();
+        vfio_device_init(&dev, NULL);
+        if (vfio_attach_device(edu_bdf, &dev, dma_as, &err)) {
+            _exit(3);
+        }
+        printf("# memlock: %s\n", err->message);
+        fflush(stdout);
+        if (!g_error_matches(err, VFIO_ERROR, ENOMEM) ||
+            !strstr(err->message, "RLIMIT_MEMLOCK is 64 KiB") ||
+            !strstr(err->message, "KiB more")) {
+            _exit(4);
+        }
+        vfio_device_clear(&dev);
+        g_error_free(err);
+        _exit(fd_count() == fds && live_mappings() == 0 ? 0 : 5);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+static void test_fault_sweep(void)
+{
+    unsigned fds = fd_count();
+    unsigned n, failures = 0;
+
+    /* Fail the N-th syscall of attach (and the mappings it makes) for N = 1, 2, ... until
+     * attach gets through untouched. */
+    for (n = 1; n < 400; n++) {
+        g_autoptr(GError) err = NULL;
+        VFIODevice dev;
+        bool ok, fired;
+
+        vfio_sys_reset_counts();
+        vfio_device_init(&dev, NULL);
+        vfio_sys_fail_nth(VFIO_SYS_ANY, n, EIO);
+        ok = vfio_attach_device(edu_bdf, &dev, dma_as, &err);
+        fired = vfio_sys_fail_fired();
+        vfio_sys_fail_nth(VFIO_SYS_ANY, 0, 0);
+        if (ok) {
+            vfio_detach_device(&dev);
+            vfio_device_clear(&dev);
+            g_assert_cmpint(live_mappings(), ==, 0);
+            g_assert_cmpuint(fd_count(), ==, fds);
+            if (!fired) {
+                break;
+            }
+            g_test_message("call %u failed and attach recovered", n);
+            continue;
+        }
+        failures++;
+        g_assert_true(fired);
+        g_assert_nonnull(err);
+        g_assert_cmpuint(strlen(err->message), >, 10);
+        g_assert_null(strchr(err->message, '\n'));
+        if (n <= 3 || n % 10 == 0) {
+            g_test_message("call %u: %s", n, err->message);
+        }
+        vfio_device_clear(&dev);
+        g_assert_cmpuint(fd_count(), ==, fds);
+        g_assert_cmpint(live_mappings(), ==, 0);
+        g_assert_cmpuint(vfio_device_count(), ==, 0);
+    }
+    g_test_message("attach makes %u syscalls; %u injected failures all failed cleanly", n - 1,
+                   failures);
+    g_assert_cmpuint(n, <, 400);
+    g_assert_cmpuint(failures, >, 5);
+}
+
+static void build_guest_ram(void)
+{
+    dma_root = memory_region_new_container("lab-dma", UINT64_MAX);
+    ram_lo = memory_region_new_ram("ram-lo", RAM_LO_SIZE, NULL);
+    ram_hi = memory_region_new_ram("ram-hi", RAM_HI_SIZE, NULL);
+    ram_extra = memory_region_new_ram("ram-extra", 0x100000, NULL);
+    memory_region_add_subregion(dma_root, RAM_LO, ram_lo);
+    memory_region_add_subregion(dma_root, RAM_HI, ram_hi);
+    memory_region_add_subregion(dma_root, 0x1000000, ram_extra);
+    /* MMIO in the space: never mapped. */
+    memory_region_add_subregion(dma_root, 0x2000000,
+                                memory_region_new_io("lab-mmio", 0x1000, NULL, NULL));
+    dma_as = address_space_new("lab-dma", dma_root);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    edu_bdf = g_getenv("LAB_EDU");
+    nvme_bdf = g_getenv("LAB_NVME");
+    if (!edu_bdf || !nvme_bdf) {
+        /* The lab makes them present: a missing one is a defect, not a skip. */
+        printf("Bail out! LAB_EDU and LAB_NVME must be set (run inside scripts/lab/run)\n");
+        return 1;
+    }
+    build_guest_ram();
+    g_test_add_func("/vfio/lab/edu-dma", test_edu_dma);
+    g_test_add_func("/vfio/lab/overlay", test_overlay);
+    g_test_add_func("/vfio/lab/irq", test_irq);
+    g_test_add_func("/vfio/lab/shared-container", test_shared_container);
+    g_test_add_func("/vfio/lab/mdev", test_mdev);
+    g_test_add_func("/vfio/lab/dirty-tracking", test_dirty_tracking);
+    g_test_add_func("/vfio/lab/p2p-ram-device", test_p2p_ram_device);
+    g_test_add_func("/vfio/lab/hot-reset", test_hot_reset);
+    g_test_add_func("/vfio/lab/errors", test_errors);
+    g_test_add_func("/vfio/lab/memlock", test_memlock);
+    g_test_add_func("/vfio/lab/fault-sweep", test_fault_sweep);
+    return g_test_run();
+}
