@@ -11,4 +11,5 @@ void vfio_register_types(void)
 {
     g_type_ensure(VFIO_TYPE_CONTAINER);
     g_type_ensure(vfio_backend_legacy_get_type());
+    g_type_ensure(vfio_backend_iommufd_get_type());
 }

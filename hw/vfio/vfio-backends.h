@@ -10,5 +10,7 @@
 
 /* hw/vfio/container.c: VFIO_CONTAINER_TYPE_LEGACY. */
 GType vfio_backend_legacy_get_type(void);
+/* hw/vfio/iommufd.c: VFIO_CONTAINER_TYPE_IOMMUFD. */
+GType vfio_backend_iommufd_get_type(void);
 
 #endif /* HW_VFIO_VFIO_BACKENDS_H */
