@@ -20,8 +20,7 @@ struct HdIrqLines {
 /* path -> HdIrqLines *, not owning. */
 static GHashTable *registry;
 
-HdIrqLines *hd_irq_lines_new(const char *qom_path, int count, HdIrqHandler handler,
-                             void *opaque)
+HdIrqLines *hd_irq_lines_new(const char *qom_path, int count, HdIrqHandler handler, void *opaque)
 {
     g_return_val_if_fail(qom_path && count > 0, NULL);
     HdIrqLines *lines = g_new0(HdIrqLines, 1);

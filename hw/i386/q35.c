@@ -122,8 +122,8 @@ static uint64_t cfc_read(void *opaque, hwaddr addr, unsigned size)
     if (!(ca & 0x80000000u)) {
         return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     }
-    return pci_host_config_read(h->root, (ca >> 16) & 0xff, (ca >> 8) & 0xff,
-                                (ca & 0xfc) + addr, size);
+    return pci_host_config_read(h->root, (ca >> 16) & 0xff, (ca >> 8) & 0xff, (ca & 0xfc) + addr,
+                                size);
 }
 
 static void cfc_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
@@ -197,8 +197,7 @@ static bool q35_host_realize(HdDevice *dev, GError **errp)
     if (!h->root && (hd_irq_lines_find(Q35_IOAPIC_PATH) || hd_irq_lines_find(Q35_MSI_PATH) ||
                      hd_bus_find(Q35_ROOT_BUS))) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_DUPLICATE,
-                    "q35-pcihost: %s, %s or bus %s already exist; only one q35 chipset can "
-                    "live at a time",
+                    "q35-pcihost: %s, %s or bus %s exist; one q35 chipset at a time only",
                     Q35_IOAPIC_PATH, Q35_MSI_PATH, Q35_ROOT_BUS);
         return false;
     }

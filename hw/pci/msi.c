@@ -6,9 +6,9 @@
 #include "hw/pci/msi.h"
 #include "pci-internal.h"
 #include "qom/object.h"
+#include "trace.h"
 
-void pci_set_vector_notifiers(HdPciDevice *dev, const HdPciVectorNotifiers *notifiers,
-                              void *opaque)
+void pci_set_vector_notifiers(HdPciDevice *dev, const HdPciVectorNotifiers *notifiers, void *opaque)
 {
     g_return_if_fail(HD_IS_PCI_DEVICE(dev));
     HdPciDevicePrivate *priv = pci_priv(dev);
@@ -56,8 +56,8 @@ bool msi_init(HdPciDevice *dev, uint8_t offset, unsigned nr_vectors, bool msi64b
     if (m->cap) {
         g_autofree char *what = hd_device_describe(HD_DEVICE(dev));
 
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: MSI capability added twice", what);
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "%s: MSI capability added twice",
+                    what);
         return false;
     }
     while ((1u << log2) < nr_vectors) {
@@ -76,8 +76,7 @@ bool msi_init(HdPciDevice *dev, uint8_t offset, unsigned nr_vectors, bool msi64b
         .maskbit = per_vector_mask,
     };
     memset(priv->config + pos + 2, 0, size - 2);
-    pci_set_word(priv->config + flags_off(m), (log2 << 1) |
-                                                  (msi64bit ? PCI_MSI_FLAGS_64BIT : 0) |
+    pci_set_word(priv->config + flags_off(m), (log2 << 1) | (msi64bit ? PCI_MSI_FLAGS_64BIT : 0) |
                                                   (per_vector_mask ? PCI_MSI_FLAGS_MASKBIT : 0));
     pci_set_word(priv->wmask + flags_off(m), PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
     pci_set_long(priv->wmask + pos + PCI_MSI_ADDRESS_LO, 0xfffffffc);
@@ -174,8 +173,6 @@ static void set_pending(HdPciDevice *dev, unsigned vector, bool pending)
 void msi_notify(HdPciDevice *dev, unsigned vector)
 {
     g_return_if_fail(HD_IS_PCI_DEVICE(dev));
-    HdPciDevicePrivate *priv = pci_priv(dev);
-
     if (vector >= msi_nr_vectors_enabled(dev)) {
         return;
     }
@@ -184,7 +181,6 @@ void msi_notify(HdPciDevice *dev, unsigned vector)
         return;
     }
     pci_msi_send(dev, msi_get_message(dev, vector));
-    (void)priv;
 }
 
 /* Bring the notifiers and pending deliveries in line with config space. */
@@ -198,6 +194,7 @@ static void msi_sync(HdPciDevice *dev)
 
     if (enabled && !m->enabled) {
         m->enabled = true;
+        trace_pci_vector_enable(priv->devfn, "msi", true);
         if (n->enable_changed) {
             n->enable_changed(dev, HD_PCI_IRQ_MSI, true, priv->notifiers_opaque);
         }
@@ -209,10 +206,10 @@ static void msi_sync(HdPciDevice *dev)
         if (usable) {
             HdMsiMessage msg = msi_get_message(dev, v);
 
-            if (!used || msg.address != m->used_msg[v].address ||
-                msg.data != m->used_msg[v].data) {
+            if (!used || msg.address != m->used_msg[v].address || msg.data != m->used_msg[v].data) {
                 m->used |= 1u << v;
                 m->used_msg[v] = msg;
+                trace_pci_vector_use(priv->devfn, "msi", v, msg.address, msg.data);
                 if (n->vector_use) {
                     n->vector_use(dev, HD_PCI_IRQ_MSI, v, msg, priv->notifiers_opaque);
                 }
@@ -224,6 +221,7 @@ static void msi_sync(HdPciDevice *dev)
             }
         } else if (used) {
             m->used &= ~(1u << v);
+            trace_pci_vector_release(priv->devfn, "msi", v);
             if (n->vector_release) {
                 n->vector_release(dev, HD_PCI_IRQ_MSI, v, priv->notifiers_opaque);
             }
@@ -231,6 +229,7 @@ static void msi_sync(HdPciDevice *dev)
     }
     if (!enabled && m->enabled) {
         m->enabled = false;
+        trace_pci_vector_enable(priv->devfn, "msi", false);
         if (n->enable_changed) {
             n->enable_changed(dev, HD_PCI_IRQ_MSI, false, priv->notifiers_opaque);
         }

@@ -6,6 +6,7 @@
 #include "hw/pci/msix.h"
 #include "pci-internal.h"
 #include "qom/object.h"
+#include "trace.h"
 
 #define MSIX_SUBREGION_PRIORITY 1
 
@@ -139,6 +140,7 @@ static void vector_sync(HdPciDevice *dev, unsigned v, bool enabled)
             msg.data != x->used_msg[v].data) {
             x->used[v] = true;
             x->used_msg[v] = msg;
+            trace_pci_vector_use(priv->devfn, "msix", v, msg.address, msg.data);
             if (n->vector_use) {
                 n->vector_use(dev, HD_PCI_IRQ_MSIX, v, msg, priv->notifiers_opaque);
             }
@@ -149,6 +151,7 @@ static void vector_sync(HdPciDevice *dev, unsigned v, bool enabled)
         }
     } else if (x->used[v]) {
         x->used[v] = false;
+        trace_pci_vector_release(priv->devfn, "msix", v);
         if (n->vector_release) {
             n->vector_release(dev, HD_PCI_IRQ_MSIX, v, priv->notifiers_opaque);
         }
@@ -164,6 +167,7 @@ static void msix_sync(HdPciDevice *dev)
 
     if (enabled && !x->enabled) {
         x->enabled = true;
+        trace_pci_vector_enable(priv->devfn, "msix", true);
         if (n->enable_changed) {
             n->enable_changed(dev, HD_PCI_IRQ_MSIX, true, priv->notifiers_opaque);
         }
@@ -173,6 +177,7 @@ static void msix_sync(HdPciDevice *dev)
     }
     if (!enabled && x->enabled) {
         x->enabled = false;
+        trace_pci_vector_enable(priv->devfn, "msix", false);
         if (n->enable_changed) {
             n->enable_changed(dev, HD_PCI_IRQ_MSIX, false, priv->notifiers_opaque);
         }
@@ -261,9 +266,9 @@ static void table_mask_all(PciMsixState *x)
     memset(x->pba, 0, x->pba_size);
 }
 
-bool msix_init(HdPciDevice *dev, unsigned nentries, MemoryRegion *table_bar,
-               uint8_t table_bar_nr, uint32_t table_offset, MemoryRegion *pba_bar,
-               uint8_t pba_bar_nr, uint32_t pba_offset, uint8_t cap_offset, GError **errp)
+bool msix_init(HdPciDevice *dev, unsigned nentries, MemoryRegion *table_bar, uint8_t table_bar_nr,
+               uint32_t table_offset, MemoryRegion *pba_bar, uint8_t pba_bar_nr,
+               uint32_t pba_offset, uint8_t cap_offset, GError **errp)
 {
     g_return_val_if_fail(HD_IS_PCI_DEVICE(dev) && table_bar && pba_bar, false);
     HdPciDevicePrivate *priv = pci_priv(dev);
@@ -281,8 +286,8 @@ bool msix_init(HdPciDevice *dev, unsigned nentries, MemoryRegion *table_bar,
         return false;
     }
     if (x->cap) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: MSI-X capability added twice", what);
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "%s: MSI-X capability added twice",
+                    what);
         return false;
     }
     if (!memory_region_is_container(table_bar) || !memory_region_is_container(pba_bar) ||
@@ -292,9 +297,8 @@ bool msix_init(HdPciDevice *dev, unsigned nentries, MemoryRegion *table_bar,
         (table_bar == pba_bar &&
          pci_ranges_overlap(table_offset, table_size, pba_offset, pba_size))) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: MSI-X table (BAR %u at 0x%x) or PBA (BAR %u at 0x%x) does not fit "
-                    "its BAR, is misaligned or overlaps",
-                    what, table_bar_nr, table_offset, pba_bar_nr, pba_offset);
+                    "%s: MSI-X table (BAR %u+0x%x) or PBA (BAR %u+0x%x) is misplaced", what,
+                    table_bar_nr, table_offset, pba_bar_nr, pba_offset);
         return false;
     }
     pos = pci_add_capability(dev, PCI_CAP_ID_MSIX, cap_offset, PCI_CAP_MSIX_SIZEOF, errp);
@@ -325,14 +329,12 @@ bool msix_init(HdPciDevice *dev, unsigned nentries, MemoryRegion *table_bar,
     memory_region_transaction_begin();
     memory_region_add_subregion_overlap(table_bar, table_offset, x->table_mr,
                                         MSIX_SUBREGION_PRIORITY);
-    memory_region_add_subregion_overlap(pba_bar, pba_offset, x->pba_mr,
-                                        MSIX_SUBREGION_PRIORITY);
+    memory_region_add_subregion_overlap(pba_bar, pba_offset, x->pba_mr, MSIX_SUBREGION_PRIORITY);
     memory_region_transaction_commit();
     return true;
 }
 
-bool msix_init_exclusive_bar(HdPciDevice *dev, unsigned nentries, uint8_t bar_nr,
-                             GError **errp)
+bool msix_init_exclusive_bar(HdPciDevice *dev, unsigned nentries, uint8_t bar_nr, GError **errp)
 {
     g_return_val_if_fail(HD_IS_PCI_DEVICE(dev), false);
     PciMsixState *x = &pci_priv(dev)->msix;

@@ -3,10 +3,9 @@
  * follows the command register and BAR values into the bus's memory and I/O roots.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <errno.h>
-
 #include "pci-internal.h"
 #include "qom/object.h"
+#include "trace.h"
 
 #define PCI_BAR_PRIORITY 1
 #define PCI_ROM_MIN_SIZE 0x800
@@ -171,6 +170,7 @@ void pci_update_mappings(HdPciDevice *dev)
             continue;
         }
         if (bar->addr != PCI_BAR_UNMAPPED) {
+            trace_pci_bar_unmap(memory_region_name(bar->mr), i, bar->addr);
             memory_region_del_subregion(bar->mapped_in, bar->mr);
             bar->mapped_in = NULL;
         }
@@ -178,9 +178,9 @@ void pci_update_mappings(HdPciDevice *dev)
         if (target != PCI_BAR_UNMAPPED) {
             bool io = i != PCI_ROM_SLOT && (bar->type & PCI_BASE_ADDRESS_SPACE_IO);
 
+            trace_pci_bar_map(memory_region_name(bar->mr), i, target, bar->size);
             bar->mapped_in = io ? root->io : root->mem;
-            memory_region_add_subregion_overlap(bar->mapped_in, target, bar->mr,
-                                                PCI_BAR_PRIORITY);
+            memory_region_add_subregion_overlap(bar->mapped_in, target, bar->mr, PCI_BAR_PRIORITY);
         }
     }
     memory_region_transaction_commit();
@@ -221,8 +221,8 @@ bool pci_load_romfile(HdPciDevice *dev, GError **errp)
     what = hd_device_describe(HD_DEVICE(dev));
     if (!g_file_get_contents(priv->romfile, &data, &len, &err)) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: cannot read romfile '%s': %s; give a readable file or drop romfile=",
-                    what, priv->romfile, err->message);
+                    "%s: cannot read romfile '%s': %s; give a readable file or drop romfile=", what,
+                    priv->romfile, err->message);
         return false;
     }
     if (len == 0) {
@@ -233,8 +233,7 @@ bool pci_load_romfile(HdPciDevice *dev, GError **errp)
     }
     if (len > 0x80000000ULL) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: romfile '%s' is larger than 2 GiB; give a ROM image", what,
-                    priv->romfile);
+                    "%s: romfile '%s' is larger than 2 GiB; give a ROM image", what, priv->romfile);
         return false;
     }
     while (size < len) {

@@ -5,6 +5,7 @@
  */
 #include "pci-internal.h"
 #include "qom/object.h"
+#include "trace.h"
 
 G_DEFINE_TYPE(HdPciBus, hd_pci_bus, HD_TYPE_BUS)
 
@@ -93,9 +94,8 @@ static bool hd_pci_bus_plug(HdBus *b, HdDevice *d, GError **errp)
     if (priv->addr) {
         if (!parse_devfn(priv->addr, &devfn)) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: invalid PCI address addr=%s: expected SLOT[.FN] in hex, slot "
-                        "0-1f, function 0-7 (e.g. addr=3 or addr=1f.2)",
-                        what, priv->addr);
+                        "%s: invalid addr=%s; expected SLOT[.FN] in hex (slot 0-1f, fn 0-7)", what,
+                        priv->addr);
             return false;
         }
     } else {
@@ -113,17 +113,16 @@ static bool hd_pci_bus_plug(HdBus *b, HdDevice *d, GError **errp)
         }
         if (devfn < 0) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: no free slot on PCI bus '%s'%s; put it on another bus with bus=",
-                        what, bname,
+                        "%s: no free slot on PCI bus '%s'%s; put it on another bus with bus=", what,
+                        bname,
                         bus->slot0_only ? ": a PCI Express port has only slot 0, in use" : "");
             return false;
         }
     }
     if (bus->slot0_only && PCI_SLOT(devfn) != 0) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: bus '%s' is a PCI Express port with only slot 0, not slot %x; use "
-                    "addr=0 or another port",
-                    what, bname, PCI_SLOT(devfn));
+                    "%s: bus '%s' is a PCIe port with only slot 0; use addr=0 or another port",
+                    what, bname);
         return false;
     }
     if (bus->devices[devfn]) {
@@ -141,9 +140,8 @@ static bool hd_pci_bus_plug(HdBus *b, HdDevice *d, GError **errp)
             g_autofree char *other = hd_device_describe(HD_DEVICE(fn0));
 
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: cannot use function %x of slot %02x on bus '%s': function 0 (%s) "
-                        "is single-function; set multifunction=on on it",
-                        what, PCI_FUNC(devfn), PCI_SLOT(devfn), bname, other);
+                        "%s: slot %02x function 0 (%s) is single-function; set multifunction=on",
+                        what, PCI_SLOT(devfn), other);
             return false;
         }
     } else if (!priv->multifunction) {
@@ -154,13 +152,13 @@ static bool hd_pci_bus_plug(HdBus *b, HdDevice *d, GError **errp)
                 g_autofree char *other = hd_device_describe(HD_DEVICE(other_dev));
 
                 g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                            "%s: slot %02x on bus '%s' already has function %x (%s), so "
-                            "function 0 must be multifunction; set multifunction=on",
-                            what, PCI_SLOT(devfn), bname, fn, other);
+                            "%s: slot %02x has function %x (%s); set multifunction=on", what,
+                            PCI_SLOT(devfn), fn, other);
                 return false;
             }
         }
     }
+    trace_pci_bus_plug(bname, PCI_SLOT(devfn), PCI_FUNC(devfn));
     bus->devices[devfn] = dev;
     priv->bus = bus;
     priv->devfn = devfn;
@@ -177,6 +175,7 @@ static void hd_pci_bus_unplug(HdBus *b, HdDevice *d)
     }
     priv = pci_priv(HD_PCI_DEVICE(d));
     if (priv->devfn >= 0 && bus->devices[priv->devfn] == HD_PCI_DEVICE(d)) {
+        trace_pci_bus_unplug(hd_bus_get_name(b), PCI_SLOT(priv->devfn), PCI_FUNC(priv->devfn));
         bus->devices[priv->devfn] = NULL;
     }
     priv->bus = NULL;
@@ -204,9 +203,9 @@ static HdPciBus *pci_bus_create(const char *name)
     return g_object_new(HD_TYPE_PCI_BUS, "name", name, "bus-type", TYPE_PCI_BUS_KIND, NULL);
 }
 
-HdPciBus *pci_root_bus_new(HdDevice *host, const char *name, MemoryRegion *mem,
-                           MemoryRegion *io, AddressSpace *dma_as, HdIrqLines *intx_lines,
-                           int gsi_base, int gsi_count)
+HdPciBus *pci_root_bus_new(HdDevice *host, const char *name, MemoryRegion *mem, MemoryRegion *io,
+                           AddressSpace *dma_as, HdIrqLines *intx_lines, int gsi_base,
+                           int gsi_count)
 {
     g_return_val_if_fail(HD_IS_DEVICE(host) && name && mem && io, NULL);
     HdPciBus *bus = pci_bus_create(name);

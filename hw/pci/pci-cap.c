@@ -47,17 +47,16 @@ uint8_t pci_add_capability(HdPciDevice *dev, uint8_t cap_id, uint8_t offset, uin
         }
         if (offset == 0) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: no room left in config space for capability 0x%02x (%u bytes)",
-                        what, cap_id, size);
+                        "%s: no room left in config space for capability 0x%02x (%u bytes)", what,
+                        cap_id, size);
             return 0;
         }
     } else {
         if (offset < PCI_STD_HEADER_SIZEOF || (offset & 3) ||
             (uint32_t)offset + size > PCI_CONFIG_SPACE_SIZE) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: capability 0x%02x at 0x%02x (%u bytes) is outside the "
-                        "capability area 0x40-0xff or misaligned",
-                        what, cap_id, offset, size);
+                        "%s: capability 0x%02x at 0x%02x (%u bytes) is misplaced (0x40-0xff)", what,
+                        cap_id, offset, size);
             return 0;
         }
         if (!space_free(priv, offset, size)) {
@@ -150,15 +149,14 @@ bool pcie_add_capability(HdPciDevice *dev, uint16_t cap_id, uint8_t version, uin
     if (priv->config_size < PCIE_CONFIG_SPACE_SIZE || offset < PCI_CONFIG_SPACE_SIZE ||
         (offset & 3) || size < 4 || (uint32_t)offset + size > PCIE_CONFIG_SPACE_SIZE) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: extended capability 0x%04x at 0x%03x (%u bytes) is outside "
-                    "extended config space or misaligned",
-                    what, cap_id, offset, size);
+                    "%s: extended capability 0x%04x at 0x%03x (%u bytes) is misplaced", what,
+                    cap_id, offset, size);
         return false;
     }
     if (!space_free(priv, offset, size)) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: extended capability 0x%04x at 0x%03x overlaps another capability",
-                    what, cap_id, offset);
+                    "%s: extended capability 0x%04x at 0x%03x overlaps another capability", what,
+                    cap_id, offset);
         return false;
     }
     if (offset != PCI_CONFIG_SPACE_SIZE) {
@@ -169,8 +167,7 @@ bool pcie_add_capability(HdPciDevice *dev, uint16_t cap_id, uint8_t version, uin
         if (!priv->cap_used[pos]) {
             space_take(priv, pos, 4);
         }
-        for (header = pci_get_long(c + pos); PCI_EXT_CAP_NEXT(header) && guard < 1024;
-             guard++) {
+        for (header = pci_get_long(c + pos); PCI_EXT_CAP_NEXT(header) && guard < 1024; guard++) {
             pos = PCI_EXT_CAP_NEXT(header);
             header = pci_get_long(c + pos);
         }

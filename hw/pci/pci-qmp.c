@@ -10,12 +10,12 @@ static const struct {
     uint16_t cls;
     const char *desc;
 } class_names[] = {
-    {0x0100, "SCSI controller"},  {0x0101, "IDE controller"},
-    {0x0106, "SATA controller"},  {0x0108, "NVMe"},
+    {0x0100, "SCSI controller"},     {0x0101, "IDE controller"},
+    {0x0106, "SATA controller"},     {0x0108, "NVMe"},
     {0x0200, "Ethernet controller"}, {0x0300, "VGA controller"},
-    {0x0380, "Display controller"}, {0x0403, "Audio controller"},
-    {0x0600, "Host bridge"},      {0x0601, "ISA bridge"},
-    {0x0604, "PCI bridge"},       {0x0c03, "USB controller"},
+    {0x0380, "Display controller"},  {0x0403, "Audio controller"},
+    {0x0600, "Host bridge"},         {0x0601, "ISA bridge"},
+    {0x0604, "PCI bridge"},          {0x0c03, "USB controller"},
     {0x0880, "System peripheral"},
 };
 

@@ -7,6 +7,7 @@
 #include "hw/pci/msix.h"
 #include "pci-internal.h"
 #include "qom/object.h"
+#include "trace.h"
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(HdPciDevice, hd_pci_device, HD_TYPE_DEVICE)
 
@@ -59,8 +60,8 @@ static void hd_pci_device_get_property(GObject *obj, guint prop_id, GValue *valu
     switch (prop_id) {
     case PROP_ADDR:
         if (priv->devfn >= 0) {
-            g_value_take_string(value, g_strdup_printf("%02x.%x", PCI_SLOT(priv->devfn),
-                                                       PCI_FUNC(priv->devfn)));
+            g_value_take_string(
+                value, g_strdup_printf("%02x.%x", PCI_SLOT(priv->devfn), PCI_FUNC(priv->devfn)));
         } else {
             g_value_set_string(value, priv->addr);
         }
@@ -379,6 +380,7 @@ void pci_msi_send(HdPciDevice *dev, HdMsiMessage msg)
     if (!bus_master(dev)) {
         return;
     }
+    trace_pci_msi_send(pci_priv(dev)->devfn, msg.address, msg.data);
     address_space_stl(pci_get_address_space(dev), msg.address, msg.data);
 }
 
@@ -417,8 +419,8 @@ void pci_intx_update(HdPciDevice *dev)
     if (priv->config) {
         uint16_t status = pci_get_word(priv->config + PCI_STATUS);
 
-        status = priv->intx_level ? (status | PCI_STATUS_INTERRUPT)
-                                  : (status & ~PCI_STATUS_INTERRUPT);
+        status =
+            priv->intx_level ? (status | PCI_STATUS_INTERRUPT) : (status & ~PCI_STATUS_INTERRUPT);
         pci_set_word(priv->config + PCI_STATUS, status);
         if (priv->intx_level &&
             !(pci_get_word(priv->config + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE)) {
@@ -431,6 +433,7 @@ void pci_intx_update(HdPciDevice *dev)
     if (priv->intx_asserted_gsi >= 0 && root) {
         int i = priv->intx_asserted_gsi - root->gsi_base;
 
+        trace_pci_intx(priv->devfn, priv->intx_asserted_gsi, 0);
         if (--root->intx_count[i] == 0) {
             hd_irq_set(root->intx_lines, priv->intx_asserted_gsi, 0);
         }
@@ -439,6 +442,7 @@ void pci_intx_update(HdPciDevice *dev)
     if (gsi >= 0) {
         int i = gsi - root->gsi_base;
 
+        trace_pci_intx(priv->devfn, gsi, 1);
         if (root->intx_count[i]++ == 0) {
             hd_irq_set(root->intx_lines, gsi, 1);
         }
@@ -558,14 +562,14 @@ static void hd_pci_device_class_init(HdPciDeviceClass *klass)
         "addr", "addr", "slot and function on the bus, SLOT[.FN] in hex (default: first free)",
         NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     props[PROP_MULTIFUNCTION] = g_param_spec_boolean(
-        "multifunction", "multifunction", "on: functions 1-7 of this slot may be populated",
-        FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+        "multifunction", "multifunction", "on: functions 1-7 of this slot may be populated", FALSE,
+        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     props[PROP_ROMFILE] =
         g_param_spec_string("romfile", "romfile", "file to expose as the expansion ROM", NULL,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-    props[PROP_ROMBAR] = g_param_spec_uint("rombar", "rombar", "0 hides the expansion ROM BAR",
-                                           0, G_MAXUINT32, 1,
-                                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    props[PROP_ROMBAR] =
+        g_param_spec_uint("rombar", "rombar", "0 hides the expansion ROM BAR", 0, G_MAXUINT32, 1,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 

@@ -130,8 +130,8 @@ static void pcie_root_port_class_init(PcieRootPortClass *klass)
                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     props[PROP_SLOT] = g_param_spec_uint("slot", "slot", "physical slot number", 0, 8191, 0,
                                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-    props[PROP_PORT] = g_param_spec_uint("port", "port", "port number in the link capabilities",
-                                         0, 255, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    props[PROP_PORT] = g_param_spec_uint("port", "port", "port number in the link capabilities", 0,
+                                         255, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 

@@ -195,8 +195,7 @@ static void pci_testdev_set_property(GObject *obj, guint prop_id, const GValue *
     }
 }
 
-static void pci_testdev_get_property(GObject *obj, guint prop_id, GValue *value,
-                                     GParamSpec *pspec)
+static void pci_testdev_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec *pspec)
 {
     PciTestdev *t = (PciTestdev *)obj;
 
@@ -241,8 +240,8 @@ static void pci_testdev_class_init(PciTestdevClass *klass)
     props[PROP_MSIX] = g_param_spec_boolean("msix", "msix", "offer MSI-X (table in BAR4)", TRUE,
                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     props[PROP_MSI_VECTORS] =
-        g_param_spec_uint("msi-vectors", "msi-vectors", "MSI vectors (1, 2, 4, ..., 32)", 1, 32,
-                          4, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+        g_param_spec_uint("msi-vectors", "msi-vectors", "MSI vectors (1, 2, 4, ..., 32)", 1, 32, 4,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     props[PROP_MSIX_VECTORS] =
         g_param_spec_uint("msix-vectors", "msix-vectors", "MSI-X vectors (1-2048)", 1, 2048, 8,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);

@@ -22,8 +22,7 @@ static void bl_record(MemoryListener *ml, const char *what, MemoryRegionSection 
     if (!strstr(memory_region_name(s->mr), "bar")) {
         return;
     }
-    g_ptr_array_add(bl->log, g_strdup_printf("%s %" G_GINT64_MODIFIER "x+%" G_GINT64_MODIFIER
-                                             "x",
+    g_ptr_array_add(bl->log, g_strdup_printf("%s %" G_GINT64_MODIFIER "x+%" G_GINT64_MODIFIER "x",
                                              what, s->offset_within_address_space, s->size));
 }
 
@@ -67,14 +66,14 @@ static void test_sizing(PciFixture *f, gconstpointer data)
         fix_cfg_write(f, 0, TD_DEVFN, reg, 0xffffffff, 4);
     }
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_0, 4), ==,
-                    (uint32_t)~(TESTDEV_BAR0_SIZE - 1));
+                    (uint32_t) ~(TESTDEV_BAR0_SIZE - 1));
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_1, 4), ==,
-                    (uint32_t)~(TESTDEV_IO_SIZE - 1) | PCI_BASE_ADDRESS_SPACE_IO);
+                    (uint32_t) ~(TESTDEV_IO_SIZE - 1) | PCI_BASE_ADDRESS_SPACE_IO);
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_2, 4), ==,
-                    (uint32_t)~(TESTDEV_BAR2_SIZE - 1) | 0xc);
+                    (uint32_t) ~(TESTDEV_BAR2_SIZE - 1) | 0xc);
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_3, 4), ==, 0xffffffff);
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_4, 4), ==,
-                    (uint32_t)~(pci_bar_size(dev, 4) - 1));
+                    (uint32_t) ~(pci_bar_size(dev, 4) - 1));
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_5, 4), ==, 0);
     g_assert_cmpuint(pci_bar_size(dev, 0), ==, TESTDEV_BAR0_SIZE);
     g_assert_cmpuint(pci_bar_size(dev, 3), ==, 0);
@@ -148,14 +147,12 @@ static void test_bar64(PciFixture *f, gconstpointer data)
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_2, 4), ==, 0xc);
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_3, 4), ==, 8);
     /* The BAR is RAM: reads return what was written. */
-    g_assert_cmpint(address_space_stq(f->as, addr + 0x100, 0x0123456789abcdefULL), ==,
-                    MEMTX_OK);
+    g_assert_cmpint(address_space_stq(f->as, addr + 0x100, 0x0123456789abcdefULL), ==, MEMTX_OK);
     g_assert_cmphex(address_space_ldq(f->as, addr + 0x100, NULL), ==, 0x0123456789abcdefULL);
     /* Moving the high half moves the whole BAR. */
     fix_cfg_write(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_3, 0x10, 4);
     assert_log(&bl, "del 800000000+10000; add 1000000000+10000");
-    g_assert_cmphex(address_space_ldq(f->as, 0x1000000100ULL, NULL), ==,
-                    0x0123456789abcdefULL);
+    g_assert_cmphex(address_space_ldq(f->as, 0x1000000100ULL, NULL), ==, 0x0123456789abcdefULL);
     memory_listener_unregister(&bl.ml);
     g_ptr_array_unref(bl.log);
 }

@@ -48,8 +48,8 @@ static void test_config_access(PciFixture *f, gconstpointer data)
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_VENDOR_ID, 2), ==, TESTDEV_VENDOR_ID);
     fix_cfg_write(f, 0, TD_DEVFN, PCI_COMMAND, 0xffff, 2);
     g_assert_cmphex(fix_ecam_readl(f, 0, TD_DEVFN, PCI_COMMAND) & 0xffff, ==,
-                    PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-                        PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+                    PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
+                        PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
     fix_ecam_writel(f, 0, TD_DEVFN, PCI_COMMAND, 0);
     g_assert_cmphex(fix_cfg_read(f, 0, TD_DEVFN, PCI_COMMAND, 2), ==, 0);
 
@@ -93,8 +93,7 @@ static void test_capabilities(PciFixture *f, gconstpointer data)
     g_assert_cmpint(seen, ==, 2);
 
     /* Overlap, misplacement, then a free spot and removal. */
-    g_assert_cmpint(pci_add_capability(dev, PCI_CAP_ID_VNDR, TESTDEV_MSI_CAP + 4, 8, &err), ==,
-                    0);
+    g_assert_cmpint(pci_add_capability(dev, PCI_CAP_ID_VNDR, TESTDEV_MSI_CAP + 4, 8, &err), ==, 0);
     g_assert_error(err, HD_QOM_ERROR, HD_QOM_ERROR_FAILED);
     g_assert_nonnull(strstr(err->message, "hostdev-testdev"));
     g_assert_nonnull(strstr(err->message, "overlaps"));
@@ -321,8 +320,8 @@ static void test_query_pci(PciFixture *f, gconstpointer data)
     g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(d, "id"), "vendor"),
                     ==, 0x8086);
     g_assert_cmpstr(
-        json_object_get_string_member(json_object_get_object_member(d, "class_info"), "desc"),
-        ==, "Host bridge");
+        json_object_get_string_member(json_object_get_object_member(d, "class_info"), "desc"), ==,
+        "Host bridge");
 
     d = find_device(devices, 3);
     g_assert_cmpstr(json_object_get_string_member(d, "qdev_id"), ==, "q");
@@ -345,8 +344,8 @@ static void test_query_pci(PciFixture *f, gconstpointer data)
     d = find_device(devices, 4);
     bridge = json_object_get_object_member(d, "pci_bridge");
     g_assert_cmpint(
-        json_object_get_int_member(json_object_get_object_member(bridge, "bus"), "secondary"),
-        ==, 2);
+        json_object_get_int_member(json_object_get_object_member(bridge, "bus"), "secondary"), ==,
+        2);
     devices = json_object_get_array_member(bridge, "devices");
     g_assert_cmpuint(json_array_get_length(devices), ==, 1);
     d = json_array_get_object_element(devices, 0);

@@ -17,8 +17,7 @@ static char *events_take(GArray *events)
     for (guint i = 0; i < events->len; i++) {
         int e = g_array_index(events, int, i);
 
-        g_string_append_printf(s, "%s%s %d", i ? ", " : "", (e & 1) ? "raise" : "lower",
-                               e >> 1);
+        g_string_append_printf(s, "%s%s %d", i ? ", " : "", (e & 1) ? "raise" : "lower", e >> 1);
     }
     g_array_set_size(events, 0);
     return g_string_free(s, FALSE);
@@ -261,8 +260,8 @@ static void n_use(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, HdMsiMes
 {
     (void)dev;
     g_ptr_array_add(((NotifyLog *)opaque)->log,
-                    g_strdup_printf("use %s %u %" G_GINT64_MODIFIER "x/%x", kind_name(kind),
-                                    vector, msg.address, msg.data));
+                    g_strdup_printf("use %s %u %" G_GINT64_MODIFIER "x/%x", kind_name(kind), vector,
+                                    msg.address, msg.data));
 }
 
 static void n_release(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, void *opaque)

@@ -89,6 +89,7 @@ bool msi_is_masked(HdPciDevice *dev, unsigned vector);
 /*
  * Signal @vector: when MSI is enabled and @vector is below the enabled count, write its
  * message to the DMA address space, or set its pending bit if it is masked. Ignored otherwise.
+ * Like every MSI write, dropped while PCI_COMMAND_MASTER is clear (as on hardware).
  */
 void msi_notify(HdPciDevice *dev, unsigned vector);
 

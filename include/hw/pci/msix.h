@@ -65,7 +65,8 @@ void msix_clear_pending(HdPciDevice *dev, unsigned vector);
 /*
  * Signal @vector: when MSI-X is enabled, write its message to the DMA address space, or set
  * its pending bit if it is masked; delivered (and cleared) when it is unmasked. Ignored while
- * MSI-X is disabled or for a vector out of range.
+ * MSI-X is disabled or for a vector out of range. The write is dropped while
+ * PCI_COMMAND_MASTER is clear (as on hardware).
  */
 void msix_notify(HdPciDevice *dev, unsigned vector);
 
