@@ -1,0 +1,378 @@
+/*
+ * vfio-pci config space virtualization: the guest sees an emulated header (ids, BARs, ROM,
+ * command, interrupt pin), an edited capability list (MSI and MSI-X emulated by the PCI core,
+ * unsupported capabilities hidden) and the device's own bytes everywhere else.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "pci.h"
+#include "trace.h"
+
+#define MAX_CAPS 48
+
+/* --- pure helpers --- */
+
+uint32_t vfio_pci_config_merge(uint32_t emulated, uint32_t device, uint32_t emu_mask)
+{
+    return (emulated & emu_mask) | (device & ~emu_mask);
+}
+
+unsigned vfio_pci_cap_walk(const uint8_t *config, uint8_t *offsets, unsigned max)
+{
+    bool seen[PCI_CONFIG_SPACE_SIZE / 4] = { false };
+    unsigned n = 0;
+    uint8_t ptr;
+
+    if (!(pci_get_word(config + PCI_STATUS) & PCI_STATUS_CAP_LIST)) {
+        return 0;
+    }
+    ptr = config[PCI_CAPABILITY_LIST] & ~3;
+    while (ptr >= PCI_STD_HEADER_SIZEOF && n < max && !seen[ptr / 4]) {
+        seen[ptr / 4] = true;
+        offsets[n++] = ptr;
+        ptr = config[ptr + PCI_CAP_LIST_NEXT] & ~3;
+    }
+    return n;
+}
+
+static unsigned msi_cap_bytes(uint16_t flags)
+{
+    unsigned size = (flags & PCI_MSI_FLAGS_64BIT) ? 14 : 10;
+
+    if (flags & PCI_MSI_FLAGS_MASKBIT) {
+        size += 10;
+    }
+    return size;
+}
+
+/* The architected size of a capability, 0 when unknown. */
+static unsigned cap_known_size(const uint8_t *config, uint8_t offset)
+{
+    switch (config[offset + PCI_CAP_LIST_ID]) {
+    case PCI_CAP_ID_PM:
+        return 8;
+    case PCI_CAP_ID_MSI:
+        return msi_cap_bytes(pci_get_word(config + offset + PCI_MSI_FLAGS));
+    case PCI_CAP_ID_VNDR:
+        return offset + 2 < PCI_CONFIG_SPACE_SIZE ? MAX(config[offset + 2], 3) : 2;
+    case PCI_CAP_ID_SSVID:
+        return 8;
+    case PCI_CAP_ID_EXP:
+        return (pci_get_word(config + offset + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_VERS) >= 2
+                   ? PCI_CAP_EXP_ENDPOINT_SIZEOF_V2
+                   : 0x14;
+    case PCI_CAP_ID_MSIX:
+        return PCI_CAP_MSIX_SIZEOF;
+    case PCI_CAP_ID_AF:
+        return 6;
+    default:
+        return 0;
+    }
+}
+
+uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *offsets,
+                          unsigned n)
+{
+    unsigned limit = PCI_CONFIG_SPACE_SIZE - offset;
+    unsigned size = cap_known_size(config, offset);
+
+    for (unsigned i = 0; i < n; i++) {
+        if (offsets[i] > offset && (unsigned)(offsets[i] - offset) < limit) {
+            limit = offsets[i] - offset;
+        }
+    }
+    if (size == 0 || size > limit) {
+        size = limit;
+    }
+    return (uint8_t)MIN(size, 0xffu);
+}
+
+bool vfio_pci_cap_supported(uint8_t cap_id)
+{
+    switch (cap_id) {
+    case PCI_CAP_ID_PM:
+    case PCI_CAP_ID_VNDR:
+    case PCI_CAP_ID_SSVID:
+    case PCI_CAP_ID_EXP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* --- device access --- */
+
+uint32_t vfio_pci_config_read_device(VFIOPciDevice *vdev, uint32_t addr, unsigned len)
+{
+    uint8_t buf[4] = { 0xff, 0xff, 0xff, 0xff };
+    uint32_t val = 0;
+
+    if (vfio_device_pread(&vdev->vbasedev, buf, len, vdev->config_offset + addr) < 0) {
+        memset(buf, 0xff, sizeof(buf));
+    }
+    for (unsigned i = 0; i < len; i++) {
+        val |= (uint32_t)buf[i] << (8 * i);
+    }
+    return val;
+}
+
+bool vfio_pci_config_write_device(VFIOPciDevice *vdev, uint32_t addr, uint32_t val,
+                                  unsigned len)
+{
+    uint8_t buf[4];
+    int ret;
+
+    for (unsigned i = 0; i < len; i++) {
+        buf[i] = (val >> (8 * i)) & 0xff;
+    }
+    ret = vfio_device_pwrite(&vdev->vbasedev, buf, len, vdev->config_offset + addr);
+    trace_vfio_pci_config_write_device(vdev->vbasedev.name, addr, len, val, ret);
+    return ret == 0;
+}
+
+/* --- the class hooks --- */
+
+static uint32_t range_mask(const uint8_t *mask, uint32_t addr, unsigned len)
+{
+    uint32_t m = 0;
+
+    for (unsigned i = 0; i < len; i++) {
+        m |= (uint32_t)mask[addr + i] << (8 * i);
+    }
+    return m;
+}
+
+uint32_t vfio_pci_config_read(HdPciDevice *dev, uint32_t addr, unsigned len)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(dev);
+    uint32_t all = len >= 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
+    uint32_t emu = pci_default_config_read(dev, addr, len);
+    uint32_t mask, device = 0, val;
+
+    if (addr + len > PCI_CONFIG_SPACE_SIZE) {
+        return all;
+    }
+    mask = range_mask(vdev->emulated, addr, len);
+    if ((mask & all) != all) {
+        device = vfio_pci_config_read_device(vdev, addr, len);
+    }
+    val = vfio_pci_config_merge(emu, device, mask) & all;
+    trace_vfio_pci_config_read(vdev->vbasedev.name, addr, len, val);
+    return val;
+}
+
+void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsigned len)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(dev);
+    uint32_t all = len >= 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
+    uint32_t nowrite;
+
+    if (addr + len > PCI_CONFIG_SPACE_SIZE) {
+        return;
+    }
+    trace_vfio_pci_config_write(vdev->vbasedev.name, addr, len, val);
+    nowrite = range_mask(vdev->nowrite, addr, len) & all;
+    if (nowrite == 0) {
+        vfio_pci_config_write_device(vdev, addr, val, len);
+    } else if (nowrite != all) {
+        /* Mixed: send the bytes the device owns one by one, without the bits it must not see. */
+        for (unsigned i = 0; i < len; i++) {
+            uint8_t nw = vdev->nowrite[addr + i];
+
+            if (nw != 0xff) {
+                vfio_pci_config_write_device(vdev, addr + i, ((val >> (8 * i)) & ~nw) & 0xff,
+                                             1);
+            }
+        }
+    }
+    pci_default_config_write(dev, addr, val, len);
+}
+
+/* --- building the emulated config space --- */
+
+static void mark(uint8_t *mask, uint32_t from, uint32_t len, uint8_t bits)
+{
+    for (uint32_t i = from; i < from + len && i < PCI_CONFIG_SPACE_SIZE; i++) {
+        mask[i] |= bits;
+    }
+}
+
+static void header_setup(VFIOPciDevice *vdev, const uint8_t *phys)
+{
+    uint8_t *c = pci_config(HD_PCI_DEVICE(vdev));
+    uint8_t *emu = vdev->emulated, *nw = vdev->nowrite;
+
+    /* Identity, copied once: vendor, device, revision, class, subsystem, interrupt pin. */
+    memcpy(c + PCI_VENDOR_ID, phys + PCI_VENDOR_ID, 4);
+    memcpy(c + PCI_CLASS_REVISION, phys + PCI_CLASS_REVISION, 4);
+    memcpy(c + PCI_SUBSYSTEM_VENDOR_ID, phys + PCI_SUBSYSTEM_VENDOR_ID, 4);
+    c[PCI_INTERRUPT_PIN] = phys[PCI_INTERRUPT_PIN] <= 4 ? phys[PCI_INTERRUPT_PIN] : 0;
+    vdev->intx_pin = c[PCI_INTERRUPT_PIN];
+    c[PCI_CAPABILITY_LIST] = 0;
+    pci_set_word(c + PCI_STATUS, pci_get_word(c + PCI_STATUS) & ~PCI_STATUS_CAP_LIST);
+
+    /* The whole standard header is emulated but for status, BIST, CIS and min/max. */
+    mark(emu, 0, PCI_STD_HEADER_SIZEOF, 0xff);
+    mark(nw, 0, PCI_STD_HEADER_SIZEOF, 0xff);
+    emu[PCI_STATUS] = PCI_STATUS_CAP_LIST | PCI_STATUS_INTERRUPT;
+    emu[PCI_STATUS + 1] = 0;
+    nw[PCI_STATUS] = nw[PCI_STATUS + 1] = 0;
+    emu[PCI_BIST] = nw[PCI_BIST] = 0;
+    for (uint32_t i = PCI_CARDBUS_CIS; i < PCI_CARDBUS_CIS + 4; i++) {
+        emu[i] = nw[i] = 0;
+    }
+    emu[PCI_MIN_GNT] = emu[PCI_MAX_LAT] = 0;
+    nw[PCI_MIN_GNT] = nw[PCI_MAX_LAT] = 0;
+    /* The command register is emulated (decoding maps our BARs) and mirrored to the device,
+     * which must decode and master for the mmap'd BARs and DMA to work. */
+    nw[PCI_COMMAND] = nw[PCI_COMMAND + 1] = 0;
+}
+
+static bool msi_setup(VFIOPciDevice *vdev, const uint8_t *phys, uint8_t off, GError **errp)
+{
+    uint16_t flags = pci_get_word(phys + off + PCI_MSI_FLAGS);
+    unsigned nr = 1u << MIN((flags & PCI_MSI_FLAGS_QMASK) >> 1, 5u);
+
+    if (!msi_init(HD_PCI_DEVICE(vdev), off, nr, flags & PCI_MSI_FLAGS_64BIT,
+                  flags & PCI_MSI_FLAGS_MASKBIT, errp)) {
+        return false;
+    }
+    vdev->msi_cap = off;
+    trace_vfio_pci_msi_cap(vdev->vbasedev.name, off, nr);
+    return true;
+}
+
+static bool msix_setup(VFIOPciDevice *vdev, const uint8_t *phys, uint8_t off, GError **errp)
+{
+    uint16_t flags = pci_get_word(phys + off + PCI_MSIX_FLAGS);
+    uint32_t table = pci_get_long(phys + off + PCI_MSIX_TABLE);
+    uint32_t pba = pci_get_long(phys + off + PCI_MSIX_PBA);
+    unsigned nr = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+    uint8_t tbir = table & PCI_MSIX_TABLE_BIR, pbir = pba & PCI_MSIX_PBA_BIR;
+    VFIOPciBar *tbar = tbir < 6 ? &vdev->bars[tbir] : NULL;
+    VFIOPciBar *pbar = pbir < 6 ? &vdev->bars[pbir] : NULL;
+    uint32_t toff = table & PCI_MSIX_TABLE_OFFSET, poff = pba & PCI_MSIX_PBA_OFFSET;
+    uint64_t pba_len = ((nr + 63) / 64) * 8;
+
+    if (!tbar || !tbar->mr || !pbar || !pbar->mr ||
+        (uint64_t)toff + nr * PCI_MSIX_ENTRY_SIZE > tbar->size ||
+        (uint64_t)poff + pba_len > pbar->size) {
+        g_set_error(errp, VFIO_ERROR, EINVAL,
+                    "the MSI-X capability at 0x%02x puts its table (BAR %u offset 0x%x) or PBA (BAR %u offset 0x%x) outside the device's BARs; the device cannot be assigned",
+                    off, tbir, toff, pbir, poff);
+        return false;
+    }
+    if (!msix_init(HD_PCI_DEVICE(vdev), nr, tbar->mr, tbir, toff, pbar->mr, pbir, poff, off,
+                   errp)) {
+        return false;
+    }
+    /* The table and PBA always trap: keep them out of the mmap'd areas. */
+    vfio_region_exclude(tbar->region, toff, nr * PCI_MSIX_ENTRY_SIZE);
+    vfio_region_exclude(pbar->region, poff, pba_len);
+    vdev->msix_cap = off;
+    trace_vfio_pci_msix_cap(vdev->vbasedev.name, off, nr, tbir, toff, pbir, poff);
+    return true;
+}
+
+static void reset_method_choose(VFIOPciDevice *vdev, const uint8_t *phys, const uint8_t *offs,
+                                unsigned n)
+{
+    bool flr = false, pm = false;
+
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t off = offs[i];
+
+        switch (phys[off]) {
+        case PCI_CAP_ID_EXP:
+            flr |= !!(pci_get_long(phys + off + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR);
+            break;
+        case PCI_CAP_ID_AF:
+            flr |= !!(phys[off + VFIO_PCI_AF_CAP] & VFIO_PCI_AF_CAP_FLR);
+            break;
+        case PCI_CAP_ID_PM:
+            pm = !(pci_get_word(phys + off + VFIO_PCI_PM_CTRL) & VFIO_PCI_PM_CTRL_NO_SOFT_RESET);
+            break;
+        default:
+            break;
+        }
+    }
+    if (vdev->vbasedev.reset_works && flr) {
+        vdev->reset_method = VFIO_PCI_RESET_FLR;
+    } else if (vdev->vbasedev.reset_works && pm) {
+        vdev->reset_method = VFIO_PCI_RESET_PM;
+    } else if (vdev->vbasedev.reset_works) {
+        /* The kernel can reset it alone (its slot or bus holds nothing else). */
+        vdev->reset_method = VFIO_PCI_RESET_FLR;
+    } else {
+        vdev->reset_method = VFIO_PCI_RESET_BUS;
+    }
+    trace_vfio_pci_reset_method(vdev->vbasedev.name, flr, pm, vdev->vbasedev.reset_works,
+                                vdev->reset_method);
+}
+
+bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
+{
+    HdPciDevice *dev = HD_PCI_DEVICE(vdev);
+    uint8_t *c = pci_config(dev);
+    uint8_t phys[PCI_CONFIG_SPACE_SIZE];
+    uint8_t offs[MAX_CAPS];
+    unsigned n;
+    int ret;
+
+    memset(phys, 0, sizeof(phys));
+    ret = vfio_device_pread(&vdev->vbasedev, phys, MIN(vdev->config_size, sizeof(phys)),
+                            vdev->config_offset);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret, "cannot read the device's config space: %s",
+                    g_strerror(-ret));
+        return false;
+    }
+    header_setup(vdev, phys);
+
+    n = vfio_pci_cap_walk(phys, offs, MAX_CAPS);
+    for (unsigned i = 0; i < n; i++) {
+        mark(vdev->emulated, offs[i], 2, 0xff);
+        mark(vdev->nowrite, offs[i], 2, 0xff);
+    }
+    /* pci_add_capability() links at the head: add in reverse to keep the device's order. */
+    for (unsigned i = n; i-- > 0;) {
+        uint8_t off = offs[i], id = phys[off];
+        uint8_t size = vfio_pci_cap_size(phys, off, offs, n);
+
+        if (id == PCI_CAP_ID_MSI || id == PCI_CAP_ID_MSIX) {
+            mark(vdev->emulated, off, size, 0xff);
+            mark(vdev->nowrite, off, size, 0xff);
+            if (id == PCI_CAP_ID_MSI ? !msi_setup(vdev, phys, off, errp)
+                                     : !msix_setup(vdev, phys, off, errp)) {
+                return false;
+            }
+            continue;
+        }
+        if (!vfio_pci_cap_supported(id)) {
+            /* Hidden: out of the list, and its bytes read as 0. */
+            mark(vdev->emulated, off, size, 0xff);
+            mark(vdev->nowrite, off, size, 0xff);
+            trace_vfio_pci_cap_hidden(vdev->vbasedev.name, id, off, size);
+            continue;
+        }
+        memcpy(c + off, phys + off, size);
+        if (!pci_add_capability(dev, id, off, size, errp)) {
+            return false;
+        }
+        if (id == PCI_CAP_ID_PM) {
+            vdev->pm_cap = off;
+        } else if (id == PCI_CAP_ID_EXP) {
+            vdev->exp_cap = off;
+            /* A guest FLR would pull the device away under us: drop the bit. */
+            c[off + PCI_EXP_DEVCTL + 1] &= ~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
+            vdev->emulated[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
+            vdev->nowrite[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
+        }
+        trace_vfio_pci_cap_kept(vdev->vbasedev.name, id, off, size);
+    }
+    reset_method_choose(vdev, phys, offs, n);
+    return true;
+}

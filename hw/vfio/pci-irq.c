@@ -1,0 +1,347 @@
+/*
+ * vfio-pci interrupts: INTx through an eventfd with unmask on the guest's next BAR access,
+ * MSI and MSI-X vectors as eventfds set up when the guest enables them (the PCI core's
+ * vector notifiers) and forwarded with msi_notify()/msix_notify(), and the error and
+ * request notifiers (the kernel asking for the device back unplugs it).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "pci.h"
+#include "qom/tree.h"
+#include "system/device-hotplug.h"
+#include "system/machine.h"
+#include "trace.h"
+
+/* --- INTx --- */
+
+static void eoi_traps_set(VFIOPciDevice *vdev, bool enabled)
+{
+    for (int i = 0; i < 6; i++) {
+        if (vdev->bars[i].eoi) {
+            memory_region_set_enabled(vdev->bars[i].eoi, enabled);
+        }
+    }
+}
+
+static void intx_interrupt(void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    if (vdev->irq_mode != VFIO_PCI_IRQ_INTX) {
+        return;
+    }
+    trace_vfio_pci_intx_interrupt(vdev->vbasedev.name, vdev->intx_pending);
+    vdev->intx_pending = true;
+    pci_set_irq(HD_PCI_DEVICE(vdev), 1);
+    /* Trap BAR accesses so the guest's handler touching the device ends the interrupt. */
+    eoi_traps_set(vdev, true);
+}
+
+void vfio_pci_intx_eoi(VFIOPciDevice *vdev)
+{
+    if (!vdev->intx_pending) {
+        return;
+    }
+    trace_vfio_pci_intx_eoi(vdev->vbasedev.name);
+    vdev->intx_pending = false;
+    eoi_traps_set(vdev, false);
+    pci_set_irq(HD_PCI_DEVICE(vdev), 0);
+    vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
+}
+
+bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp)
+{
+    if (!vdev->intx_pin || vdev->irq_mode == VFIO_PCI_IRQ_INTX) {
+        return true;
+    }
+    if (!vdev->intx) {
+        vdev->intx = vfio_notifier_new(errp);
+        if (!vdev->intx) {
+            return false;
+        }
+        vfio_notifier_set_handler(vdev->intx, intx_interrupt, vdev);
+    }
+    if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                VFIO_IRQ_SET_ACTION_TRIGGER, vfio_notifier_get_fd(vdev->intx),
+                                errp)) {
+        return false;
+    }
+    vdev->irq_mode = VFIO_PCI_IRQ_INTX;
+    trace_vfio_pci_intx_enable(vdev->vbasedev.name, pci_intx_gsi(HD_PCI_DEVICE(vdev)));
+    return true;
+}
+
+void vfio_pci_intx_disable(VFIOPciDevice *vdev)
+{
+    if (vdev->irq_mode != VFIO_PCI_IRQ_INTX) {
+        return;
+    }
+    vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
+    vdev->intx_pending = false;
+    eoi_traps_set(vdev, false);
+    pci_set_irq(HD_PCI_DEVICE(vdev), 0);
+    if (vdev->intx) {
+        vfio_notifier_test_and_clear(vdev->intx);
+    }
+    vdev->irq_mode = VFIO_PCI_IRQ_NONE;
+    trace_vfio_pci_intx_disable(vdev->vbasedev.name);
+}
+
+/* --- MSI and MSI-X --- */
+
+static uint32_t kind_index(HdPciIrqKind kind)
+{
+    return kind == HD_PCI_IRQ_MSI ? VFIO_PCI_MSI_IRQ_INDEX : VFIO_PCI_MSIX_IRQ_INDEX;
+}
+
+static VFIOPciIrqMode kind_mode(HdPciIrqKind kind)
+{
+    return kind == HD_PCI_IRQ_MSI ? VFIO_PCI_IRQ_MSI : VFIO_PCI_IRQ_MSIX;
+}
+
+static void vector_interrupt(void *opaque)
+{
+    VFIOPciVector *vec = opaque;
+    VFIOPciDevice *vdev = vec->vdev;
+
+    trace_vfio_pci_vector_interrupt(vdev->vbasedev.name, vdev->irq_mode, vec->nr);
+    if (vdev->irq_mode == VFIO_PCI_IRQ_MSI) {
+        msi_notify(HD_PCI_DEVICE(vdev), vec->nr);
+    } else if (vdev->irq_mode == VFIO_PCI_IRQ_MSIX) {
+        msix_notify(HD_PCI_DEVICE(vdev), vec->nr);
+    }
+}
+
+static void vectors_free(VFIOPciDevice *vdev)
+{
+    for (unsigned i = 0; i < vdev->nr_vectors; i++) {
+        vfio_notifier_free(vdev->vectors[i].notifier);
+    }
+    g_clear_pointer(&vdev->vectors, g_free);
+    vdev->nr_vectors = 0;
+}
+
+static void vectors_disable(VFIOPciDevice *vdev)
+{
+    g_autoptr(GError) err = NULL;
+    uint32_t index;
+
+    if (vdev->irq_mode != VFIO_PCI_IRQ_MSI && vdev->irq_mode != VFIO_PCI_IRQ_MSIX) {
+        return;
+    }
+    index = vdev->irq_mode == VFIO_PCI_IRQ_MSI ? VFIO_PCI_MSI_IRQ_INDEX : VFIO_PCI_MSIX_IRQ_INDEX;
+    vfio_disable_irq_index(&vdev->vbasedev, index);
+    trace_vfio_pci_vectors_disable(vdev->vbasedev.name, index, vdev->nr_vectors);
+    vectors_free(vdev);
+    vdev->irq_mode = VFIO_PCI_IRQ_NONE;
+    if (!vfio_pci_intx_enable(vdev, &err)) {
+        g_warning("%s: cannot turn INTx back on: %s", vdev->what, err->message);
+    }
+}
+
+/* Set up @nr trigger eventfds for MSI or MSI-X in the kernel; INTx goes off first. */
+static bool vectors_enable(VFIOPciDevice *vdev, HdPciIrqKind kind, unsigned nr, GError **errp)
+{
+    g_autofree int32_t *fds = g_new(int32_t, nr);
+    uint32_t index = kind_index(kind);
+    int ret;
+
+    vfio_pci_intx_disable(vdev);
+    vdev->vectors = g_new0(VFIOPciVector, nr);
+    vdev->nr_vectors = nr;
+    for (unsigned i = 0; i < nr; i++) {
+        VFIOPciVector *vec = &vdev->vectors[i];
+
+        vec->vdev = vdev;
+        vec->nr = i;
+        vec->notifier = vfio_notifier_new(errp);
+        if (!vec->notifier) {
+            goto fail;
+        }
+        vfio_notifier_set_handler(vec->notifier, vector_interrupt, vec);
+        fds[i] = vfio_notifier_get_fd(vec->notifier);
+    }
+    ret = vfio_set_irq_eventfds(&vdev->vbasedev, index, 0, nr, fds);
+    trace_vfio_pci_vectors_enable(vdev->vbasedev.name, index, nr, ret);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret, "cannot enable %u %s vectors in the kernel: %s", nr,
+                    vfio_irq_index_name(&vdev->vbasedev, index), g_strerror(-ret));
+        goto fail;
+    }
+    vdev->irq_mode = kind_mode(kind);
+    return true;
+
+fail:
+    vectors_free(vdev);
+    return false;
+}
+
+static void enable_changed(HdPciDevice *dev, HdPciIrqKind kind, bool enabled, void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+    g_autoptr(GError) err = NULL;
+
+    (void)dev;
+    if (!enabled) {
+        if (vdev->irq_mode == kind_mode(kind)) {
+            vectors_disable(vdev);
+        }
+        return;
+    }
+    vectors_disable(vdev);
+    unsigned nr = kind == HD_PCI_IRQ_MSI ? msi_nr_vectors_enabled(dev) : msix_nr_vectors(dev);
+    if (!vectors_enable(vdev, kind, MAX(nr, 1u), &err)) {
+        g_warning("%s: %s; its interrupts will not arrive", vdev->what, err->message);
+        g_clear_error(&err);
+        if (!vfio_pci_intx_enable(vdev, &err)) {
+            g_warning("%s: cannot turn INTx back on: %s", vdev->what, err->message);
+        }
+    }
+}
+
+static void vector_use(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, HdMsiMessage msg,
+                       void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    trace_vfio_pci_vector_use(vdev->vbasedev.name, kind, vector, msg.address, msg.data);
+    /* MSI: the guest raised the enabled count while enabled; set the vectors up again. */
+    if (kind == HD_PCI_IRQ_MSI && vdev->irq_mode == VFIO_PCI_IRQ_MSI &&
+        vector >= vdev->nr_vectors) {
+        enable_changed(dev, kind, true, vdev);
+    }
+}
+
+static void vector_release(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    (void)dev;
+    /* The trigger stays: msi_notify()/msix_notify() set the pending bit while masked. */
+    trace_vfio_pci_vector_release(vdev->vbasedev.name, kind, vector);
+}
+
+static const HdPciVectorNotifiers vector_notifiers = {
+    .enable_changed = enable_changed,
+    .vector_use = vector_use,
+    .vector_release = vector_release,
+};
+
+/* --- error and request notifiers --- */
+
+static void err_interrupt(void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    trace_vfio_pci_err_interrupt(vdev->vbasedev.name);
+    g_warning("%s: the host device reported an unrecoverable error; its state is undefined, reset the VM or unplug the device",
+              vdev->what);
+}
+
+static gboolean req_unplug(gpointer opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+    HdTree *tree = hd_qom_tree();
+    g_autofree char *path = tree ? hd_tree_get_path(tree, G_OBJECT(vdev)) : NULL;
+    g_autoptr(GError) err = NULL;
+
+    vdev->req_source = 0;
+    if (path && hd_device_is_realized(HD_DEVICE(vdev)) && !hd_device_del(tree, path, &err)) {
+        g_warning("%s: the host asked for the device back, but unplugging it failed: %s",
+                  vdev->what, err->message);
+    }
+    g_object_unref(vdev);
+    return G_SOURCE_REMOVE;
+}
+
+static void req_interrupt(void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    trace_vfio_pci_req_interrupt(vdev->vbasedev.name);
+    if (vdev->req_source) {
+        return;
+    }
+    g_printerr("%s: the host asked for the device back (its driver is being unbound); unplugging it\n",
+               vdev->what);
+    /* Not from inside the notifier, which the unplug frees. */
+    vdev->req_source = g_idle_add(req_unplug, g_object_ref(vdev));
+}
+
+/* An optional notifier on IRQ @index when the kernel offers it. NULL without one. */
+static VFIONotifier *optional_notifier(VFIOPciDevice *vdev, uint32_t index, VFIONotifierFn fn)
+{
+    struct vfio_irq_info info = { .argsz = sizeof(info) };
+    g_autoptr(GError) err = NULL;
+    VFIONotifier *n;
+
+    if (vdev->vbasedev.num_irqs <= index ||
+        vfio_get_irq_info(&vdev->vbasedev, index, &info) < 0 || info.count < 1) {
+        return NULL;
+    }
+    n = vfio_notifier_new(&err);
+    if (!n) {
+        g_warning("%s: %s", vdev->what, err->message);
+        return NULL;
+    }
+    if (!vfio_set_irq_signaling(&vdev->vbasedev, index, 0, VFIO_IRQ_SET_ACTION_TRIGGER,
+                                vfio_notifier_get_fd(n), &err)) {
+        trace_vfio_pci_notifier_unavailable(vdev->vbasedev.name, index);
+        vfio_notifier_free(n);
+        return NULL;
+    }
+    vfio_notifier_set_handler(n, fn, vdev);
+    return n;
+}
+
+bool vfio_pci_irq_setup(VFIOPciDevice *vdev, GError **errp)
+{
+    struct vfio_irq_info info = { .argsz = sizeof(info) };
+
+    if (vdev->intx_pin &&
+        (vfio_get_irq_info(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, &info) < 0 ||
+         info.count < 1)) {
+        /* The kernel offers no INTx (e.g. no routed pin): hide the pin. */
+        pci_config(HD_PCI_DEVICE(vdev))[PCI_INTERRUPT_PIN] = 0;
+        vdev->intx_pin = 0;
+    }
+    if (!vfio_pci_intx_enable(vdev, errp)) {
+        return false;
+    }
+    pci_set_vector_notifiers(HD_PCI_DEVICE(vdev), &vector_notifiers, vdev);
+    vdev->err = optional_notifier(vdev, VFIO_PCI_ERR_IRQ_INDEX, err_interrupt);
+    vdev->req = optional_notifier(vdev, VFIO_PCI_REQ_IRQ_INDEX, req_interrupt);
+    return true;
+}
+
+void vfio_pci_irq_teardown(VFIOPciDevice *vdev)
+{
+    pci_set_vector_notifiers(HD_PCI_DEVICE(vdev), NULL, NULL);
+    if (vdev->vbasedev.attached) {
+        if (vdev->irq_mode == VFIO_PCI_IRQ_MSI || vdev->irq_mode == VFIO_PCI_IRQ_MSIX) {
+            vfio_disable_irq_index(&vdev->vbasedev, vdev->irq_mode == VFIO_PCI_IRQ_MSI
+                                                        ? VFIO_PCI_MSI_IRQ_INDEX
+                                                        : VFIO_PCI_MSIX_IRQ_INDEX);
+        } else if (vdev->irq_mode == VFIO_PCI_IRQ_INTX) {
+            vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
+        }
+        if (vdev->err) {
+            vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_ERR_IRQ_INDEX);
+        }
+        if (vdev->req) {
+            vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_REQ_IRQ_INDEX);
+        }
+    }
+    vectors_free(vdev);
+    vdev->irq_mode = VFIO_PCI_IRQ_NONE;
+    vdev->intx_pending = false;
+    g_clear_pointer(&vdev->intx, vfio_notifier_free);
+    g_clear_pointer(&vdev->err, vfio_notifier_free);
+    g_clear_pointer(&vdev->req, vfio_notifier_free);
+    if (vdev->req_source) {
+        g_source_remove(vdev->req_source);
+        vdev->req_source = 0;
+        g_object_unref(vdev);
+    }
+}

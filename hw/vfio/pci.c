@@ -1,0 +1,565 @@
+/*
+ * vfio-pci: the device type. Properties, realize (attach, BARs as mmap'd or trapped
+ * regions, expansion ROM, config space, interrupts), reset (FLR, PM or bus hot reset),
+ * unrealize (everything released, every fd closed).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "hw/pci/msix.h"
+#include "monitor/monitor.h"
+#include "pci.h"
+#include "qom/object.h"
+#include "qom/tree.h"
+#include "system/machine.h"
+#include "trace.h"
+
+G_DEFINE_FINAL_TYPE(VFIOPciDevice, vfio_pci_device, HD_TYPE_PCI_DEVICE)
+
+enum {
+    PROP_0,
+    PROP_HOST,
+    PROP_SYSFSDEV,
+    PROP_NO_MMAP,
+    PROP_IOMMUFD,
+    PROP_FD,
+    N_PROPS,
+};
+
+static GParamSpec *props[N_PROPS];
+
+static const char *reset_method_name(VFIOPciResetMethod m)
+{
+    switch (m) {
+    case VFIO_PCI_RESET_FLR:
+        return "flr";
+    case VFIO_PCI_RESET_PM:
+        return "pm";
+    case VFIO_PCI_RESET_BUS:
+        return "bus";
+    default:
+        return "none";
+    }
+}
+
+/* --- BARs --- */
+
+static uint64_t pow2_at_least(uint64_t v, uint64_t min)
+{
+    uint64_t p = min;
+
+    while (p < v && p < (1ULL << 63)) {
+        p <<= 1;
+    }
+    return p;
+}
+
+static uint64_t eoi_read(void *opaque, hwaddr addr, unsigned size)
+{
+    VFIOPciBar *bar = opaque;
+    uint64_t v = addr < bar->size ? vfio_region_read(bar->region, addr, size) : ~0ULL;
+
+    vfio_pci_intx_eoi(bar->vdev);
+    return v;
+}
+
+static void eoi_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+    VFIOPciBar *bar = opaque;
+
+    if (addr < bar->size) {
+        vfio_region_write(bar->region, addr, value, size);
+    }
+    vfio_pci_intx_eoi(bar->vdev);
+}
+
+static const MemoryRegionOps eoi_ops = {
+    .read = eoi_read,
+    .write = eoi_write,
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+    .impl = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+static bool bar_setup(VFIOPciDevice *vdev, int i, GError **errp)
+{
+    VFIOPciBar *bar = &vdev->bars[i];
+    g_autofree char *name = g_strdup_printf("%s BAR %d", vdev->vbasedev.name, i);
+    g_autofree char *eoi_name = g_strdup_printf("%s BAR %d INTx EOI", vdev->vbasedev.name, i);
+    uint32_t raw;
+    uint64_t size;
+
+    bar->vdev = vdev;
+    bar->region = vfio_region_setup(&vdev->vbasedev, VFIO_PCI_BAR0_REGION_INDEX + i, name, errp);
+    if (!bar->region) {
+        return false;
+    }
+    size = vfio_region_size(bar->region);
+    if (size == 0) {
+        g_clear_pointer(&bar->region, vfio_region_free);
+        return true;
+    }
+    raw = vfio_pci_config_read_device(vdev, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+    if (raw & PCI_BASE_ADDRESS_SPACE_IO) {
+        bar->type = PCI_BASE_ADDRESS_SPACE_IO;
+    } else {
+        bar->type = PCI_BASE_ADDRESS_SPACE_MEMORY |
+                    (raw & (PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH));
+        if ((bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) && i == 5) {
+            bar->type &= ~PCI_BASE_ADDRESS_MEM_TYPE_64;
+        }
+    }
+    bar->size = size;
+    bar->mr = memory_region_new_container(
+        name, pow2_at_least(size, bar->type & PCI_BASE_ADDRESS_SPACE_IO ? 4 : 16));
+    memory_region_add_subregion(bar->mr, 0, vfio_region_get_memory(bar->region));
+    /* Below the MSI-X table and PBA (same priority, added later), above the device region. */
+    bar->eoi = memory_region_new_io(eoi_name, memory_region_size(bar->mr), &eoi_ops, bar);
+    memory_region_set_enabled(bar->eoi, false);
+    memory_region_add_subregion_overlap(bar->mr, 0, bar->eoi, 1);
+    pci_register_bar(HD_PCI_DEVICE(vdev), i, bar->type, bar->mr);
+    if (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
+        vdev->bars[i + 1].mem64_upper = true;
+    }
+    trace_vfio_pci_bar(vdev->vbasedev.name, i, bar->type, size,
+                       vfio_region_nr_mmaps(bar->region));
+    return true;
+}
+
+static void bars_mmap(VFIOPciDevice *vdev)
+{
+    for (int i = 0; i < 6; i++) {
+        g_autoptr(GError) err = NULL;
+
+        if (vdev->bars[i].region && vfio_region_nr_mmaps(vdev->bars[i].region) &&
+            !vfio_region_mmap(vdev->bars[i].region, &err)) {
+            g_warning("%s: BAR %d stays on the slow path: %s", vdev->what, i, err->message);
+        }
+    }
+}
+
+static void bars_free(VFIOPciDevice *vdev)
+{
+    for (int i = 0; i < 6; i++) {
+        VFIOPciBar *bar = &vdev->bars[i];
+
+        if (bar->mr) {
+            memory_region_del_subregion(bar->mr, bar->eoi);
+            memory_region_del_subregion(bar->mr, vfio_region_get_memory(bar->region));
+        }
+        g_clear_pointer(&bar->eoi, memory_region_unref);
+        g_clear_pointer(&bar->mr, memory_region_unref);
+        g_clear_pointer(&bar->region, vfio_region_free);
+        memset(bar, 0, sizeof(*bar));
+    }
+}
+
+/* --- expansion ROM --- */
+
+static uint64_t rom_read(void *opaque, hwaddr addr, unsigned size)
+{
+    VFIOPciDevice *vdev = opaque;
+    uint64_t v = 0;
+
+    if (!vdev->rom_data) {
+        vdev->rom_data = g_malloc(vdev->rom_size);
+        if (vfio_device_pread(&vdev->vbasedev, vdev->rom_data, vdev->rom_size,
+                              vdev->rom_offset) < 0) {
+            memset(vdev->rom_data, 0xff, vdev->rom_size);
+        }
+    }
+    for (unsigned i = 0; i < size; i++) {
+        uint8_t b = addr + i < vdev->rom_size ? vdev->rom_data[addr + i] : 0xff;
+
+        v |= (uint64_t)b << (8 * i);
+    }
+    return v;
+}
+
+static void rom_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+    (void)opaque;
+    (void)addr;
+    (void)value;
+    (void)size;
+}
+
+static const MemoryRegionOps rom_ops = {
+    .read = rom_read,
+    .write = rom_write,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+    .impl = { .min_access_size = 1, .max_access_size = 4 },
+};
+
+static void rom_setup(VFIOPciDevice *vdev)
+{
+    HdPciDevice *dev = HD_PCI_DEVICE(vdev);
+    g_autofree struct vfio_region_info *info = NULL;
+    g_autofree char *name = NULL;
+
+    /* rombar=0 hides it; romfile= is loaded by the PCI core instead. */
+    if (!pci_device_get_rombar(dev) || pci_device_get_romfile(dev) ||
+        vdev->vbasedev.num_regions <= VFIO_PCI_ROM_REGION_INDEX ||
+        vfio_get_region_info(&vdev->vbasedev, VFIO_PCI_ROM_REGION_INDEX, &info) < 0 ||
+        info->size == 0) {
+        return;
+    }
+    vdev->rom_size = info->size;
+    vdev->rom_offset = info->offset;
+    name = g_strdup_printf("%s ROM", vdev->vbasedev.name);
+    vdev->rom = memory_region_new_io(name, pow2_at_least(info->size, 2048), &rom_ops, vdev);
+    memory_region_set_readonly(vdev->rom, true);
+    pci_register_bar(dev, PCI_ROM_SLOT, 0, vdev->rom);
+    trace_vfio_pci_rom(vdev->vbasedev.name, info->size);
+}
+
+/* --- life cycle --- */
+
+static void vfio_pci_cleanup(VFIOPciDevice *vdev)
+{
+    vfio_pci_irq_teardown(vdev);
+    bars_free(vdev);
+    g_clear_pointer(&vdev->rom, memory_region_unref);
+    g_clear_pointer(&vdev->rom_data, g_free);
+    if (vdev->vbasedev.attached) {
+        trace_vfio_pci_detach(vdev->vbasedev.name);
+        vfio_detach_device(&vdev->vbasedev);
+    }
+    vfio_device_clear(&vdev->vbasedev);
+    g_clear_object(&vdev->iommufd);
+    memset(vdev->emulated, 0, sizeof(vdev->emulated));
+    memset(vdev->nowrite, 0, sizeof(vdev->nowrite));
+    vdev->msi_cap = vdev->msix_cap = vdev->pm_cap = vdev->exp_cap = 0;
+    vdev->intx_pin = 0;
+}
+
+static void vfio_pci_compute_needs_reset(VFIODevice *vbasedev)
+{
+    VFIOPciDevice *vdev = G_STRUCT_MEMBER_P(vbasedev, -G_STRUCT_OFFSET(VFIOPciDevice, vbasedev));
+
+    vbasedev->needs_reset = vdev->reset_method == VFIO_PCI_RESET_BUS;
+}
+
+static bool vfio_pci_hot_reset_multi(VFIODevice *vbasedev, GError **errp)
+{
+    return vfio_device_hot_reset(vbasedev, false, errp);
+}
+
+static GObject *vfio_pci_get_object(VFIODevice *vbasedev)
+{
+    return G_OBJECT(G_STRUCT_MEMBER_P(vbasedev, -G_STRUCT_OFFSET(VFIOPciDevice, vbasedev)));
+}
+
+static const VFIODeviceOps vfio_pci_ops = {
+    .compute_needs_reset = vfio_pci_compute_needs_reset,
+    .hot_reset_multi = vfio_pci_hot_reset_multi,
+    .get_object = vfio_pci_get_object,
+};
+
+/* "0000:00:04.0" from "0000:00:04.0" or "00:04.0"; NULL when it is not an address. */
+static char *host_normalize(const char *host)
+{
+    unsigned dom = 0, bus, slot, fn;
+    char tail;
+
+    if (sscanf(host, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &tail) != 4) {
+        dom = 0;
+        if (sscanf(host, "%x:%x.%x%c", &bus, &slot, &fn, &tail) != 3) {
+            return NULL;
+        }
+    }
+    if (dom > 0xffff || bus > 0xff || slot > 0x1f || fn > 7) {
+        return NULL;
+    }
+    return g_strdup_printf("%04x:%02x:%02x.%x", dom, bus, slot, fn);
+}
+
+/* The device name and sysfs path from host= or sysfsdev=. */
+static bool device_name(VFIOPciDevice *vdev, char **name, GError **errp)
+{
+    if (vdev->host && vdev->sysfsdev) {
+        g_set_error(errp, VFIO_ERROR, EINVAL,
+                    "host=%s and sysfsdev=%s both name a device; give only one", vdev->host,
+                    vdev->sysfsdev);
+        return false;
+    }
+    if (vdev->sysfsdev) {
+        g_autofree char *trimmed = g_strdup(vdev->sysfsdev);
+        size_t len = strlen(trimmed);
+
+        while (len > 1 && trimmed[len - 1] == '/') {
+            trimmed[--len] = '\0';
+        }
+        *name = g_path_get_basename(trimmed);
+        vdev->vbasedev.sysfsdev = g_steal_pointer(&trimmed);
+        return true;
+    }
+    if (vdev->host) {
+        *name = host_normalize(vdev->host);
+        if (!*name) {
+            g_set_error(errp, VFIO_ERROR, EINVAL,
+                        "host=%s is not a PCI address; write it as DDDD:BB:DD.F (see lspci -D)",
+                        vdev->host);
+            return false;
+        }
+        vdev->vbasedev.sysfsdev = g_strdup_printf("/sys/bus/pci/devices/%s", *name);
+        return true;
+    }
+    g_set_error(errp, VFIO_ERROR, EINVAL,
+                "no host device given; add host=DDDD:BB:DD.F or sysfsdev=/sys/bus/mdev/devices/UUID");
+    return false;
+}
+
+static bool backend_setup(VFIOPciDevice *vdev, GError **errp)
+{
+    if (vdev->iommufd_id) {
+        HdTree *tree = hd_qom_tree();
+        g_autofree char *path = g_strdup_printf("/objects/%s", vdev->iommufd_id);
+        GObject *obj = tree ? hd_tree_resolve(tree, path, NULL) : NULL;
+
+        if (!obj || g_strcmp0(hd_type_name(G_OBJECT_TYPE(obj)), "iommufd")) {
+            g_set_error(errp, VFIO_ERROR, ENOENT,
+                        "iommufd=%s names no iommufd object; create it first with -object iommufd,id=%s",
+                        vdev->iommufd_id, vdev->iommufd_id);
+            return false;
+        }
+        vdev->iommufd = g_object_ref(obj);
+        vdev->vbasedev.iommufd = obj;
+    }
+    if (vdev->fd_text) {
+        int fd;
+
+        if (!vdev->iommufd) {
+            g_set_error(errp, VFIO_ERROR, EINVAL,
+                        "fd=%s passes a vfio cdev, which needs the iommufd backend; add iommufd=ID with -object iommufd,id=ID",
+                        vdev->fd_text);
+            return false;
+        }
+        fd = monitor_fd_get(vdev->fd_text, errp);
+        if (fd < 0) {
+            g_prefix_error(errp, "fd=%s: ", vdev->fd_text);
+            return false;
+        }
+        vdev->vbasedev.fd = fd;
+    }
+    return true;
+}
+
+static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
+{
+    HdPciDevice *dev = HD_PCI_DEVICE(vdev);
+    g_autofree struct vfio_region_info *cfg = NULL;
+    g_autofree char *name = NULL;
+    int ret;
+
+    vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
+    vdev->vbasedev.no_mmap = vdev->no_mmap;
+    if (!device_name(vdev, &name, errp) || !backend_setup(vdev, errp)) {
+        return false;
+    }
+    {
+        g_autofree char *what = hd_device_describe(HD_DEVICE(vdev));
+
+        g_free(vdev->what);
+        vdev->what = g_strdup_printf("%s (%s)", what, name);
+    }
+    trace_vfio_pci_realize(name, vdev->vbasedev.sysfsdev, vdev->iommufd_id ? "iommufd" : "legacy");
+    if (!vfio_attach_device(name, &vdev->vbasedev, pci_get_address_space(dev), errp)) {
+        return false;
+    }
+    if (!(vdev->vbasedev.flags & VFIO_DEVICE_FLAGS_PCI) ||
+        vdev->vbasedev.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
+        g_set_error(errp, VFIO_ERROR, ENODEV,
+                    "%s is not a VFIO PCI device (flags 0x%x, %u regions); use the vfio driver that matches its bus",
+                    name, vdev->vbasedev.flags, vdev->vbasedev.num_regions);
+        return false;
+    }
+    ret = vfio_get_region_info(&vdev->vbasedev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
+    if (ret < 0 || cfg->size < PCI_STD_HEADER_SIZEOF) {
+        g_set_error(errp, VFIO_ERROR, ret < 0 ? -ret : EINVAL,
+                    "cannot read the config space region info: %s",
+                    ret < 0 ? g_strerror(-ret) : "region too small");
+        return false;
+    }
+    vdev->config_offset = cfg->offset;
+    vdev->config_size = cfg->size;
+    for (int i = 0; i < 6; i++) {
+        if (!vdev->bars[i].mem64_upper && !bar_setup(vdev, i, errp)) {
+            return false;
+        }
+    }
+    if (!vfio_pci_config_setup(vdev, errp)) {
+        return false;
+    }
+    rom_setup(vdev);
+    bars_mmap(vdev);
+    if (!vfio_pci_irq_setup(vdev, errp)) {
+        return false;
+    }
+    trace_vfio_pci_realized(name, pci_get_word(pci_config(dev) + PCI_VENDOR_ID),
+                            pci_get_word(pci_config(dev) + PCI_DEVICE_ID),
+                            reset_method_name(vdev->reset_method));
+    return true;
+}
+
+static bool vfio_pci_realize(HdPciDevice *dev, GError **errp)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(dev);
+    GError *err = NULL;
+
+    if (!vfio_pci_do_realize(vdev, &err)) {
+        g_autofree char *what = vdev->what ? g_strdup(vdev->what)
+                                           : hd_device_describe(HD_DEVICE(vdev));
+
+        vfio_pci_cleanup(vdev);
+        g_propagate_prefixed_error(errp, err, "%s: ", what);
+        return false;
+    }
+    return true;
+}
+
+static void vfio_pci_exit(HdPciDevice *dev)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(dev);
+
+    vfio_pci_cleanup(vdev);
+}
+
+static void vfio_pci_reset(HdPciDevice *dev)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(dev);
+    g_autoptr(GError) err = NULL;
+    int ret = 0;
+
+    if (!vdev->vbasedev.attached) {
+        return;
+    }
+    /* The PCI core has disabled MSI/MSI-X (INTx is back on) and restored config space. */
+    vfio_pci_intx_disable(vdev);
+    vfio_pci_config_write_device(vdev, PCI_COMMAND,
+                                 pci_get_word(pci_config(dev) + PCI_COMMAND), 2);
+    if (vdev->reset_method == VFIO_PCI_RESET_FLR || vdev->reset_method == VFIO_PCI_RESET_PM) {
+        ret = vfio_device_reset(&vdev->vbasedev);
+        if (ret < 0) {
+            g_warning("%s: device reset (%s) failed: %s", vdev->what,
+                      reset_method_name(vdev->reset_method), g_strerror(-ret));
+        }
+    }
+    trace_vfio_pci_reset(vdev->vbasedev.name, reset_method_name(vdev->reset_method), ret);
+    if (!vfio_pci_intx_enable(vdev, &err)) {
+        g_warning("%s: cannot turn INTx back on after reset: %s", vdev->what, err->message);
+    }
+}
+
+/* --- the type --- */
+
+static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *value,
+                                  GParamSpec *pspec)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(obj);
+
+    switch (prop_id) {
+    case PROP_HOST:
+        g_free(vdev->host);
+        vdev->host = g_value_dup_string(value);
+        break;
+    case PROP_SYSFSDEV:
+        g_free(vdev->sysfsdev);
+        vdev->sysfsdev = g_value_dup_string(value);
+        break;
+    case PROP_NO_MMAP:
+        vdev->no_mmap = g_value_get_boolean(value);
+        break;
+    case PROP_IOMMUFD:
+        g_free(vdev->iommufd_id);
+        vdev->iommufd_id = g_value_dup_string(value);
+        break;
+    case PROP_FD:
+        g_free(vdev->fd_text);
+        vdev->fd_text = g_value_dup_string(value);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+    }
+}
+
+static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(obj);
+
+    switch (prop_id) {
+    case PROP_HOST:
+        g_value_set_string(value, vdev->host);
+        break;
+    case PROP_SYSFSDEV:
+        g_value_set_string(value, vdev->sysfsdev);
+        break;
+    case PROP_NO_MMAP:
+        g_value_set_boolean(value, vdev->no_mmap);
+        break;
+    case PROP_IOMMUFD:
+        g_value_set_string(value, vdev->iommufd_id);
+        break;
+    case PROP_FD:
+        g_value_set_string(value, vdev->fd_text);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+    }
+}
+
+static void vfio_pci_finalize(GObject *obj)
+{
+    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(obj);
+
+    vfio_device_clear(&vdev->vbasedev);
+    g_clear_object(&vdev->iommufd);
+    g_free(vdev->host);
+    g_free(vdev->sysfsdev);
+    g_free(vdev->iommufd_id);
+    g_free(vdev->fd_text);
+    g_free(vdev->what);
+    G_OBJECT_CLASS(vfio_pci_device_parent_class)->finalize(obj);
+}
+
+static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    HdDeviceClass *dc = HD_DEVICE_CLASS(klass);
+    HdPciDeviceClass *pc = HD_PCI_DEVICE_CLASS(klass);
+    const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+    oc->set_property = vfio_pci_set_property;
+    oc->get_property = vfio_pci_get_property;
+    oc->finalize = vfio_pci_finalize;
+    dc->description = "a host PCI device or PCI mdev assigned through VFIO";
+    dc->user_creatable = true;
+    pc->realize = vfio_pci_realize;
+    pc->exit = vfio_pci_exit;
+    pc->reset = vfio_pci_reset;
+    pc->config_read = vfio_pci_config_read;
+    pc->config_write = vfio_pci_config_write;
+
+    props[PROP_HOST] = g_param_spec_string("host", "host", "host PCI address DDDD:BB:DD.F",
+                                           NULL, rw);
+    props[PROP_SYSFSDEV] = g_param_spec_string(
+        "sysfsdev", "sysfsdev", "sysfs directory of the device (e.g. an mdev)", NULL, rw);
+    props[PROP_NO_MMAP] = g_param_spec_boolean("x-no-mmap", "x-no-mmap",
+                                               "trap every BAR access (no mmap)", FALSE, rw);
+    props[PROP_IOMMUFD] = g_param_spec_string("iommufd", "iommufd",
+                                              "id of the -object iommufd to attach through",
+                                              NULL, rw);
+    props[PROP_FD] = g_param_spec_string("fd", "fd", "an open vfio cdev fd (with iommufd)",
+                                         NULL, rw);
+    g_object_class_install_properties(oc, N_PROPS, props);
+}
+
+static void vfio_pci_device_init(VFIOPciDevice *vdev)
+{
+    vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
+}
+
+void vfio_pci_register_types(void)
+{
+    vfio_register_types();
+    hd_type_register("vfio-pci", VFIO_TYPE_PCI_DEVICE);
+}

@@ -1,0 +1,152 @@
+/*
+ * vfio-pci internals shared by its files: the device state, config space virtualization
+ * (pci-config.c), interrupts (pci-irq.c) and the device type (pci.c).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_VFIO_PCI_H
+#define HW_VFIO_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/pci/pci.h"
+#include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-helpers.h"
+#include "hw/vfio/vfio-pci.h"
+
+/* Power management and Advanced Features capability fields vfio-pci looks at. */
+#define VFIO_PCI_PM_CTRL 4
+#define VFIO_PCI_PM_CTRL_NO_SOFT_RESET 0x0008
+#define VFIO_PCI_AF_CAP 3
+#define VFIO_PCI_AF_CAP_FLR 0x02
+
+/* What a guest-triggered interrupt mode is set up in the kernel. */
+typedef enum VFIOPciIrqMode {
+    VFIO_PCI_IRQ_NONE,
+    VFIO_PCI_IRQ_INTX,
+    VFIO_PCI_IRQ_MSI,
+    VFIO_PCI_IRQ_MSIX,
+} VFIOPciIrqMode;
+
+/* How the device is reset on a system reset. */
+typedef enum VFIOPciResetMethod {
+    VFIO_PCI_RESET_NONE, /* nothing works: the state carries over */
+    VFIO_PCI_RESET_FLR,  /* VFIO_DEVICE_RESET, the kernel does a function-level reset */
+    VFIO_PCI_RESET_PM,   /* VFIO_DEVICE_RESET, the kernel does a D3hot-D0 cycle */
+    VFIO_PCI_RESET_BUS,  /* a bus or slot hot reset from the VFIO system reset handler */
+} VFIOPciResetMethod;
+
+/* One MSI or MSI-X vector's trigger eventfd. */
+typedef struct VFIOPciVector {
+    VFIOPciDevice *vdev;
+    unsigned nr;
+    VFIONotifier *notifier;
+} VFIOPciVector;
+
+typedef struct VFIOPciBar {
+    VFIOPciDevice *vdev;
+    VFIORegion *region;  /* the device region; NULL: no BAR here */
+    MemoryRegion *mr;    /* container registered as the BAR (power of two), a reference */
+    MemoryRegion *eoi;   /* INTx end-of-interrupt trap over the BAR, enabled while pending */
+    uint64_t size;       /* the region's size */
+    uint8_t type;        /* PCI_BASE_ADDRESS_* low bits */
+    bool mem64_upper;    /* the upper half of the previous BAR */
+} VFIOPciBar;
+
+struct _VFIOPciDevice {
+    HdPciDevice parent_instance;
+    VFIODevice vbasedev;
+
+    /* properties */
+    char *host;
+    char *sysfsdev;
+    char *iommufd_id;
+    char *fd_text;
+    bool no_mmap;
+
+    /* realized state */
+    char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */
+    GObject *iommufd;       /* reference while attached */
+    uint64_t config_offset; /* config region in the device fd */
+    uint64_t config_size;
+    uint8_t emulated[PCI_CONFIG_SPACE_SIZE]; /* bits read from the emulated config */
+    uint8_t nowrite[PCI_CONFIG_SPACE_SIZE];  /* bits never written to the device */
+    VFIOPciBar bars[6];
+    MemoryRegion *rom;      /* expansion ROM read from the device, or NULL */
+    uint8_t *rom_data;      /* cached on first read */
+    uint64_t rom_size;
+    uint64_t rom_offset;
+    uint8_t msi_cap, msix_cap, pm_cap, exp_cap;
+    VFIOPciResetMethod reset_method;
+
+    /* interrupts */
+    VFIOPciIrqMode irq_mode;
+    uint8_t intx_pin;       /* 0: no INTx */
+    VFIONotifier *intx;
+    bool intx_pending;
+    VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
+    unsigned nr_vectors;
+    VFIONotifier *err;
+    VFIONotifier *req;
+    guint req_source;
+};
+
+/* --- pci-config.c --- */
+
+/*
+ * Read the device's config space and build the emulated one: header ids, BARs left to
+ * pci_register_bar(), capabilities re-added where the device has them (MSI and MSI-X
+ * emulated, unsupported ones hidden), and the emulated/nowrite masks. BARs must be set up
+ * first (MSI-X needs their regions). False with @errp set.
+ */
+bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp);
+
+/* The config hooks of the class. */
+uint32_t vfio_pci_config_read(HdPciDevice *dev, uint32_t addr, unsigned len);
+void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsigned len);
+
+/* Read @len bytes of the device's own config space at @addr (all-ones on failure). */
+uint32_t vfio_pci_config_read_device(VFIOPciDevice *vdev, uint32_t addr, unsigned len);
+/* Write @len bytes to the device's config space; false when the kernel refused. */
+bool vfio_pci_config_write_device(VFIOPciDevice *vdev, uint32_t addr, uint32_t val,
+                                  unsigned len);
+
+/*
+ * Pure helpers (unit-tested without a kernel): the value a guest read returns given the
+ * emulated and device values and the emulated-bits mask; the device value a guest write
+ * should send given the current device value and the nowrite mask.
+ */
+uint32_t vfio_pci_config_merge(uint32_t emulated, uint32_t device, uint32_t emu_mask);
+
+/*
+ * Walk a standard capability list in @config (256 bytes): fill @offsets with up to @max
+ * capability offsets in list order and return how many; loops, pointers into the header and
+ * a missing CAP_LIST bit end the walk.
+ */
+unsigned vfio_pci_cap_walk(const uint8_t *config, uint8_t *offsets, unsigned max);
+
+/*
+ * The size of the capability at @offset of @config given the other capabilities' @offsets
+ * (@n of them): its architected size where known, clipped to the next capability above it
+ * and to the end of config space.
+ */
+uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *offsets,
+                          unsigned n);
+
+/* Whether vfio-pci passes capability @cap_id through (else it is hidden or emulated). */
+bool vfio_pci_cap_supported(uint8_t cap_id);
+
+/* --- pci-irq.c --- */
+
+/* Set up INTx (when the device has a pin), the vector notifiers, and the error and request
+ * notifiers. False with @errp set. */
+bool vfio_pci_irq_setup(VFIOPciDevice *vdev, GError **errp);
+/* Disable every interrupt in the kernel and free the eventfds. */
+void vfio_pci_irq_teardown(VFIOPciDevice *vdev);
+/* Turn INTx off in the kernel before a reset, back on after (when in INTx mode). */
+void vfio_pci_intx_disable(VFIOPciDevice *vdev);
+bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp);
+/* A guest access to a BAR while INTx is pending: lower the line and unmask. */
+void vfio_pci_intx_eoi(VFIOPciDevice *vdev);
+
+#endif /* HW_VFIO_PCI_H */
