@@ -112,10 +112,11 @@ static void config_init(HdPciDevice *dev)
                           PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY;
 
     priv->config_size = klass->is_express ? PCIE_CONFIG_SPACE_SIZE : PCI_CONFIG_SPACE_SIZE;
-    priv->config = c = g_malloc0(priv->config_size);
-    priv->wmask = w = g_malloc0(priv->config_size);
-    priv->w1cmask = w1c = g_malloc0(priv->config_size);
-    priv->cap_used = g_new0(uint16_t, priv->config_size);
+    /* Always 4 KiB behind the scenes, so pci_set_config_size() can grow it at realize. */
+    priv->config = c = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    priv->wmask = w = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    priv->w1cmask = w1c = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    priv->cap_used = g_new0(uint16_t, PCIE_CONFIG_SPACE_SIZE);
     for (uint32_t i = 0; i < PCI_STD_HEADER_SIZEOF; i++) {
         priv->cap_used[i] = G_MAXUINT16;
     }
@@ -190,6 +191,16 @@ uint32_t pci_config_size(HdPciDevice *dev)
     }
     return HD_PCI_DEVICE_GET_CLASS(dev)->is_express ? PCIE_CONFIG_SPACE_SIZE
                                                     : PCI_CONFIG_SPACE_SIZE;
+}
+
+void pci_set_config_size(HdPciDevice *dev, uint32_t size)
+{
+    g_return_if_fail(HD_IS_PCI_DEVICE(dev));
+    HdPciDevicePrivate *priv = pci_priv(dev);
+
+    g_return_if_fail(priv->config && !priv->reset_config);
+    g_return_if_fail(size == PCI_CONFIG_SPACE_SIZE || size == PCIE_CONFIG_SPACE_SIZE);
+    priv->config_size = size;
 }
 
 uint32_t pci_default_config_read(HdPciDevice *dev, uint32_t addr, unsigned len)
@@ -501,7 +512,7 @@ static bool hd_pci_device_realize(HdDevice *d, GError **errp)
         pci_teardown(dev);
         return false;
     }
-    priv->reset_config = g_memdup2(priv->config, priv->config_size);
+    priv->reset_config = g_memdup2(priv->config, PCIE_CONFIG_SPACE_SIZE);
     return true;
 }
 
@@ -529,7 +540,7 @@ void pci_device_reset(HdPciDevice *dev)
     msi_reset(dev);
     msix_reset(dev);
     if (priv->reset_config) {
-        memcpy(priv->config, priv->reset_config, priv->config_size);
+        memcpy(priv->config, priv->reset_config, PCIE_CONFIG_SPACE_SIZE);
     }
     pci_update_mappings(dev);
     pci_intx_update(dev);

@@ -17,6 +17,7 @@ typedef struct {
     guint msix_vectors;
     uint32_t scratch;
     uint64_t dma_addr;
+    bool busy; /* a DMA or MSI aimed back at the registers is dropped, not recursed into */
     uint8_t io[TESTDEV_IO_SIZE];
 } PciTestdev;
 
@@ -56,9 +57,14 @@ static uint64_t regs_read(void *opaque, hwaddr addr, unsigned size)
     case TESTDEV_REG_DMA_HI:
         return t->dma_addr >> 32;
     case TESTDEV_REG_DMA_DATA:
-        if (pci_dma_read(dev, t->dma_addr, &v, 4) != MEMTX_OK) {
+        if (t->busy) {
             return 0xffffffffu;
         }
+        t->busy = true;
+        if (pci_dma_read(dev, t->dma_addr, &v, 4) != MEMTX_OK) {
+            v = 0xffffffffu;
+        }
+        t->busy = false;
         return GUINT32_FROM_LE(v);
     default:
         return 0;
@@ -72,6 +78,10 @@ static void regs_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
     uint32_t v = GUINT32_TO_LE((uint32_t)value);
 
     (void)size;
+    if (t->busy) {
+        return;
+    }
+    t->busy = true;
     switch (addr) {
     case TESTDEV_REG_SCRATCH:
         t->scratch = value;
@@ -97,6 +107,7 @@ static void regs_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
     default:
         break;
     }
+    t->busy = false;
 }
 
 static const MemoryRegionOps regs_ops = {

@@ -199,6 +199,14 @@ static void test_dma(PciFixture *f, gconstpointer data)
     g_assert_cmphex(fix_mmio_readl(f, BAR0_ADDR + TESTDEV_REG_DMA_DATA), ==, 0x600d);
     g_assert_cmpint(pci_dma_read(dev, 0x2000, &v, 4), ==, MEMTX_OK);
     g_assert_cmphex(GUINT32_FROM_LE(v), ==, 0x600d);
+
+    /* DMA aimed at the device's own registers is dropped instead of recursing. */
+    fix_mmio_writel(f, BAR0_ADDR + TESTDEV_REG_DMA_LO, BAR0_ADDR + TESTDEV_REG_DMA_DATA);
+    fix_mmio_writel(f, BAR0_ADDR + TESTDEV_REG_DMA_DATA, 1);
+    g_assert_cmphex(fix_mmio_readl(f, BAR0_ADDR + TESTDEV_REG_DMA_DATA), ==, 0xffffffff);
+    fix_mmio_writel(f, BAR0_ADDR + TESTDEV_REG_DMA_LO, BAR0_ADDR + TESTDEV_REG_SCRATCH);
+    fix_mmio_writel(f, BAR0_ADDR + TESTDEV_REG_DMA_DATA, 7);
+    g_assert_cmphex(fix_mmio_readl(f, BAR0_ADDR + TESTDEV_REG_SCRATCH), ==, 0);
 }
 
 int main(int argc, char **argv)

@@ -110,6 +110,36 @@ static void test_capabilities(PciFixture *f, gconstpointer data)
     g_assert_cmpint(pci_find_capability(dev, PCI_CAP_ID_VNDR), ==, 0);
     g_assert_cmpint(pci_find_capability(dev, PCI_CAP_ID_MSI), ==, TESTDEV_MSI_CAP);
     g_assert_cmpint(pci_find_capability(dev, PCI_CAP_ID_MSIX), ==, msix);
+    /* Conventional: no extended capabilities. */
+    g_assert_false(pcie_add_capability(dev, PCI_EXT_CAP_ID_DSN, 1, 0x100, 12, &err));
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+}
+
+static void test_express(PciFixture *f, gconstpointer data)
+{
+    HdPciDevice *rp = fix_device("pcie-root-port,id=rpx,addr=4");
+    int devfn = PCI_DEVFN(4, 0);
+    GError *err = NULL;
+    uint32_t header;
+
+    (void)data;
+    g_assert_cmpuint(pci_config_size(rp), ==, PCIE_CONFIG_SPACE_SIZE);
+    g_assert_cmphex(fix_ecam_readl(f, 0, devfn, 0x100), ==, 0);
+    g_assert_true(pcie_add_capability(rp, PCI_EXT_CAP_ID_DSN, 1, 0x100, 12, &err));
+    g_assert_true(pcie_add_capability(rp, PCI_EXT_CAP_ID_ARI, 1, 0x140, 8, &err));
+    g_assert_no_error(err);
+    g_assert_false(pcie_add_capability(rp, PCI_EXT_CAP_ID_ERR, 1, 0x104, 8, &err));
+    g_assert_nonnull(strstr(err->message, "pcie-root-port 'rpx'"));
+    g_clear_error(&err);
+    header = fix_ecam_readl(f, 0, devfn, 0x100);
+    g_assert_cmphex(PCI_EXT_CAP_ID(header), ==, PCI_EXT_CAP_ID_DSN);
+    g_assert_cmphex(PCI_EXT_CAP_NEXT(header), ==, 0x140);
+    g_assert_cmphex(PCI_EXT_CAP_ID(fix_ecam_readl(f, 0, devfn, 0x140)), ==, PCI_EXT_CAP_ID_ARI);
+    g_assert_cmpuint(pcie_find_capability(rp, PCI_EXT_CAP_ID_ARI), ==, 0x140);
+    g_assert_cmpuint(pcie_find_capability(rp, PCI_EXT_CAP_ID_ERR), ==, 0);
+    /* CF8/CFC reaches only the first 256 bytes. */
+    g_assert_cmphex(fix_cfg_read(f, 0, devfn, PCI_VENDOR_ID, 2), ==, 0x1b36);
 }
 
 static void expect_error(const char *text, const char *needle1, const char *needle2)
@@ -377,6 +407,7 @@ int main(int argc, char **argv)
     ADD("host-bridge", test_host_bridge);
     ADD("access", test_config_access);
     ADD("capabilities", test_capabilities);
+    ADD("express", test_express);
     ADD("slot-errors", test_slot_errors);
     ADD("root-port", test_root_port);
     ADD("reset", test_reset);

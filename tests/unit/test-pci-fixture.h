@@ -13,6 +13,7 @@
 #include "hw/pci/msix.h"
 #include "hw/pci/pci-host.h"
 #include "hw/pci/pci.h"
+#include "hw/pci/pcie.h"
 #include "hw/pci/testdev.h"
 #include "qom/object.h"
 #include "qom/opts.h"

@@ -163,6 +163,13 @@ uint8_t *pci_w1cmask(HdPciDevice *dev);
 uint32_t pci_config_size(HdPciDevice *dev);
 
 /*
+ * Set the config space size the guest sees to PCI_CONFIG_SPACE_SIZE or PCIE_CONFIG_SPACE_SIZE,
+ * for devices that learn it at realize (vfio-pci: from the device). Call from the realize hook
+ * only; the class's is_express gives the initial size.
+ */
+void pci_set_config_size(HdPciDevice *dev, uint32_t size);
+
+/*
  * The default config read: the emulated bytes at [@addr, @addr + @len), little-endian.
  * For overriding hooks to chain to.
  */
