@@ -118,7 +118,19 @@ static char *remove_user_device(HdTree *tree, guint index)
 typedef struct DeletedEvent {
     char *id;
     char *path;
+    guint source;
 } DeletedEvent;
+
+/* DEVICE_DELETED events waiting for the main loop; teardown drops what is left. */
+static GList *pending_events;
+
+static void deleted_event_free(DeletedEvent *ev)
+{
+    pending_events = g_list_remove(pending_events, ev);
+    g_free(ev->id);
+    g_free(ev->path);
+    g_free(ev);
+}
 
 static gboolean emit_deleted(gpointer opaque)
 {
@@ -130,9 +142,7 @@ static gboolean emit_deleted(gpointer opaque)
     }
     json_object_set_string_member(data, "path", ev->path);
     qmp_event_emit("DEVICE_DELETED", data);
-    g_free(ev->id);
-    g_free(ev->path);
-    g_free(ev);
+    deleted_event_free(ev);
     return G_SOURCE_REMOVE;
 }
 
@@ -161,7 +171,8 @@ bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
     ev->path = path;
     ev->id = remove_user_device(tree, (guint)index);
     /* After the command's reply, as QEMU sends it once the guest released the device. */
-    g_idle_add_full(G_PRIORITY_HIGH, emit_deleted, ev, NULL);
+    ev->source = g_idle_add_full(G_PRIORITY_HIGH, emit_deleted, ev, NULL);
+    pending_events = g_list_prepend(pending_events, ev);
     return true;
 }
 
@@ -171,4 +182,10 @@ void hd_device_del_all(HdTree *tree)
         g_free(remove_user_device(tree, user_devices->len - 1));
     }
     g_clear_pointer(&user_devices, g_ptr_array_unref);
+    while (pending_events) {
+        DeletedEvent *ev = pending_events->data;
+
+        g_source_remove(ev->source);
+        deleted_event_free(ev);
+    }
 }

@@ -10,13 +10,16 @@
 
 #include "chardev/chardev.h"
 #include "hw/i386/q35.h"
+#include "hw/vfio/vfio-pci.h"
 #include "monitor/monitor.h"
+#include "monitor/qmp.h"
 #include "qom/help.h"
 #include "qom/object.h"
 #include "qom/props.h"
 #include "system/address-space.h"
 #include "system/device-hotplug.h"
 #include "system/hostmem.h"
+#include "system/iommufd.h"
 #include "system/machine.h"
 #include "system/main-loop.h"
 #include "system/options.h"
@@ -44,6 +47,8 @@ static void register_types(void)
 {
     pci_register_types();
     hostmem_register_types();
+    vfio_pci_register_types();
+    iommufd_register_types();
 }
 
 static bool setup_trace(Vm *vm, GError **errp)
@@ -254,7 +259,15 @@ static const StartupStep startup[] = {
 
 static gboolean on_signal(gpointer opaque)
 {
+    g_autoptr(JsonObject) data = json_object_new();
+
     (void)opaque;
+    if (!hd_main_loop_quit_requested()) {
+        json_object_set_boolean_member(data, "guest", false);
+        json_object_set_string_member(data, "reason", "host-signal");
+        hd_runstate_set(HD_RUN_STATE_SHUTDOWN);
+        qmp_event_emit("SHUTDOWN", data);
+    }
     hd_main_loop_request_quit(0);
     return G_SOURCE_CONTINUE;
 }

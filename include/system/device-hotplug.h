@@ -26,7 +26,7 @@ HdDevice *hd_device_add(HdTree *tree, const HdOpts *opts, GError **errp);
  */
 bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp);
 
-/* Remove every user device, newest first, without events (teardown). */
+/* Remove every user device, newest first, without events; drop unsent events (teardown). */
 void hd_device_del_all(HdTree *tree);
 
 #endif /* SYSTEM_DEVICE_HOTPLUG_H */
