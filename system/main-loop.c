@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "system/main-loop.h"
+#include "system/runstate.h"
 #include "trace.h"
 
 struct HdVTimer {
@@ -40,6 +41,22 @@ void hd_main_loop_request_quit(int status)
 bool hd_main_loop_quit_requested(void)
 {
     return quit_requested;
+}
+
+static const char *shutdown_reason;
+
+void hd_main_loop_request_shutdown(const char *reason)
+{
+    if (!shutdown_reason) {
+        shutdown_reason = g_intern_string(reason);
+    }
+    hd_runstate_set(HD_RUN_STATE_SHUTDOWN);
+    hd_main_loop_request_quit(0);
+}
+
+const char *hd_main_loop_shutdown_reason(void)
+{
+    return shutdown_reason;
 }
 
 int64_t hd_vclock_get_ns(void)

@@ -117,9 +117,8 @@ static bool qmp_quit(JsonObject *args, JsonNode **ret, GError **errp)
     if (!no_args(args, errp)) {
         return false;
     }
-    hd_runstate_set(HD_RUN_STATE_SHUTDOWN);
-    emit_reason("SHUTDOWN", "host-qmp-quit");
-    hd_main_loop_request_quit(0);
+    /* SHUTDOWN goes out after this reply, when the main loop has stopped (as in QEMU). */
+    hd_main_loop_request_shutdown("host-qmp-quit");
     return true;
 }
 

@@ -95,6 +95,7 @@ static bool setup_chardevs(Vm *vm, GError **errp)
         g_autofree char *fd_text = hd_opts_get_text(opts, "fd");
         bool server = false, wait = true, nowait = false;
         guint64 fd = 0;
+        Chardev *chr;
 
         hd_opts_get_bool(opts, "server", false, "-chardev", &server, NULL);
         hd_opts_get_bool(opts, "wait", true, "-chardev", &wait, NULL);
@@ -104,8 +105,10 @@ static bool setup_chardevs(Vm *vm, GError **errp)
                         "-chardev '%s': fd=%s is not a file descriptor number", id, fd_text);
             return false;
         }
-        if (!chardev_new_socket(id, path, fd_text ? (int)fd : -1, server, wait && !nowait,
-                                errp)) {
+        chr = chardev_new_socket(id, path, fd_text ? (int)fd : -1, server, wait && !nowait,
+                                 errp);
+        /* server=on,wait=on: like QEMU, block until the first client connects. */
+        if (!chr || !chardev_wait_for_client(chr, errp)) {
             g_prefix_error(errp, "-chardev '%s': ", id);
             return false;
         }
@@ -259,16 +262,8 @@ static const StartupStep startup[] = {
 
 static gboolean on_signal(gpointer opaque)
 {
-    g_autoptr(JsonObject) data = json_object_new();
-
     (void)opaque;
-    if (!hd_main_loop_quit_requested()) {
-        json_object_set_boolean_member(data, "guest", false);
-        json_object_set_string_member(data, "reason", "host-signal");
-        hd_runstate_set(HD_RUN_STATE_SHUTDOWN);
-        qmp_event_emit("SHUTDOWN", data);
-    }
-    hd_main_loop_request_quit(0);
+    hd_main_loop_request_shutdown("host-signal");
     return G_SOURCE_CONTINUE;
 }
 
@@ -347,6 +342,13 @@ int main(int argc, char **argv)
         guint sighup = g_unix_signal_add(SIGHUP, on_signal, NULL);
 
         status = hd_main_loop_run();
+        if (hd_main_loop_shutdown_reason()) {
+            g_autoptr(JsonObject) data = json_object_new();
+
+            json_object_set_boolean_member(data, "guest", false);
+            json_object_set_string_member(data, "reason", hd_main_loop_shutdown_reason());
+            qmp_event_emit("SHUTDOWN", data);
+        }
         g_source_remove(sigint);
         g_source_remove(sigterm);
         g_source_remove(sighup);

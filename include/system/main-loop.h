@@ -19,6 +19,15 @@ void hd_main_loop_request_quit(int status);
 /* Whether a quit was requested. */
 bool hd_main_loop_quit_requested(void);
 
+/*
+ * Shut down for @reason (QMP's SHUTDOWN reason, e.g. "host-qmp-quit", "host-signal"): the run
+ * state becomes shutdown and the loop quits with status 0; the first reason is kept.
+ */
+void hd_main_loop_request_shutdown(const char *reason);
+
+/* The reason given to hd_main_loop_request_shutdown(), or NULL. */
+const char *hd_main_loop_shutdown_reason(void);
+
 /* Timers on the virtual clock: they fire only when the clock is stepped past them. */
 typedef struct HdVTimer HdVTimer;
 typedef void (*HdVTimerFn)(void *opaque);
