@@ -58,8 +58,9 @@ static void test_defaults(void)
 static void test_machine_and_memory(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(HdConfig) c = parse(&err, "-M", "q35", "-machine", "q35,accel=qtest,memory-backend=m0",
-                                  "-m", "512M", "-smp", "4", "-S", "-nodefaults",
+    g_autoptr(HdConfig) c = parse(&err, "-M", "q35", "-machine",
+                                  "q35,accel=qtest,memory-backend=m0", "-m", "512M",
+                                  "-smp", "4", "-S", "-nodefaults",
                                   "-display", "none", "-name", "guest=vm1", "--accel", "qtest",
                                   NULL);
 
@@ -147,8 +148,10 @@ static void test_help_requests(void)
 static void test_control_channels(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(HdConfig) c = parse(&err, "-chardev", "socket,id=c0,path=/tmp/q.sock,server=on,wait=off",
-                                  "-chardev", "socket,id=c1,fd=5", "-mon", "chardev=c0,mode=control",
+    g_autoptr(HdConfig) c = parse(&err, "-chardev",
+                                  "socket,id=c0,path=/tmp/q.sock,server=on,wait=off",
+                                  "-chardev", "socket,id=c1,fd=5",
+                                  "-mon", "chardev=c0,mode=control",
                                   "-qtest", "unix:/tmp/qt.sock", "-qtest-log", "none",
                                   "-D", "/tmp/log", "-trace", "vfio_*", "-trace", "enable=device_*",
                                   NULL);
