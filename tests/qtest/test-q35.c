@@ -5,7 +5,11 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "hw/pci/testdev.h"
 #include "libqtest.h"
@@ -232,6 +236,121 @@ static void test_memory_backend(void)
     g_assert_cmpint(json_node_get_int(type), ==, 3LL << 30);
 }
 
+static void test_intx_and_set_irq(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -device " TESTDEV_TYPE_NAME ",id=t0");
+    int slot = find_testdev(s);
+    int raised = -1;
+
+    g_assert_cmpint(slot, >=, 0);
+    qtest_irq_intercept_in(s, "/machine/ioapic");
+    cfg_writel(s, slot, 0x10, BAR0_ADDR);
+    cfg_writew(s, slot, 0x04, 0x0002); /* memory decode, INTx not disabled */
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_INTX, 1);
+    /* The INTx of PCI devices land on GSI 16..23. */
+    for (int gsi = 16; gsi < 24; gsi++) {
+        if (qtest_get_irq(s, gsi)) {
+            raised = gsi;
+        }
+    }
+    g_assert_cmpint(raised, >=, 16);
+    qtest_writel(s, BAR0_ADDR + TESTDEV_REG_INTX, 0);
+    g_assert_false(qtest_get_irq(s, raised));
+
+    /* set_irq_in drives an input; the interception reports it. */
+    qtest_set_irq_in(s, "/machine/ioapic", "unnamed-gpio-in", 5, 1);
+    g_assert_true(qtest_get_irq(s, 5));
+    qtest_set_irq_in(s, "/machine/ioapic", "unnamed-gpio-in", 5, 0);
+    g_assert_false(qtest_get_irq(s, 5));
+}
+
+static void test_trace_and_help(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("hostdev-test-q35-XXXXXX", NULL);
+    g_autofree char *log_path = g_build_filename(dir, "trace.log", NULL);
+    g_autofree char *args = g_strdup_printf("-M q35 -trace device_* -trace runstate_set -D %s",
+                                            log_path);
+    g_autofree char *log = NULL;
+    QTestState *s = qtest_init(args);
+
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_add', 'arguments': {'driver': '" TESTDEV_TYPE_NAME "', "
+           "'id': 'tr0'}}"));
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_del', 'arguments': {'id': 'tr0'}}"));
+    qtest_quit(s);
+    g_assert_true(g_file_get_contents(log_path, &log, NULL, NULL));
+    g_assert_nonnull(strstr(log, ":device_add driver=" TESTDEV_TYPE_NAME " id=tr0 "
+                                 "path=/machine/peripheral/tr0\n"));
+    g_assert_nonnull(strstr(log, ":device_del id=tr0 path=/machine/peripheral/tr0\n"));
+    g_assert_nonnull(strstr(log, ":runstate_set running -> shutdown\n"));
+    g_unlink(log_path);
+    g_rmdir(dir);
+}
+
+/* Run hostdev with @args, expect success and @needle on stdout. */
+static void expect_output(const char *args, const char *needle)
+{
+    const char *binary = g_getenv("HOSTDEV_BINARY");
+    g_autofree char *cmd = g_strdup_printf("%s %s", binary ? binary : "./build/hostdev", args);
+    g_autofree char *out = NULL, *err = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) argv = NULL;
+    int status = 0;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    if (!strstr(out, needle)) {
+        g_error("hostdev %s: expected '%s' on stdout, got: %s", args, needle, out);
+    }
+}
+
+static void test_help_output(void)
+{
+    expect_output("-device help", "name \"" TESTDEV_TYPE_NAME "\", bus PCI");
+    expect_output("-device " TESTDEV_TYPE_NAME ",help", "msi-vectors=<uint32>");
+    expect_output("-object help", "memory-backend-memfd");
+    expect_output("-object memory-backend-ram,help", "size=<size>");
+    expect_output("-machine help", "q35");
+    expect_output("-trace help", "device_add\n");
+    expect_output("-version", "hostdev version ");
+    expect_output("-help", "-qtest-log");
+}
+
+/* A second QMP monitor on an inherited socket (-chardev socket,fd=N), as libvirt passes it. */
+static void test_chardev_fd(void)
+{
+    int sv[2];
+    QTestFd fd;
+    QTestState *s;
+    char buf[4096];
+    GString *got = g_string_new(NULL);
+    static const char caps[] = "{\"execute\": \"qmp_capabilities\"}\n"
+                               "{\"execute\": \"query-status\"}\n";
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+    fd = (QTestFd){ .fd = sv[1], .target = 5 };
+    s = qtest_init_with_fds("-M q35 -chardev socket,id=c1,fd=5 -mon chardev=c1,mode=control",
+                            &fd, 1);
+    close(sv[1]);
+    g_assert_cmpint(write(sv[0], caps, strlen(caps)), ==, (ssize_t)strlen(caps));
+    while (!strstr(got->str, "\"status\": \"running\"")) {
+        struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
+        ssize_t n;
+
+        g_assert_cmpint(poll(&pfd, 1, 10000), ==, 1);
+        n = read(sv[0], buf, sizeof(buf));
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(got, buf, n);
+    }
+    g_assert_true(g_str_has_prefix(got->str, "{\"QMP\": "));
+    qtest_quit(s);
+    close(sv[0]);
+    g_string_free(got, TRUE);
+}
+
 /* Run hostdev with @args and expect failure with @needle on stderr. */
 static void expect_refused(const char *args, const char *needle)
 {
@@ -276,5 +395,9 @@ int main(int argc, char **argv)
     g_test_add_func("/q35/hotplug", test_hotplug);
     g_test_add_func("/q35/memory-backend", test_memory_backend);
     g_test_add_func("/q35/bad-options", test_bad_options);
+    g_test_add_func("/q35/intx-and-set-irq", test_intx_and_set_irq);
+    g_test_add_func("/q35/trace", test_trace_and_help);
+    g_test_add_func("/q35/help-output", test_help_output);
+    g_test_add_func("/q35/chardev-fd", test_chardev_fd);
     return g_test_run();
 }
