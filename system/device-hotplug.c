@@ -146,10 +146,39 @@ static gboolean emit_deleted(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
+/* Queue DEVICE_DELETED for after the command's reply (as QEMU sends it once the guest let go). */
+static void queue_deleted(char *id, char *path)
+{
+    DeletedEvent *ev = g_new0(DeletedEvent, 1);
+
+    ev->id = id;
+    ev->path = path;
+    ev->source = g_idle_add_full(G_PRIORITY_HIGH, emit_deleted, ev, NULL);
+    pending_events = g_list_append(pending_events, ev);
+}
+
+/* Whether @dev sits on a bus provided by @ancestor or by a device below it. */
+static bool device_is_below(HdDevice *dev, HdDevice *ancestor)
+{
+    HdBus *bus = hd_device_get_parent_bus(dev);
+
+    while (bus) {
+        HdDevice *owner = hd_bus_get_owner(bus);
+
+        if (!owner) {
+            return false;
+        }
+        if (owner == ancestor) {
+            return true;
+        }
+        bus = hd_device_get_parent_bus(owner);
+    }
+    return false;
+}
+
 bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
 {
     HdDevice *dev = hd_tree_find_device(tree, id_or_path, errp);
-    DeletedEvent *ev;
     char *path;
     int index;
 
@@ -167,12 +196,18 @@ bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
         g_free(path);
         return false;
     }
-    ev = g_new0(DeletedEvent, 1);
-    ev->path = path;
-    ev->id = remove_user_device(tree, (guint)index);
-    /* After the command's reply, as QEMU sends it once the guest released the device. */
-    ev->source = g_idle_add_full(G_PRIORITY_HIGH, emit_deleted, ev, NULL);
-    pending_events = g_list_prepend(pending_events, ev);
+    /* Devices plugged below it (e.g. behind a root port) go first, newest first. */
+    for (guint i = user_devices->len; i-- > 0;) {
+        GObject *obj = hd_tree_resolve(tree, user_devices->pdata[i], NULL);
+
+        if (obj && device_is_below(HD_DEVICE(obj), dev)) {
+            char *child_path = g_strdup(user_devices->pdata[i]);
+
+            queue_deleted(remove_user_device(tree, i), child_path);
+        }
+    }
+    index = user_device_index(path);
+    queue_deleted(remove_user_device(tree, (guint)index), path);
     return true;
 }
 

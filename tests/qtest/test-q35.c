@@ -351,6 +351,33 @@ static void test_chardev_fd(void)
     g_string_free(got, TRUE);
 }
 
+/* Unplugging a root port takes the device behind it too, each with DEVICE_DELETED. */
+static void test_hotplug_bridge(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -device pcie-root-port,id=rp0 "
+                                         "-device " TESTDEV_TYPE_NAME ",id=t1,bus=rp0");
+    g_autoptr(JsonObject) ev1 = NULL;
+    g_autoptr(JsonObject) ev2 = NULL;
+
+    g_assert_true(qom_has_child(s, "/machine/peripheral", "t1"));
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_del', 'arguments': {'id': 'rp0'}}"));
+    ev1 = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+    ev2 = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+    g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev1, "data"),
+                                                  "device"), ==, "t1");
+    g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev2, "data"),
+                                                  "device"), ==, "rp0");
+    g_assert_false(qom_has_child(s, "/machine/peripheral", "t1"));
+    g_assert_false(qom_has_child(s, "/machine/peripheral", "rp0"));
+    /* And again, now hot-plugged. */
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_add', 'arguments': {'driver': 'pcie-root-port', 'id': 'rp0'}}"));
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'device_add', 'arguments': {'driver': '" TESTDEV_TYPE_NAME "', "
+           "'id': 't1', 'bus': 'rp0'}}"));
+}
+
 /* Run hostdev with @args and expect failure with @needle on stderr. */
 static void expect_refused(const char *args, const char *needle)
 {
@@ -399,5 +426,6 @@ int main(int argc, char **argv)
     g_test_add_func("/q35/trace", test_trace_and_help);
     g_test_add_func("/q35/help-output", test_help_output);
     g_test_add_func("/q35/chardev-fd", test_chardev_fd);
+    g_test_add_func("/q35/hotplug-bridge", test_hotplug_bridge);
     return g_test_run();
 }
