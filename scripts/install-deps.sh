@@ -11,7 +11,7 @@ sudo=
 
 build_pkgs=(gcc make meson ninja-build pkg-config python3 libglib2.0-dev libjson-glib-dev
             libfdt-dev libpixman-1-dev libpng-dev clang)
-lab_pkgs=(linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils)
+lab_pkgs=(linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils strace)
 qemu_pkgs=(qemu-system-x86 qemu-utils)
 
 missing() {
