@@ -100,7 +100,9 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
     }
     type = hd_opts_get_text(opts, "type");
     if (type) {
-        if (strcmp(type, "q35") != 0 && strcmp(type, "pc-q35") != 0) {
+        /* QEMU's versioned names (pc-q35-10.0, as libvirt writes them) are q35 too. */
+        if (strcmp(type, "q35") != 0 && strcmp(type, "pc-q35") != 0 &&
+            !g_str_has_prefix(type, "pc-q35-")) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
                         "%s: machine type '%s' is not supported by hostdev (only q35)", what,
                         type);

@@ -74,6 +74,20 @@ static void test_machine_and_memory(void)
     g_assert_cmpstr(c->name, ==, "vm1");
 }
 
+static void test_machine_names(void)
+{
+    static const char *const names[] = { "q35", "pc-q35", "pc-q35-10.0", "type=q35" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(HdConfig) c = parse(&err, "-machine", names[i], NULL);
+
+        g_assert_no_error(err);
+        g_assert_cmpstr(c->machine_type, ==, "q35");
+    }
+    REFUSED("machine type 'pc-i440fx-10.0' is not supported", "-M", "pc-i440fx-10.0");
+}
+
 static void test_sizes(void)
 {
     static const struct {
@@ -214,6 +228,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/options/defaults", test_defaults);
     g_test_add_func("/options/machine-and-memory", test_machine_and_memory);
+    g_test_add_func("/options/machine-names", test_machine_names);
     g_test_add_func("/options/sizes", test_sizes);
     g_test_add_func("/options/devices-and-objects", test_devices_and_objects);
     g_test_add_func("/options/help-requests", test_help_requests);
