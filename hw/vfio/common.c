@@ -160,9 +160,17 @@ static const VFIODmaTableOps table_ops = {
     .owner_unref = table_owner_unref,
 };
 
+static void add_ram_size(const MemoryRegionSection *section, void *opaque)
+{
+    if (memory_region_is_ram(section->mr) && !memory_region_is_ram_device(section->mr)) {
+        *(uint64_t *)opaque += section->size;
+    }
+}
+
 /*
  * Word a failed mapping of @size bytes at @iova. ENOMEM from the kernel is the
- * locked-memory limit: say what it is and how much more this container needs.
+ * locked-memory limit: say what it is, how much guest RAM VFIO must pin and how much more
+ * that needs.
  */
 static void map_error(VFIOContainerPrivate *priv, const char *what, uint64_t iova,
                       uint64_t size, int err, GError **errp)
@@ -170,13 +178,19 @@ static void map_error(VFIOContainerPrivate *priv, const char *what, uint64_t iov
     struct rlimit rl;
     uint64_t need = vfio_dma_table_bytes(priv->dma) + size;
 
+    if (priv->space) {
+        uint64_t ram = 0;
+
+        address_space_for_each_section(priv->space->as, add_ram_size, &ram);
+        need = MAX(need, ram);
+    }
     if (err == -ENOMEM && vfio_sys_getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
         rl.rlim_cur != RLIM_INFINITY) {
         uint64_t more = need > rl.rlim_cur ? need - rl.rlim_cur : size;
 
         g_set_error(errp, VFIO_ERROR, ENOMEM,
-                    "cannot map %s for DMA (0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 "): the locked-memory limit RLIMIT_MEMLOCK is %" PRIu64 " KiB and VFIO needs %" PRIu64 " KiB more (%" PRIu64 " KiB pinned in all); raise it (ulimit -l, systemd LimitMEMLOCK=) or grant CAP_IPC_LOCK",
-                    what, size, iova, (uint64_t)rl.rlim_cur / 1024, more / 1024, need / 1024);
+                    "cannot map %s for DMA (0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 "): the locked-memory limit RLIMIT_MEMLOCK is %" PRIu64 " KiB but VFIO pins all %" PRIu64 " KiB of guest RAM, %" PRIu64 " KiB more; raise it (ulimit -l, systemd LimitMEMLOCK=) or grant CAP_IPC_LOCK",
+                    what, size, iova, (uint64_t)rl.rlim_cur / 1024, need / 1024, more / 1024);
     } else if (err == -ENOSPC) {
         g_set_error(errp, VFIO_ERROR, ENOSPC,
                     "cannot map %s for DMA (0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 "): the kernel's limit on DMA mappings (%u) is reached; raise vfio_iommu_type1's dma_entry_limit or use fewer, larger RAM regions",

@@ -516,7 +516,7 @@ static void test_memlock(void)
         fflush(stdout);
         if (!g_error_matches(err, VFIO_ERROR, ENOMEM) ||
             !strstr(err->message, "RLIMIT_MEMLOCK is 64 KiB") ||
-            !strstr(err->message, "KiB more")) {
+            !strstr(err->message, "pins all 4096 KiB of guest RAM, 4032 KiB more")) {
             _exit(4);
         }
         vfio_device_clear(&dev);

@@ -299,7 +299,7 @@ static void test_memlock_error(Fixture *f, gconstpointer data)
     g_assert_error(err, VFIO_ERROR, ENOMEM);
     g_test_message("%s", err->message);
     g_assert_nonnull(strstr(err->message, "RLIMIT_MEMLOCK is 64 KiB"));
-    g_assert_nonnull(strstr(err->message, "needs 960 KiB more"));
+    g_assert_nonnull(strstr(err->message, "pins all 1536 KiB of guest RAM, 1472 KiB more"));
     g_assert_nonnull(strstr(err->message, "RAM 'ram0'"));
     g_assert_nonnull(strstr(err->message, "ulimit -l"));
     /* Nothing left mapped or listed. */
