@@ -234,7 +234,7 @@ static void header_setup(VFIOPciDevice *vdev, const uint8_t *phys)
 static bool msi_setup(VFIOPciDevice *vdev, const uint8_t *phys, uint8_t off, GError **errp)
 {
     uint16_t flags = pci_get_word(phys + off + PCI_MSI_FLAGS);
-    unsigned nr = 1u << MIN((flags & PCI_MSI_FLAGS_QMASK) >> 1, 5u);
+    unsigned nr = 1u << MIN((unsigned)(flags & PCI_MSI_FLAGS_QMASK) >> 1, 5u);
 
     if (!msi_init(HD_PCI_DEVICE(vdev), off, nr, flags & PCI_MSI_FLAGS_64BIT,
                   flags & PCI_MSI_FLAGS_MASKBIT, errp)) {
