@@ -532,8 +532,9 @@ int chardev_take_fd(Chardev *chr)
 
 bool chardev_wait_for_client(Chardev *chr, GError **errp)
 {
-    g_autoptr(Chardev) hold = chardev_ref(chr);
+    g_autoptr(Chardev) hold = chardev_ref(chr); /* chr must outlive the handlers run here */
 
+    (void)hold;
     while (chr->wait && !chr->ever_connected && !chr->closed) {
         g_main_context_iteration(chr->ctx, TRUE);
     }
@@ -567,7 +568,9 @@ void chardev_close(Chardev *chr)
     if (chr->closed) {
         return;
     }
-    g_autoptr(Chardev) hold = chardev_ref(chr);
+    g_autoptr(Chardev) hold = chardev_ref(chr); /* chr must outlive the handlers run here */
+
+    (void)hold;
     chr->closed = true;
     flush_some(chr);
     drop_peer(chr);
