@@ -158,15 +158,15 @@ static void no_cdev_error(VFIODevice *vbasedev, const char *name, GError **errp)
 
     if (!g_file_test(sysfs, G_FILE_TEST_IS_DIR)) {
         g_set_error(errp, VFIO_ERROR, ENODEV,
-                    "host device %s not found (%s does not exist): check the PCI address or mdev UUID",
-                    name, sysfs);
+                    "the host device does not exist (no %s): check the PCI address or mdev UUID",
+                    sysfs);
         return;
     }
     len = vfio_sys_readlink(link, driver, sizeof(driver));
     if (len < 0) {
         g_set_error(errp, VFIO_ERROR, ENODEV,
-                    "host device %s is not bound to a driver: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
-                    name, name);
+                    "the host device is not bound to a driver: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
+                    name);
         return;
     }
     if (strstr(sysfs, "/bus/pci/")) {
@@ -174,14 +174,14 @@ static void no_cdev_error(VFIODevice *vbasedev, const char *name, GError **errp)
 
         if (strcmp(drv, "vfio-pci") != 0) {
             g_set_error(errp, VFIO_ERROR, ENODEV,
-                        "host device %s is bound to %s, not vfio-pci: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
-                        name, drv, name);
+                        "the host device is bound to %s, not vfio-pci: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
+                        drv, name);
             return;
         }
     }
     g_set_error(errp, VFIO_ERROR, ENOENT,
-                "host device %s has no VFIO device cdev (%s/vfio-dev is missing): the kernel needs CONFIG_VFIO_DEVICE_CDEV=y, or use the legacy VFIO backend (drop iommufd=)",
-                name, sysfs);
+                "the host device has no VFIO device cdev (%s/vfio-dev is missing): the kernel needs CONFIG_VFIO_DEVICE_CDEV=y, or use the legacy VFIO backend (drop iommufd=)",
+                sysfs);
 }
 
 /* Find and open the device's cdev (/dev/vfio/devices/vfioN). The fd, or -1 with @errp set. */
@@ -206,8 +206,8 @@ static int cdev_open(VFIODevice *vbasedev, const char *name, GError **errp)
     g_dir_close(d);
     if (!path) {
         g_set_error(errp, VFIO_ERROR, ENOENT,
-                    "host device %s has no VFIO device cdev (%s is empty): the kernel needs CONFIG_VFIO_DEVICE_CDEV=y, or use the legacy VFIO backend (drop iommufd=)",
-                    name, dir);
+                    "the host device has no VFIO device cdev (%s is empty): the kernel needs CONFIG_VFIO_DEVICE_CDEV=y, or use the legacy VFIO backend (drop iommufd=)",
+                    dir);
         return -1;
     }
     fd = vfio_sys_open(path, O_RDWR | O_CLOEXEC);
@@ -218,8 +218,8 @@ static int cdev_open(VFIODevice *vbasedev, const char *name, GError **errp)
     switch (fd) {
     case -ENOENT:
         g_set_error(errp, VFIO_ERROR, ENOENT,
-                    "%s does not exist although %s has a VFIO cdev: the kernel needs CONFIG_VFIO_DEVICE_CDEV=y and devtmpfs or udev must create the node",
-                    path, name);
+                    "%s does not exist although sysfs lists it: the kernel needs CONFIG_VFIO_DEVICE_CDEV=y and devtmpfs or udev must create the node",
+                    path);
         break;
     case -EACCES:
     case -EPERM:
@@ -250,10 +250,16 @@ static bool device_bind(HdIommufdBackend *be, int fd, const char *name, uint32_t
 
     trace_vfio_iommufd_bind(name, fd, bind.out_devid, ret);
     if (ret < 0) {
+        const char *hint = "";
+
+        if (ret == -EBUSY) {
+            hint = "; its VFIO group is open (the legacy backend, in this or another program): release it there first";
+        } else if (ret == -EINVAL) {
+            hint = "; it is already in use (bound to another iommufd, or open through its VFIO group): release it there first";
+        }
         g_set_error(errp, VFIO_ERROR, -ret,
                     "cannot bind the device to %s (VFIO_DEVICE_BIND_IOMMUFD): %s%s",
-                    iommufd_backend_describe(be), g_strerror(-ret),
-                    ret == -EINVAL ? "; it is already in use (bound to another iommufd, or open through its VFIO group): release it there first" : "");
+                    iommufd_backend_describe(be), g_strerror(-ret), hint);
         return false;
     }
     *devid = bind.out_devid;
@@ -451,7 +457,7 @@ static bool iommufd_attach_device(VFIOContainerClass *klass, const char *name,
 
         if (!passed && !g_strcmp0(other->name, name)) {
             g_set_error(errp, VFIO_ERROR, EBUSY,
-                        "host device %s is already assigned to this VM; assign it once", name);
+                        "the host device is already assigned to this VM; assign it once");
             return false;
         }
     }
