@@ -1,0 +1,580 @@
+/*
+ * Lab test of -device vfio-pci on the real kernel: edu (config space, mmap'd BAR, DMA through
+ * the IOMMU, MSI, INTx), hotplug and reset, clean errors, an mtty mdev, nvme IDENTIFY, igb
+ * MSI-X and two groups in one container. Runs inside the lab VM; one test per backend variant.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <dirent.h>
+#include <glib.h>
+#include <string.h>
+
+#include "libqtest.h"
+
+#define CF8 0xcf8
+#define CFC 0xcfc
+#define MEM_BASE 0xc0000000u /* the start of q35's 32-bit PCI hole */
+#define IO_BASE 0xc000u
+#define MSI_ADDR 0xfee00000u
+
+#define EDU_SLOT 4
+#define EDU_ID 0x00
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_COUNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_RUN 0x1
+#define EDU_DMA_TO_RAM 0x2
+#define EDU_DMA_IRQ 0x4
+#define EDU_BUFFER 0x40000
+#define EDU_DMA_IRQ_BIT 0x100
+
+#define RAM_SRC 0x100000 /* below edu's 28-bit DMA mask */
+#define RAM_DST 0x101000
+#define XFER 256
+
+#define WAIT_US (30 * G_USEC_PER_SEC)
+
+/* --- the backend variants --- */
+
+/*
+ * How a test attaches devices: extra -object arguments, what each -device vfio-pci gets
+ * appended (",iommufd=ID") and the same for QMP device_add (", 'iommufd': 'ID'").
+ */
+typedef struct LabVfioBackend {
+    const char *name;
+    const char *objects;
+    const char *device_opts;
+    const char *device_json;
+} LabVfioBackend;
+
+static const LabVfioBackend legacy = {
+    .name = "legacy",
+    .objects = "",
+    .device_opts = "",
+    .device_json = "",
+};
+
+static const LabVfioBackend *backends[] = { &legacy };
+
+/* "-device vfio-pci,host=BDF,addr=SLOT,id=ID<backend opts>" for @b. */
+static char *device_arg(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
+                        const char *id)
+{
+    return g_strdup_printf("-device vfio-pci,%s%s,addr=%x,id=%s%s",
+                           g_str_has_prefix(host_or_sysfs, "/") ? "sysfsdev=" : "host=",
+                           host_or_sysfs, slot, id, b->device_opts);
+}
+
+/* The QMP device_add arguments (a JSON object body) for the same device. */
+static char *device_add_json(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
+                             const char *id)
+{
+    return g_strdup_printf("'driver': 'vfio-pci', '%s': '%s', 'addr': '%x', 'id': '%s'%s",
+                           g_str_has_prefix(host_or_sysfs, "/") ? "sysfsdev" : "host",
+                           host_or_sysfs, slot, id, b->device_json ? b->device_json : "");
+}
+
+static QTestState *start(const LabVfioBackend *b, const char *devices)
+{
+    g_autofree char *args =
+        g_strdup_printf("-M q35 -m 1G -nodefaults %s %s", b->objects, devices ? devices : "");
+
+    return qtest_init(args);
+}
+
+static const char *lab_env(const char *name)
+{
+    const char *v = g_getenv(name);
+
+    if (!v || !*v) {
+        g_test_fail_printf("%s is not set: run the lab suite through scripts/lab/run", name);
+        return NULL;
+    }
+    return v;
+}
+
+/* --- guest-side helpers --- */
+
+static uint32_t cfg_addr(int slot, int reg)
+{
+    return 0x80000000u | (uint32_t)slot << 11 | (uint32_t)(reg & 0xfc);
+}
+
+static uint32_t cfg_readl(QTestState *s, int slot, int reg)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    return qtest_inl(s, CFC);
+}
+
+static uint16_t cfg_readw(QTestState *s, int slot, int reg)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    return qtest_inw(s, CFC + (reg & 2));
+}
+
+static uint8_t cfg_readb(QTestState *s, int slot, int reg)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    return qtest_inb(s, CFC + (reg & 3));
+}
+
+static void cfg_writel(QTestState *s, int slot, int reg, uint32_t value)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    qtest_outl(s, CFC, value);
+}
+
+static void cfg_writew(QTestState *s, int slot, int reg, uint16_t value)
+{
+    qtest_outl(s, CF8, cfg_addr(slot, reg));
+    qtest_outw(s, CFC + (reg & 2), value);
+}
+
+/* The offset of capability @id in the guest-visible list, 0 when absent. */
+static uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id)
+{
+    uint8_t ptr;
+
+    if (!(cfg_readw(s, slot, 0x06) & 0x10)) {
+        return 0;
+    }
+    ptr = cfg_readb(s, slot, 0x34) & ~3;
+    for (int guard = 0; ptr && guard < 48; guard++) {
+        if (cfg_readb(s, slot, ptr) == id) {
+            return ptr;
+        }
+        ptr = cfg_readb(s, slot, ptr + 1) & ~3;
+    }
+    return 0;
+}
+
+/* Size memory BAR @bar, map it at @addr (64-bit BARs: upper half 0); returns its size. */
+static uint64_t bar_map(QTestState *s, int slot, int bar, uint32_t addr)
+{
+    int reg = 0x10 + 4 * bar;
+    uint32_t low, size_mask;
+
+    low = cfg_readl(s, slot, reg);
+    cfg_writel(s, slot, reg, 0xffffffff);
+    size_mask = cfg_readl(s, slot, reg);
+    if (low & 1) {
+        size_mask |= 0xffff0000u;
+        cfg_writel(s, slot, reg, addr);
+        return (uint32_t)(~(size_mask & ~3u) + 1);
+    }
+    cfg_writel(s, slot, reg, addr);
+    if ((low & 0x6) == 0x4) {
+        cfg_writel(s, slot, reg + 4, 0);
+    }
+    return (uint32_t)(~(size_mask & ~0xfu) + 1);
+}
+
+static void cmd_set(QTestState *s, int slot, uint16_t bits)
+{
+    cfg_writew(s, slot, 0x04, cfg_readw(s, slot, 0x04) | bits);
+}
+
+/* Poll until (readl(@addr) & @mask) == @want, at most WAIT_US. */
+static bool mmio_wait(QTestState *s, uint64_t addr, uint32_t mask, uint32_t want)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+
+    while ((qtest_readl(s, addr) & mask) != want) {
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        g_usleep(5000);
+    }
+    return true;
+}
+
+/* How many times the qtest log shows "IRQ raise @line". */
+static unsigned irq_raises(QTestState *s, int line)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *needle = g_strdup_printf("IRQ raise %d\n", line);
+    unsigned n = 0;
+
+    qtest_get_irq(s, line); /* a round trip: lines sent before it are in the log */
+    if (!g_file_get_contents(qtest_log_path(s), &log, NULL, NULL)) {
+        return 0;
+    }
+    for (const char *p = log; (p = strstr(p, needle)); p += strlen(needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* Wait until the log shows more than @before raises of @line (an MSI edge). */
+static bool msi_wait(QTestState *s, int line, unsigned before)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+
+    while (irq_raises(s, line) <= before) {
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        g_usleep(5000);
+    }
+    return true;
+}
+
+/* Wait until the intercepted line @line is at @level (INTx), polling. */
+static bool line_wait(QTestState *s, int line, bool level)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+
+    while (qtest_get_irq(s, line) != level) {
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        g_usleep(5000);
+    }
+    return true;
+}
+
+static unsigned fd_count(QTestState *s)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)qtest_pid(s));
+    GDir *d = g_dir_open(dir, 0, NULL);
+    unsigned n = 0;
+
+    g_assert_nonnull(d);
+    while (g_dir_read_name(d)) {
+        n++;
+    }
+    g_dir_close(d);
+    return n;
+}
+
+static char *status_of(QTestState *s)
+{
+    g_autoptr(JsonNode) ret = qtest_qmp_assert_success(s, "{'execute': 'query-status'}");
+
+    return g_strdup(json_object_get_string_member(json_node_get_object(ret), "status"));
+}
+
+/* The GSI the device's INTx pin reaches on q35: 16 + (slot + pin - 1) % 8. */
+static int intx_gsi(QTestState *s, int slot)
+{
+    uint8_t pin = cfg_readb(s, slot, 0x3d);
+
+    g_assert_cmpint(pin, >=, 1);
+    return 16 + (slot + pin - 1) % 8;
+}
+
+/* --- edu --- */
+
+static uint32_t edu_bar;
+
+static void edu_enable(QTestState *s)
+{
+    uint64_t size = bar_map(s, EDU_SLOT, 0, MEM_BASE);
+
+    g_assert_cmphex(size, ==, 1u << 20);
+    edu_bar = MEM_BASE;
+    cmd_set(s, EDU_SLOT, 0x6); /* memory decode, bus master */
+}
+
+/* One DMA of XFER bytes: RAM -> edu buffer (@to_ram false) or back, with @cmd_extra bits. */
+static bool edu_dma(QTestState *s, uint32_t src, uint32_t dst, bool to_ram, uint32_t cmd_extra)
+{
+    qtest_writel(s, edu_bar + EDU_DMA_SRC, src);
+    qtest_writel(s, edu_bar + EDU_DMA_DST, dst);
+    qtest_writel(s, edu_bar + EDU_DMA_COUNT, XFER);
+    qtest_writel(s, edu_bar + EDU_DMA_CMD,
+                 EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0) | cmd_extra);
+    return mmio_wait(s, edu_bar + EDU_DMA_CMD, EDU_DMA_RUN, 0);
+}
+
+static void test_edu_config(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+
+    if (!edu) {
+        return;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    s = start(b, dev);
+    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
+    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x08) >> 8, ==, 0x00ff00);
+    /* Emulated: command starts off, BAR0 reads its type bits only, MSI is listed. */
+    g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
+    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10), ==, 0);
+    g_assert_cmpuint(cfg_find_cap(s, EDU_SLOT, 0x05), !=, 0);
+    g_assert_cmpuint(bar_map(s, EDU_SLOT, 0, MEM_BASE), ==, 1u << 20);
+    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10) & ~0xfu, ==, MEM_BASE);
+    /* Not decoding yet: nothing at the BAR. */
+    g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
+}
+
+static void test_edu_dma(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint8_t out[XFER], in[XFER];
+
+    if (!edu) {
+        return;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    s = start(b, dev);
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    for (int i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i * 13 + 5);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    qtest_memset(s, RAM_DST, 0, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+}
+
+static void test_edu_msi(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+    const int data = 0x42;
+    uint8_t msi;
+    uint16_t flags;
+    unsigned before;
+
+    if (!edu) {
+        return;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    s = start(b, dev);
+    edu_enable(s);
+    qtest_irq_intercept_in(s, "/machine/msi");
+    msi = cfg_find_cap(s, EDU_SLOT, 0x05);
+    g_assert_cmpuint(msi, !=, 0);
+    flags = cfg_readw(s, EDU_SLOT, msi + 2);
+    cfg_writel(s, EDU_SLOT, msi + 4, MSI_ADDR);
+    if (flags & 0x80) {
+        cfg_writel(s, EDU_SLOT, msi + 8, 0);
+        cfg_writew(s, EDU_SLOT, msi + 12, data);
+    } else {
+        cfg_writew(s, EDU_SLOT, msi + 8, data);
+    }
+    cfg_writew(s, EDU_SLOT, msi + 2, flags | 1);
+    g_assert_cmphex(cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 1);
+
+    /* Completion of a DMA with the IRQ bit raises edu's MSI. */
+    before = irq_raises(s, data);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, EDU_DMA_IRQ));
+    g_assert_true(msi_wait(s, data, before));
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_IRQ_STATUS) & EDU_DMA_IRQ_BIT, !=, 0);
+    qtest_writel(s, edu_bar + EDU_IRQ_ACK, EDU_DMA_IRQ_BIT);
+
+    /* A second one through the raise register, then MSI off again. */
+    before = irq_raises(s, data);
+    qtest_writel(s, edu_bar + EDU_IRQ_RAISE, 0x1);
+    g_assert_true(msi_wait(s, data, before));
+    qtest_writel(s, edu_bar + EDU_IRQ_ACK, 0x1);
+    cfg_writew(s, EDU_SLOT, msi + 2, flags & ~1);
+    g_assert_cmphex(cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 0);
+}
+
+static void test_edu_intx(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+    int gsi;
+
+    if (!edu) {
+        return;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    s = start(b, dev);
+    edu_enable(s);
+    qtest_irq_intercept_in(s, "/machine/ioapic");
+    gsi = intx_gsi(s, EDU_SLOT);
+    g_assert_false(qtest_get_irq(s, gsi));
+    for (int round = 0; round < 2; round++) {
+        qtest_writel(s, edu_bar + EDU_IRQ_RAISE, 0x1);
+        g_assert_true(line_wait(s, gsi, true));
+        g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x06) & 0x08, ==, 0x08);
+        /* The guest's handler acks; its BAR access ends the interrupt (unmask). */
+        qtest_writel(s, edu_bar + EDU_IRQ_ACK, 0x1);
+        g_assert_true(line_wait(s, gsi, false));
+    }
+    /* INTx disabled in the command register: the line stays low. */
+    cmd_set(s, EDU_SLOT, 0x400);
+    qtest_writel(s, edu_bar + EDU_IRQ_RAISE, 0x1);
+    g_usleep(200 * 1000);
+    g_assert_false(qtest_get_irq(s, gsi));
+    qtest_writel(s, edu_bar + EDU_IRQ_ACK, 0x1);
+}
+
+/* --- hotplug and reset --- */
+
+static void test_edu_hotplug(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autoptr(QTestState) s = NULL;
+    g_autofree char *add = NULL;
+    unsigned fds_before;
+
+    if (!edu) {
+        return;
+    }
+    s = start(b, NULL);
+    fds_before = fd_count(s);
+    add = device_add_json(b, edu, EDU_SLOT, "edu0");
+    for (int round = 0; round < 2; round++) {
+        g_autoptr(JsonObject) ev = NULL;
+
+        json_node_unref(qtest_qmp_assert_success(
+            s, "{'execute': 'device_add', 'arguments': {%s}}", add));
+        g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
+        edu_enable(s);
+        g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+        g_assert_cmpuint(fd_count(s), >, fds_before);
+        json_node_unref(qtest_qmp_assert_success(
+            s, "{'execute': 'device_del', 'arguments': {'id': 'edu0'}}"));
+        ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+        g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"),
+                                                      "device"),
+                        ==, "edu0");
+        g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0xffffffff);
+        g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
+        g_assert_cmpuint(fd_count(s), ==, fds_before);
+    }
+}
+
+static void test_edu_reset(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+    g_autoptr(JsonObject) ev = NULL;
+    uint8_t msi;
+
+    if (!edu) {
+        return;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    s = start(b, dev);
+    edu_enable(s);
+    msi = cfg_find_cap(s, EDU_SLOT, 0x05);
+    cfg_writel(s, EDU_SLOT, msi + 4, MSI_ADDR);
+    cfg_writew(s, EDU_SLOT, msi + 2, cfg_readw(s, EDU_SLOT, msi + 2) | 1);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
+    ev = qtest_qmp_eventwait(s, "RESET");
+    /* Back to power-on state: decoding and mastering off, BAR cleared, MSI off. */
+    g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
+    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10), ==, 0);
+    g_assert_cmphex(cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 0);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
+    /* And it works again from scratch. */
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+}
+
+/* --- errors --- */
+
+static void expect_add_error(QTestState *s, const char *args, const char *const *needles)
+{
+    g_autofree char *desc = NULL;
+    g_autofree char *st = NULL;
+
+    desc = qtest_qmp_expect_error(s, "GenericError",
+                                  "{'execute': 'device_add', 'arguments': {%s}}", args);
+    g_test_message("device_add refused: %s", desc);
+    for (int i = 0; needles[i]; i++) {
+        if (!strstr(desc, needles[i])) {
+            g_test_fail_printf("the error '%s' does not mention '%s'", desc, needles[i]);
+        }
+    }
+    g_assert_null(strchr(desc, '\n'));
+    st = status_of(s);
+    g_assert_cmpstr(st, ==, "running");
+}
+
+static void test_errors(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autoptr(QTestState) s = NULL;
+    g_autoptr(QTestState) other = NULL;
+    g_autofree char *missing = NULL, *busy = NULL, *dev = NULL, *twice = NULL;
+    unsigned fds;
+
+    if (!edu) {
+        return;
+    }
+    s = start(b, NULL);
+    fds = fd_count(s);
+
+    /* A host address with no device behind it. */
+    missing = device_add_json(b, "0000:00:1f.7", 9, "nodev");
+    expect_add_error(s, missing,
+                     (const char *const[]){ "vfio-pci", "0000:00:1f.7", "lspci", NULL });
+    g_assert_cmpuint(fd_count(s), ==, fds);
+
+    /* The device is held by another hostdev. */
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    other = start(b, dev);
+    g_assert_cmphex(cfg_readl(other, EDU_SLOT, 0x00), ==, 0x11e81234);
+    busy = device_add_json(b, edu, EDU_SLOT, "edu1");
+    expect_add_error(s, busy, (const char *const[]){ "vfio-pci", edu, "elsewhere", NULL });
+    g_assert_cmpuint(fd_count(s), ==, fds);
+    g_clear_pointer(&other, qtest_quit);
+
+    /* Free again: it attaches; a second assignment of it in the same VM is refused. */
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", busy));
+    twice = device_add_json(b, edu, EDU_SLOT + 1, "edu2");
+    expect_add_error(s, twice, (const char *const[]){ "vfio-pci", edu, NULL });
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu1'}}"));
+    json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
+    g_assert_cmpuint(fd_count(s), ==, fds);
+
+    /* Neither host nor sysfsdev. */
+    expect_add_error(s, "'driver': 'vfio-pci', 'id': 'none'",
+                     (const char *const[]){ "vfio-pci", "host=", NULL });
+    g_assert_cmpuint(fd_count(s), ==, fds);
+}
+
+/* --- registration --- */
+
+static void add(const char *name, GTestDataFunc fn)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-pci/%s/%s", backends[i]->name, name);
+
+        g_test_add_data_func(path, backends[i], fn);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    add("edu/config", test_edu_config);
+    add("edu/dma", test_edu_dma);
+    add("edu/msi", test_edu_msi);
+    add("edu/intx", test_edu_intx);
+    add("edu/hotplug", test_edu_hotplug);
+    add("edu/reset", test_edu_reset);
+    add("errors", test_errors);
+    return g_test_run();
+}
