@@ -4,6 +4,7 @@
  * unrealize (everything released, every fd closed).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "hw/pci/msix.h"
@@ -304,9 +305,43 @@ static bool device_name(VFIOPciDevice *vdev, char **name, GError **errp)
         vdev->vbasedev.sysfsdev = g_strdup_printf("/sys/bus/pci/devices/%s", *name);
         return true;
     }
+    if (vdev->fd_text) {
+        /* fd= alone (as libvirt passes a cdev): the name comes from the fd, see below. */
+        *name = NULL;
+        return true;
+    }
     g_set_error(errp, VFIO_ERROR, EINVAL,
                 "no host device given; add host=DDDD:BB:DD.F or sysfsdev=/sys/bus/mdev/devices/UUID");
     return false;
+}
+
+/*
+ * The device behind a passed vfio cdev fd: /proc/self/fd/N is /dev/vfio/devices/vfioX, whose
+ * sysfs node /sys/class/vfio-dev/vfioX/device is the PCI function or mdev. Its basename
+ * (an address or UUID) names the device, as host= or sysfsdev= would have.
+ */
+static bool device_name_from_fd(VFIOPciDevice *vdev, char **name, GError **errp)
+{
+    g_autofree char *link = g_strdup_printf("/proc/self/fd/%d", vdev->vbasedev.fd);
+    g_autofree char *cdev = g_file_read_link(link, NULL);
+    g_autofree char *node = NULL;
+    g_autofree char *sysfs = NULL;
+
+    if (cdev && g_str_has_prefix(cdev, "/dev/vfio/devices/")) {
+        node = g_strdup_printf("/sys/class/vfio-dev/%s/device",
+                               cdev + strlen("/dev/vfio/devices/"));
+        sysfs = realpath(node, NULL);
+    }
+    if (!sysfs) {
+        g_set_error(errp, VFIO_ERROR, EINVAL,
+                    "fd=%s is not a vfio device cdev (/dev/vfio/devices/vfioN): pass the cdev of the device, or give host=",
+                    vdev->fd_text);
+        return false;
+    }
+    *name = g_path_get_basename(sysfs);
+    g_free(vdev->vbasedev.sysfsdev);
+    vdev->vbasedev.sysfsdev = g_steal_pointer(&sysfs);
+    return true;
 }
 
 static bool backend_setup(VFIOPciDevice *vdev, GError **errp)
@@ -354,6 +389,9 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
     vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
     vdev->vbasedev.no_mmap = vdev->no_mmap;
     if (!device_name(vdev, &name, errp) || !backend_setup(vdev, errp)) {
+        return false;
+    }
+    if (!name && !device_name_from_fd(vdev, &name, errp)) {
         return false;
     }
     {
