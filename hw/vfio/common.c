@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <linux/kvm.h>
+
 #include "hw/vfio/vfio-common.h"
 #include "hw/vfio/vfio-container-base.h"
 #include "hw/vfio/vfio-helpers.h"
@@ -558,6 +560,57 @@ bool vfio_device_hot_reset(VFIODevice *vbasedev, bool single, GError **errp)
     ok = klass->pci_hot_reset(vbasedev->container, vbasedev, single, errp);
     trace_vfio_hot_reset(vbasedev->name, single, ok);
     return ok;
+}
+
+/* --- KVM's VFIO device --- */
+
+static int kvm_vm_fd = -1;
+static int kvm_vfio_fd = -1; /* created on the first file added */
+
+void vfio_kvm_set_vm_fd(int vm_fd)
+{
+    if (kvm_vfio_fd >= 0) {
+        vfio_sys_close(kvm_vfio_fd);
+        kvm_vfio_fd = -1;
+    }
+    kvm_vm_fd = vm_fd;
+}
+
+static int kvm_file_attr(int fd, uint64_t which)
+{
+    int32_t fd32 = fd;
+    struct kvm_device_attr attr = {
+        .group = KVM_DEV_VFIO_FILE,
+        .attr = which,
+        .addr = (uintptr_t)&fd32,
+    };
+    int ret;
+
+    if (kvm_vm_fd < 0) {
+        return 0;
+    }
+    if (kvm_vfio_fd < 0) {
+        struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+
+        ret = vfio_sys_ioctl(kvm_vm_fd, KVM_CREATE_DEVICE, &cd);
+        if (ret < 0) {
+            return ret;
+        }
+        kvm_vfio_fd = (int)cd.fd;
+    }
+    ret = vfio_sys_ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &attr);
+    trace_vfio_kvm_file(fd, which == KVM_DEV_VFIO_FILE_ADD ? "add" : "del", ret);
+    return ret < 0 ? ret : 0;
+}
+
+int vfio_kvm_file_add(int fd)
+{
+    return kvm_file_attr(fd, KVM_DEV_VFIO_FILE_ADD);
+}
+
+int vfio_kvm_file_del(int fd)
+{
+    return kvm_file_attr(fd, KVM_DEV_VFIO_FILE_DEL);
 }
 
 /* --- system reset --- */

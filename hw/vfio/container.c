@@ -35,6 +35,7 @@ struct VFIOGroup {
     int fd;                         /* /dev/vfio/N */
     VFIOLegacyContainer *container; /* the container it is set into */
     GQueue devices;                 /* VFIODevice.group_link */
+    bool kvm_added;                 /* registered with KVM's VFIO device */
 };
 
 G_DEFINE_FINAL_TYPE(VFIOLegacyContainer, vfio_legacy_container, VFIO_TYPE_CONTAINER)
@@ -400,6 +401,9 @@ static int group_id_of(const char *sysfsdev, const char *name, GError **errp)
 
 static void group_free(VFIOGroup *group)
 {
+    if (group->kvm_added) {
+        vfio_kvm_file_del(group->fd);
+    }
     group_leave_container(group);
     groups = g_list_remove(groups, group);
     trace_vfio_legacy_group_close(group->groupid);
@@ -471,6 +475,15 @@ static VFIOGroup *group_get(int groupid, VFIOAddressSpace *space, GError **errp)
         group_free(group);
         return NULL;
     }
+    ret = vfio_kvm_file_add(group->fd);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot register IOMMU group %d with KVM (KVM_DEV_VFIO_FILE_ADD): %s; is the kernel's KVM built with VFIO support (CONFIG_KVM_VFIO)?",
+                    groupid, g_strerror(-ret));
+        group_free(group);
+        return NULL;
+    }
+    group->kvm_added = true;
     return group;
 }
 

@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <linux/capability.h>
+#include <linux/kvm.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -516,6 +518,31 @@ static void test_region_exclude(void)
     edu_detach(&edu);
 }
 
+/* With a KVM VM, each group is registered with KVM's VFIO device and removed at detach. */
+static void test_kvm_device(void)
+{
+    unsigned fds = fd_count();
+    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    int vm;
+    Edu edu;
+
+    g_assert_cmpint(kvm, >=, 0);
+    vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    g_assert_cmpint(vm, >=, 0);
+    vfio_kvm_set_vm_fd(vm);
+    vfio_sys_reset_counts();
+    edu_attach(&edu);
+    g_assert_cmpuint(vfio_sys_ioctl_ok_count(KVM_CREATE_DEVICE), ==, 1);
+    g_assert_cmpuint(vfio_sys_ioctl_ok_count(KVM_SET_DEVICE_ATTR), ==, 1);
+    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x3000, RAM_HI + 0x3000, 13));
+    edu_detach(&edu);
+    g_assert_cmpuint(vfio_sys_ioctl_ok_count(KVM_SET_DEVICE_ATTR), ==, 2);
+    vfio_kvm_set_vm_fd(-1);
+    close(vm);
+    close(kvm);
+    g_assert_cmpuint(fd_count(), ==, fds);
+}
+
 /* An attach that must fail: the error's code, a phrase, one line, and nothing leaked. */
 static void expect_attach_error(const char *name, const char *sysfsdev, int code,
                                 const char *phrase)
@@ -712,6 +739,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/lab/hot-reset", test_hot_reset);
     g_test_add_func("/vfio/lab/system-reset", test_system_reset);
     g_test_add_func("/vfio/lab/region-exclude", test_region_exclude);
+    g_test_add_func("/vfio/lab/kvm-device", test_kvm_device);
     g_test_add_func("/vfio/lab/errors", test_errors);
     g_test_add_func("/vfio/lab/memlock", test_memlock);
     g_test_add_func("/vfio/lab/fault-sweep", test_fault_sweep);

@@ -143,6 +143,17 @@ const GList *vfio_address_space_containers(VFIOAddressSpace *space);
  */
 void vfio_reset_handler(void *opaque);
 
+/*
+ * KVM: the accelerator hands over its VM fd (borrowed; -1 forgets it and closes the KVM VFIO
+ * device) so that backends can register the fds proving device ownership (legacy: group fds,
+ * iommufd: device cdev fds) with KVM's VFIO device (KVM_DEV_VFIO_FILE_ADD/DEL), which KVM
+ * needs for coherent DMA and interrupt bypass. Without a VM fd these calls do nothing.
+ */
+void vfio_kvm_set_vm_fd(int vm_fd);
+/* For backends: 0 (also when there is no VM fd) or -errno. */
+int vfio_kvm_file_add(int fd);
+int vfio_kvm_file_del(int fd);
+
 /* Register the VFIO GObject types (the container base and every backend); idempotent. */
 void vfio_register_types(void);
 
