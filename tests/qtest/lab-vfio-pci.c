@@ -4,8 +4,8 @@
  * MSI-X and two groups in one container. Runs inside the lab VM; one test per backend variant.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <dirent.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "libqtest.h"
@@ -48,6 +48,8 @@ typedef struct LabVfioBackend {
     const char *objects;
     const char *device_opts;
     const char *device_json;
+    const char *share_trace; /* trace point telling a device joined an existing container */
+    unsigned lazy_fds;       /* fds the backend opens on first use and keeps (/dev/iommu) */
 } LabVfioBackend;
 
 static const LabVfioBackend legacy = {
@@ -55,9 +57,19 @@ static const LabVfioBackend legacy = {
     .objects = "",
     .device_opts = "",
     .device_json = "",
+    .share_trace = "vfio_legacy_group_share_container",
 };
 
-static const LabVfioBackend *backends[] = { &legacy };
+static const LabVfioBackend iommufd = {
+    .name = "iommufd",
+    .objects = "-object iommufd,id=iofd0",
+    .device_opts = ",iommufd=iofd0",
+    .device_json = ", 'iommufd': 'iofd0'",
+    .share_trace = "vfio_iommufd_share",
+    .lazy_fds = 1,
+};
+
+static const LabVfioBackend *backends[] = { &legacy, &iommufd };
 
 /* "-device vfio-pci,host=BDF,addr=SLOT,id=ID<backend opts>" for @b. */
 static char *device_arg(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
@@ -453,6 +465,9 @@ static void test_edu_hotplug(gconstpointer opaque)
                         ==, "edu0");
         g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0xffffffff);
         g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
+        if (round == 0) {
+            fds_before += b->lazy_fds;
+        }
         g_assert_cmpuint(fd_count(s), ==, fds_before);
     }
 }
@@ -528,6 +543,7 @@ static void test_errors(gconstpointer opaque)
     missing = device_add_json(b, "0000:00:1f.7", 9, "nodev");
     expect_add_error(s, missing,
                      (const char *const[]){ "vfio-pci", "0000:00:1f.7", "lspci", NULL });
+    fds += b->lazy_fds;
     g_assert_cmpuint(fd_count(s), ==, fds);
 
     /* The device is held by another hostdev. */
@@ -535,7 +551,7 @@ static void test_errors(gconstpointer opaque)
     other = start(b, dev);
     g_assert_cmphex(cfg_readl(other, EDU_SLOT, 0x00), ==, 0x11e81234);
     busy = device_add_json(b, edu, EDU_SLOT, "edu1");
-    expect_add_error(s, busy, (const char *const[]){ "vfio-pci", edu, "elsewhere", NULL });
+    expect_add_error(s, busy, (const char *const[]){ "vfio-pci", edu, "already", NULL });
     g_assert_cmpuint(fd_count(s), ==, fds);
     g_clear_pointer(&other, qtest_quit);
 
@@ -543,7 +559,7 @@ static void test_errors(gconstpointer opaque)
     json_node_unref(
         qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", busy));
     twice = device_add_json(b, edu, EDU_SLOT + 1, "edu2");
-    expect_add_error(s, twice, (const char *const[]){ "vfio-pci", edu, NULL });
+    expect_add_error(s, twice, (const char *const[]){ "vfio-pci", edu, "once", NULL });
     json_node_unref(
         qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu1'}}"));
     json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
@@ -553,6 +569,259 @@ static void test_errors(gconstpointer opaque)
     expect_add_error(s, "'driver': 'vfio-pci', 'id': 'none'",
                      (const char *const[]){ "vfio-pci", "host=", NULL });
     g_assert_cmpuint(fd_count(s), ==, fds);
+}
+
+/* --- mtty mdev --- */
+
+#define MTTY_SLOT 5
+#define UART_IER 1
+#define UART_IIR 2
+#define UART_IER_THRI 0x02
+
+static void test_mtty(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *mdevs = lab_env("LAB_MDEVS");
+    g_autofree char *path = NULL, *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint64_t size;
+    int gsi;
+
+    if (!mdevs) {
+        return;
+    }
+    path = g_strndup(mdevs, strcspn(mdevs, " "));
+    dev = device_arg(b, path, MTTY_SLOT, "tty0");
+    s = start(b, dev);
+    g_assert_cmphex(cfg_readl(s, MTTY_SLOT, 0x00), ==, 0x32534348);
+    size = bar_map(s, MTTY_SLOT, 0, IO_BASE);
+    g_assert_cmpuint(size, ==, 8);
+    cmd_set(s, MTTY_SLOT, 0x1); /* I/O decode */
+    qtest_irq_intercept_in(s, "/machine/ioapic");
+    gsi = intx_gsi(s, MTTY_SLOT);
+    /* The scratch register keeps what we write, through the trapped I/O BAR. */
+    qtest_outb(s, IO_BASE + 7, 0xa5);
+    g_assert_cmphex(qtest_inb(s, IO_BASE + 7), ==, 0xa5);
+    /* Enabling the THR-empty interrupt with an empty FIFO raises INTx at once. */
+    g_assert_false(qtest_get_irq(s, gsi));
+    qtest_outb(s, IO_BASE + UART_IER, UART_IER_THRI);
+    g_assert_true(line_wait(s, gsi, true));
+    /* The guest reads IIR: the access ends the interrupt. */
+    qtest_inb(s, IO_BASE + UART_IIR);
+    g_assert_true(line_wait(s, gsi, false));
+    qtest_outb(s, IO_BASE + UART_IER, 0);
+}
+
+/* --- nvme --- */
+
+#define NVME_SLOT 5
+#define NVME_CC 0x14
+#define NVME_CSTS 0x1c
+#define NVME_AQA 0x24
+#define NVME_ASQ 0x28
+#define NVME_ACQ 0x30
+#define NVME_SQ0TDBL 0x1000
+#define ASQ_RAM 0x200000
+#define ACQ_RAM 0x201000
+#define IDENT_RAM 0x202000
+
+/* IDENTIFY CONTROLLER through the admin queues; returns the serial number (trimmed). */
+static char *nvme_identify_serial(QTestState *s, uint32_t bar)
+{
+    uint32_t cmd[16] = { 0 };
+    char serial[21];
+    uint32_t dw3;
+
+    qtest_writel(s, bar + NVME_CC, 0);
+    g_assert_true(mmio_wait(s, bar + NVME_CSTS, 1, 0));
+    qtest_memset(s, ASQ_RAM, 0, 0x3000);
+    qtest_writel(s, bar + NVME_AQA, (3 << 16) | 3);
+    qtest_writel(s, bar + NVME_ASQ, ASQ_RAM);
+    qtest_writel(s, bar + NVME_ASQ + 4, 0);
+    qtest_writel(s, bar + NVME_ACQ, ACQ_RAM);
+    qtest_writel(s, bar + NVME_ACQ + 4, 0);
+    qtest_writel(s, bar + NVME_CC, 1 | (6 << 16) | (4 << 20));
+    g_assert_true(mmio_wait(s, bar + NVME_CSTS, 1, 1));
+
+    cmd[0] = 0x06 | (1 << 16); /* IDENTIFY, command id 1 */
+    cmd[6] = IDENT_RAM;        /* PRP1 */
+    cmd[10] = 1;               /* CNS 1: the controller */
+    qtest_memwrite(s, ASQ_RAM, cmd, sizeof(cmd));
+    qtest_writel(s, bar + NVME_SQ0TDBL, 1);
+    g_assert_true(mmio_wait(s, ACQ_RAM + 12, 1u << 16, 1u << 16));
+    dw3 = qtest_readl(s, ACQ_RAM + 12);
+    g_assert_cmphex((dw3 >> 17) & 0x7fff, ==, 0);
+    g_assert_cmphex(dw3 & 0xffff, ==, 1);
+    qtest_memread(s, IDENT_RAM + 4, serial, 20);
+    serial[20] = '\0';
+    return g_strchomp(g_strdup(serial));
+}
+
+static void test_nvme(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *nvme = lab_env("LAB_NVME");
+    const char *want = lab_env("LAB_NVME_SERIAL");
+    g_autofree char *dev = NULL, *serial = NULL;
+    g_autoptr(QTestState) s = NULL;
+
+    if (!nvme || !want) {
+        return;
+    }
+    dev = device_arg(b, nvme, NVME_SLOT, "nvme0");
+    s = start(b, dev);
+    g_assert_cmphex(cfg_readl(s, NVME_SLOT, 0x08) >> 8, ==, 0x010802);
+    /* PCI Express and MSI-X are listed; BAR0 holds registers and the MSI-X table. */
+    g_assert_cmpuint(cfg_find_cap(s, NVME_SLOT, 0x10), !=, 0);
+    g_assert_cmpuint(cfg_find_cap(s, NVME_SLOT, 0x11), !=, 0);
+    bar_map(s, NVME_SLOT, 0, MEM_BASE);
+    cmd_set(s, NVME_SLOT, 0x6);
+    serial = nvme_identify_serial(s, MEM_BASE);
+    g_assert_cmpstr(serial, ==, want);
+}
+
+/* --- igb MSI-X --- */
+
+#define IGB_SLOT 6
+#define IGB_GPIE 0x1514
+#define IGB_GPIE_MSIX_MODE 0x10
+#define IGB_EICS 0x1520
+#define IGB_EIMS 0x1524
+#define IGB_EIAC 0x152c
+#define IGB_EICR 0x1580
+
+/* Map every BAR of @slot (memory 1 MiB apart from MEM_BASE, I/O from IO_BASE). */
+static void map_all_bars(QTestState *s, int slot, uint64_t addr[6])
+{
+    for (int i = 0; i < 6; i++) {
+        uint32_t low = cfg_readl(s, slot, 0x10 + 4 * i);
+
+        addr[i] = 0;
+        if (low & 1) {
+            addr[i] = IO_BASE + 0x100 * i;
+        } else {
+            addr[i] = MEM_BASE + 0x100000u * i;
+        }
+        if (bar_map(s, slot, i, addr[i]) == 0 || (low & ~0xfu) == 0xfffffff0u) {
+            addr[i] = 0;
+        }
+        if (!(low & 1) && (low & 0x6) == 0x4) {
+            i++;
+        }
+    }
+}
+
+static void test_igb_msix(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *igb = lab_env("LAB_IGB");
+    g_autofree char *dev = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint64_t bars[6];
+    uint32_t table, pba;
+    uint64_t entry;
+    uint16_t flags;
+    uint8_t cap;
+    const int data = 0x55;
+    unsigned before;
+
+    if (!igb) {
+        return;
+    }
+    dev = device_arg(b, igb, IGB_SLOT, "igb0");
+    s = start(b, dev);
+    g_assert_cmphex(cfg_readw(s, IGB_SLOT, 0x00), ==, 0x8086);
+    cap = cfg_find_cap(s, IGB_SLOT, 0x11);
+    g_assert_cmpuint(cap, !=, 0);
+    map_all_bars(s, IGB_SLOT, bars);
+    cmd_set(s, IGB_SLOT, 0x7);
+    flags = cfg_readw(s, IGB_SLOT, cap + 2);
+    table = cfg_readl(s, IGB_SLOT, cap + 4);
+    pba = cfg_readl(s, IGB_SLOT, cap + 8);
+    g_test_message("igb MSI-X: %u vectors, table BAR%u+0x%x, PBA BAR%u+0x%x",
+                   (flags & 0x7ff) + 1, table & 7, table & ~7u, pba & 7, pba & ~7u);
+    g_assert_cmpuint(bars[table & 7], !=, 0);
+    entry = bars[table & 7] + (table & ~7u);
+
+    /* Our emulated table: entries start masked; program vector 0 and enable MSI-X. */
+    g_assert_cmphex(qtest_readl(s, entry + 12) & 1, ==, 1);
+    qtest_writel(s, entry + 0, MSI_ADDR);
+    qtest_writel(s, entry + 4, 0);
+    qtest_writel(s, entry + 8, data);
+    qtest_irq_intercept_in(s, "/machine/msi");
+    cfg_writew(s, IGB_SLOT, cap + 2, (flags | 0x8000) & ~0x4000);
+    qtest_writel(s, entry + 12, 0);
+    g_assert_cmphex(qtest_readl(s, entry + 8), ==, data);
+
+    /* igb in MSI-X mode: cause bit 0 raises vector 0. */
+    qtest_writel(s, bars[0] + IGB_GPIE, IGB_GPIE_MSIX_MODE);
+    qtest_writel(s, bars[0] + IGB_EIAC, 0);
+    qtest_writel(s, bars[0] + IGB_EIMS, 1);
+    before = irq_raises(s, data);
+    qtest_writel(s, bars[0] + IGB_EICS, 1);
+    g_assert_true(msi_wait(s, data, before));
+
+    /* Masked: the event waits in the PBA, and arrives on unmask. */
+    qtest_writel(s, bars[0] + IGB_EICR, 0xffffffff);
+    qtest_writel(s, entry + 12, 1);
+    before = irq_raises(s, data);
+    qtest_writel(s, bars[0] + IGB_EICS, 1);
+    g_assert_true(mmio_wait(s, bars[pba & 7] + (pba & ~7u), 1, 1));
+    g_assert_cmpuint(irq_raises(s, data), ==, before);
+    qtest_writel(s, entry + 12, 0);
+    g_assert_true(msi_wait(s, data, before));
+    cfg_writew(s, IGB_SLOT, cap + 2, flags & ~0x8000);
+}
+
+/* --- two groups, one container --- */
+
+static void test_two_devices(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    const char *nvme = lab_env("LAB_NVME");
+    g_autofree char *d1 = NULL, *d2 = NULL, *args = NULL, *log = NULL, *trace = NULL;
+    g_autofree char *dir = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint8_t out[XFER], in[XFER];
+    unsigned fds_both;
+
+    if (!edu || !nvme) {
+        return;
+    }
+    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
+    trace = g_build_filename(dir, "trace.log", NULL);
+    d1 = device_arg(b, edu, EDU_SLOT, "edu0");
+    d2 = device_arg(b, nvme, NVME_SLOT, "nvme0");
+    args = g_strdup_printf("%s %s -trace %s -D %s", d1, d2, b->share_trace, trace);
+    s = start(b, args);
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    g_test_message("trace: %s", log);
+    g_assert_nonnull(strstr(log, b->share_trace));
+
+    bar_map(s, NVME_SLOT, 0, MEM_BASE + 0x1000000);
+    cmd_set(s, NVME_SLOT, 0x6);
+    g_free(nvme_identify_serial(s, MEM_BASE + 0x1000000));
+    fds_both = fd_count(s);
+
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'nvme0'}}"));
+    json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
+    g_assert_cmpuint(fd_count(s), <, fds_both);
+
+    /* edu still DMAs through the shared mappings. */
+    edu_enable(s);
+    for (int i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i ^ 0x5a);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    qtest_memset(s, RAM_DST, 0, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+    g_unlink(trace);
+    g_rmdir(dir);
 }
 
 /* --- registration --- */
@@ -576,5 +845,9 @@ int main(int argc, char **argv)
     add("edu/hotplug", test_edu_hotplug);
     add("edu/reset", test_edu_reset);
     add("errors", test_errors);
+    add("mtty", test_mtty);
+    add("nvme", test_nvme);
+    add("igb/msix", test_igb_msix);
+    add("two-devices", test_two_devices);
     return g_test_run();
 }
