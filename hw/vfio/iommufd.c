@@ -443,7 +443,7 @@ static bool iommufd_attach_device(VFIOContainerClass *klass, const char *name,
     bool passed = vbasedev->fd >= 0;
     uint32_t devid, hw_type;
     uint64_t caps;
-    int fd;
+    int fd, ret;
 
     (void)klass;
     if (!HD_IS_IOMMUFD_BACKEND(vbasedev->iommufd)) {
@@ -466,6 +466,18 @@ static bool iommufd_attach_device(VFIOContainerClass *klass, const char *name,
     }
     fd = passed ? vbasedev->fd : cdev_open(vbasedev, name, errp);
     if (fd < 0) {
+        iommufd_backend_disconnect(be);
+        return false;
+    }
+    /* KVM learns of the device before the bind, which hands the device the VM. */
+    ret = vfio_kvm_file_add(fd);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot register the device cdev with KVM (KVM_DEV_VFIO_FILE_ADD): %s; is the kernel's KVM built with VFIO support (CONFIG_KVM_VFIO)?",
+                    g_strerror(-ret));
+        if (!passed) {
+            vfio_sys_close(fd);
+        }
         iommufd_backend_disconnect(be);
         return false;
     }
@@ -505,8 +517,9 @@ static bool iommufd_attach_device(VFIOContainerClass *klass, const char *name,
 fail:
     /*
      * The cdev is spent once bound (closing it is the only unbind), so a passed fd is
-     * closed too after a failed bind or attach; one refused before bind stays the caller's.
+     * closed too after a failed bind or attach; one refused before that stays the caller's.
      */
+    vfio_kvm_file_del(fd);
     vfio_sys_close(fd);
     if (passed) {
         vbasedev->fd = -1;
@@ -522,6 +535,7 @@ static void iommufd_detach_device(VFIOContainer *base, VFIODevice *vbasedev)
 
     detach_from(c, vbasedev, vbasedev->fd);
     if (vbasedev->fd >= 0) {
+        vfio_kvm_file_del(vbasedev->fd);
         /* Closing the cdev unbinds it from the iommufd. */
         vfio_sys_close(vbasedev->fd);
         vbasedev->fd = -1;
