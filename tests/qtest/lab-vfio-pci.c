@@ -4,9 +4,12 @@
  * MSI-X and two groups in one container. Runs inside the lab VM; one test per backend variant.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "libqtest.h"
 
@@ -834,6 +837,154 @@ static void test_two_devices(gconstpointer opaque)
     g_rmdir(dir);
 }
 
+/* --- slow path, expansion ROM --- */
+
+static void test_edu_no_mmap(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL, *args = NULL, *dir = NULL, *trace = NULL, *log = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint8_t out[XFER], in[XFER];
+
+    if (!edu) {
+        return;
+    }
+    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
+    trace = g_build_filename(dir, "trace.log", NULL);
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    args = g_strdup_printf("%s,x-no-mmap=on -trace vfio_region_read -D %s", dev, trace);
+    s = start(b, args);
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    for (int i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i * 3);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+    /* Every access went through the device fd (the trapped slow path). */
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    g_assert_nonnull(strstr(log, "vfio_region_read"));
+    g_unlink(trace);
+    g_rmdir(dir);
+}
+
+static void test_edu_rom(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL, *args = NULL, *dir = NULL, *rom = NULL;
+    g_autoptr(QTestState) s = NULL;
+    g_autoptr(QTestState) s2 = NULL;
+    uint8_t image[4096];
+
+    if (!edu) {
+        return;
+    }
+    /* romfile=: the ROM BAR shows the file (edu has no ROM of its own). */
+    for (size_t i = 0; i < sizeof(image); i++) {
+        image[i] = (uint8_t)(i + 1);
+    }
+    image[0] = 0x55;
+    image[1] = 0xaa;
+    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
+    rom = g_build_filename(dir, "edu.rom", NULL);
+    g_assert_true(g_file_set_contents(rom, (const char *)image, sizeof(image), NULL));
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    args = g_strdup_printf("%s,romfile=%s", dev, rom);
+    s = start(b, args);
+    cfg_writel(s, EDU_SLOT, 0x30, 0xfffff800);
+    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x30), ==, 0xfffff000);
+    cfg_writel(s, EDU_SLOT, 0x30, MEM_BASE + 0x200000 + 1);
+    cmd_set(s, EDU_SLOT, 0x2);
+    g_assert_cmphex(qtest_readw(s, MEM_BASE + 0x200000), ==, 0xaa55);
+    g_assert_cmphex(qtest_readb(s, MEM_BASE + 0x200000 + 100), ==, 101);
+    g_clear_pointer(&s, qtest_quit);
+
+    /* rombar=0: no ROM BAR at all. */
+    g_free(args);
+    args = g_strdup_printf("%s,rombar=0", dev);
+    s2 = start(b, args);
+    cfg_writel(s2, EDU_SLOT, 0x30, 0xfffff800);
+    g_assert_cmphex(cfg_readl(s2, EDU_SLOT, 0x30), ==, 0);
+    g_unlink(rom);
+    g_rmdir(dir);
+}
+
+/* --- the kernel asks for the device back --- */
+
+static char *driver_of(const char *bdf)
+{
+    g_autofree char *link = g_strdup_printf("/sys/bus/pci/devices/%s/driver", bdf);
+    g_autofree char *target = g_file_read_link(link, NULL);
+
+    return target ? g_path_get_basename(target) : g_strdup("none");
+}
+
+/* Write @text to a sysfs attribute in one write (no temporary file). */
+static bool sysfs_write(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY);
+    bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+
+    if (fd >= 0) {
+        close(fd);
+    }
+    return ok;
+}
+
+static void test_request(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *nvme = lab_env("LAB_NVME");
+    g_autoptr(QTestState) s = NULL;
+    g_autoptr(JsonObject) ev = NULL;
+    g_autofree char *add = NULL, *cmd = NULL, *drv = NULL, *drv2 = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GError) err = NULL;
+    gint64 deadline;
+    GPid pid;
+    int status = -1;
+    unsigned fds;
+
+    if (!nvme) {
+        return;
+    }
+    s = start(b, NULL);
+    fds = fd_count(s);
+    add = device_add_json(b, nvme, NVME_SLOT, "nvme0");
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}",
+                                             add));
+    /* Unbinding from vfio-pci blocks in the kernel until hostdev lets the device go. */
+    cmd = g_strdup_printf("sh -c 'echo %s > /sys/bus/pci/devices/%s/driver/unbind'", nvme,
+                          nvme);
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_async(NULL, argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &pid, &err));
+    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+    g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"),
+                                                  "device"),
+                    ==, "nvme0");
+    deadline = g_get_monotonic_time() + WAIT_US;
+    while (waitpid(pid, &status, WNOHANG) == 0 && g_get_monotonic_time() < deadline) {
+        g_usleep(10000);
+    }
+    g_spawn_close_pid(pid);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    drv = driver_of(nvme);
+    g_assert_cmpstr(drv, ==, "none");
+    g_assert_cmpuint(fd_count(s), ==, fds);
+
+    /* Give it back to vfio-pci (driver_override still says so) for the tests after us. */
+    g_assert_true(sysfs_write("/sys/bus/pci/drivers_probe", nvme));
+    drv2 = driver_of(nvme);
+    g_assert_cmpstr(drv2, ==, "vfio-pci");
+}
+
 /* --- registration --- */
 
 static void add(const char *name, GTestDataFunc fn)
@@ -859,5 +1010,13 @@ int main(int argc, char **argv)
     add("nvme", test_nvme);
     add("igb/msix", test_igb_msix);
     add("two-devices", test_two_devices);
+    add("edu/no-mmap", test_edu_no_mmap);
+    add("edu/rom", test_edu_rom);
+    /* Last: it unbinds nvme from vfio-pci and binds it again. */
+    for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
+        g_autofree char *path = g_strdup_printf("/vfio-pci-request/%s/nvme", backends[i]->name);
+
+        g_test_add_data_func(path, backends[i], test_request);
+    }
     return g_test_run();
 }
