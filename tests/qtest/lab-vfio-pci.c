@@ -691,6 +691,16 @@ static void test_nvme(gconstpointer opaque)
     cmd_set(s, NVME_SLOT, 0x6);
     serial = nvme_identify_serial(s, MEM_BASE);
     g_assert_cmpstr(serial, ==, want);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CSTS) & 1, ==, 1);
+
+    /* system_reset resets the controller itself (nvme has FLR): disabled, not ready. */
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
+    json_object_unref(qtest_qmp_eventwait(s, "RESET"));
+    g_assert_cmphex(cfg_readw(s, NVME_SLOT, 0x04) & 0x6, ==, 0);
+    bar_map(s, NVME_SLOT, 0, MEM_BASE);
+    cmd_set(s, NVME_SLOT, 0x6);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CC), ==, 0);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CSTS) & 1, ==, 0);
 }
 
 /* --- igb MSI-X --- */
