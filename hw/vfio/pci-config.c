@@ -22,7 +22,7 @@ uint32_t vfio_pci_config_merge(uint32_t emulated, uint32_t device, uint32_t emu_
 
 unsigned vfio_pci_cap_walk(const uint8_t *config, uint8_t *offsets, unsigned max)
 {
-    bool seen[PCI_CONFIG_SPACE_SIZE / 4] = { false };
+    bool seen[PCI_CONFIG_SPACE_SIZE / 4] = {false};
     unsigned n = 0;
     uint8_t ptr;
 
@@ -73,8 +73,7 @@ static unsigned cap_known_size(const uint8_t *config, uint8_t offset)
     }
 }
 
-uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *offsets,
-                          unsigned n)
+uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *offsets, unsigned n)
 {
     unsigned limit = PCI_CONFIG_SPACE_SIZE - offset;
     unsigned size = cap_known_size(config, offset);
@@ -107,7 +106,7 @@ bool vfio_pci_cap_supported(uint8_t cap_id)
 
 uint32_t vfio_pci_config_read_device(VFIOPciDevice *vdev, uint32_t addr, unsigned len)
 {
-    uint8_t buf[4] = { 0xff, 0xff, 0xff, 0xff };
+    uint8_t buf[4] = {0xff, 0xff, 0xff, 0xff};
     uint32_t val = 0;
 
     if (vfio_device_pread(&vdev->vbasedev, buf, len, vdev->config_offset + addr) < 0) {
@@ -119,8 +118,7 @@ uint32_t vfio_pci_config_read_device(VFIOPciDevice *vdev, uint32_t addr, unsigne
     return val;
 }
 
-bool vfio_pci_config_write_device(VFIOPciDevice *vdev, uint32_t addr, uint32_t val,
-                                  unsigned len)
+bool vfio_pci_config_write_device(VFIOPciDevice *vdev, uint32_t addr, uint32_t val, unsigned len)
 {
     uint8_t buf[4];
     int ret;
@@ -183,8 +181,7 @@ void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsign
             uint8_t nw = vdev->nowrite[addr + i];
 
             if (nw != 0xff) {
-                vfio_pci_config_write_device(vdev, addr + i, ((val >> (8 * i)) & ~nw) & 0xff,
-                                             1);
+                vfio_pci_config_write_device(vdev, addr + i, ((val >> (8 * i)) & ~nw) & 0xff, 1);
             }
         }
     }

@@ -263,8 +263,9 @@ static void req_interrupt(void *opaque)
     if (vdev->req_source) {
         return;
     }
-    g_printerr("%s: the host asked for the device back (its driver is being unbound); unplugging it\n",
-               vdev->what);
+    g_printerr(
+        "%s: the host asked for the device back (its driver is being unbound); unplugging it\n",
+        vdev->what);
     /* Not from inside the notifier, which the unplug frees. */
     vdev->req_source = g_idle_add(req_unplug, g_object_ref(vdev));
 }
@@ -272,12 +273,12 @@ static void req_interrupt(void *opaque)
 /* An optional notifier on IRQ @index when the kernel offers it. NULL without one. */
 static VFIONotifier *optional_notifier(VFIOPciDevice *vdev, uint32_t index, VFIONotifierFn fn)
 {
-    struct vfio_irq_info info = { .argsz = sizeof(info) };
+    struct vfio_irq_info info = {.argsz = sizeof(info)};
     g_autoptr(GError) err = NULL;
     VFIONotifier *n;
 
-    if (vdev->vbasedev.num_irqs <= index ||
-        vfio_get_irq_info(&vdev->vbasedev, index, &info) < 0 || info.count < 1) {
+    if (vdev->vbasedev.num_irqs <= index || vfio_get_irq_info(&vdev->vbasedev, index, &info) < 0 ||
+        info.count < 1) {
         return NULL;
     }
     n = vfio_notifier_new(&err);
@@ -297,11 +298,10 @@ static VFIONotifier *optional_notifier(VFIOPciDevice *vdev, uint32_t index, VFIO
 
 bool vfio_pci_irq_setup(VFIOPciDevice *vdev, GError **errp)
 {
-    struct vfio_irq_info info = { .argsz = sizeof(info) };
+    struct vfio_irq_info info = {.argsz = sizeof(info)};
 
-    if (vdev->intx_pin &&
-        (vfio_get_irq_info(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, &info) < 0 ||
-         info.count < 1)) {
+    if (vdev->intx_pin && (vfio_get_irq_info(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, &info) < 0 ||
+                           info.count < 1)) {
         /* The kernel offers no INTx (e.g. no routed pin): hide the pin. */
         pci_config(HD_PCI_DEVICE(vdev))[PCI_INTERRUPT_PIN] = 0;
         vdev->intx_pin = 0;

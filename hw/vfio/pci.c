@@ -77,8 +77,8 @@ static void eoi_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
 static const MemoryRegionOps eoi_ops = {
     .read = eoi_read,
     .write = eoi_write,
-    .valid = { .min_access_size = 1, .max_access_size = 8 },
-    .impl = { .min_access_size = 1, .max_access_size = 8 },
+    .valid = {.min_access_size = 1, .max_access_size = 8},
+    .impl = {.min_access_size = 1, .max_access_size = 8},
 };
 
 static bool bar_setup(VFIOPciDevice *vdev, int i, GError **errp)
@@ -121,8 +121,7 @@ static bool bar_setup(VFIOPciDevice *vdev, int i, GError **errp)
     if (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
         vdev->bars[i + 1].mem64_upper = true;
     }
-    trace_vfio_pci_bar(vdev->vbasedev.name, i, bar->type, size,
-                       vfio_region_nr_mmaps(bar->region));
+    trace_vfio_pci_bar(vdev->vbasedev.name, i, bar->type, size, vfio_region_nr_mmaps(bar->region));
     return true;
 }
 
@@ -163,8 +162,8 @@ static uint64_t rom_read(void *opaque, hwaddr addr, unsigned size)
 
     if (!vdev->rom_data) {
         vdev->rom_data = g_malloc(vdev->rom_size);
-        if (vfio_device_pread(&vdev->vbasedev, vdev->rom_data, vdev->rom_size,
-                              vdev->rom_offset) < 0) {
+        if (vfio_device_pread(&vdev->vbasedev, vdev->rom_data, vdev->rom_size, vdev->rom_offset) <
+            0) {
             memset(vdev->rom_data, 0xff, vdev->rom_size);
         }
     }
@@ -187,8 +186,8 @@ static void rom_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
 static const MemoryRegionOps rom_ops = {
     .read = rom_read,
     .write = rom_write,
-    .valid = { .min_access_size = 1, .max_access_size = 4 },
-    .impl = { .min_access_size = 1, .max_access_size = 4 },
+    .valid = {.min_access_size = 1, .max_access_size = 4},
+    .impl = {.min_access_size = 1, .max_access_size = 4},
 };
 
 static void rom_setup(VFIOPciDevice *vdev)
@@ -310,8 +309,9 @@ static bool device_name(VFIOPciDevice *vdev, char **name, GError **errp)
         *name = NULL;
         return true;
     }
-    g_set_error(errp, VFIO_ERROR, EINVAL,
-                "no host device given; add host=DDDD:BB:DD.F or sysfsdev=/sys/bus/mdev/devices/UUID");
+    g_set_error(
+        errp, VFIO_ERROR, EINVAL,
+        "no host device given; add host=DDDD:BB:DD.F or sysfsdev=/sys/bus/mdev/devices/UUID");
     return false;
 }
 
@@ -328,8 +328,8 @@ static bool device_name_from_fd(VFIOPciDevice *vdev, char **name, GError **errp)
     g_autofree char *sysfs = NULL;
 
     if (cdev && g_str_has_prefix(cdev, "/dev/vfio/devices/")) {
-        node = g_strdup_printf("/sys/class/vfio-dev/%s/device",
-                               cdev + strlen("/dev/vfio/devices/"));
+        node =
+            g_strdup_printf("/sys/class/vfio-dev/%s/device", cdev + strlen("/dev/vfio/devices/"));
         sysfs = realpath(node, NULL);
     }
     if (!sysfs) {
@@ -352,9 +352,10 @@ static bool backend_setup(VFIOPciDevice *vdev, GError **errp)
         GObject *obj = tree ? hd_tree_resolve(tree, path, NULL) : NULL;
 
         if (!obj || g_strcmp0(hd_type_name(G_OBJECT_TYPE(obj)), "iommufd")) {
-            g_set_error(errp, VFIO_ERROR, ENOENT,
-                        "iommufd=%s names no iommufd object; create it first with -object iommufd,id=%s",
-                        vdev->iommufd_id, vdev->iommufd_id);
+            g_set_error(
+                errp, VFIO_ERROR, ENOENT,
+                "iommufd=%s names no iommufd object; create it first with -object iommufd,id=%s",
+                vdev->iommufd_id, vdev->iommufd_id);
             return false;
         }
         vdev->iommufd = g_object_ref(obj);
@@ -445,8 +446,8 @@ static bool vfio_pci_realize(HdPciDevice *dev, GError **errp)
     GError *err = NULL;
 
     if (!vfio_pci_do_realize(vdev, &err)) {
-        g_autofree char *what = vdev->what ? g_strdup(vdev->what)
-                                           : hd_device_describe(HD_DEVICE(vdev));
+        g_autofree char *what =
+            vdev->what ? g_strdup(vdev->what) : hd_device_describe(HD_DEVICE(vdev));
 
         vfio_pci_cleanup(vdev);
         g_propagate_prefixed_error(errp, err, "%s: ", what);
@@ -473,8 +474,7 @@ static void vfio_pci_reset(HdPciDevice *dev)
     }
     /* The PCI core has disabled MSI/MSI-X (INTx is back on) and restored config space. */
     vfio_pci_intx_disable(vdev);
-    vfio_pci_config_write_device(vdev, PCI_COMMAND,
-                                 pci_get_word(pci_config(dev) + PCI_COMMAND), 2);
+    vfio_pci_config_write_device(vdev, PCI_COMMAND, pci_get_word(pci_config(dev) + PCI_COMMAND), 2);
     if (vdev->reset_method == VFIO_PCI_RESET_FLR || vdev->reset_method == VFIO_PCI_RESET_PM) {
         ret = vfio_device_reset(&vdev->vbasedev);
         if (ret < 0) {
@@ -577,17 +577,16 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
     pc->config_read = vfio_pci_config_read;
     pc->config_write = vfio_pci_config_write;
 
-    props[PROP_HOST] = g_param_spec_string("host", "host", "host PCI address DDDD:BB:DD.F",
-                                           NULL, rw);
+    props[PROP_HOST] =
+        g_param_spec_string("host", "host", "host PCI address DDDD:BB:DD.F", NULL, rw);
     props[PROP_SYSFSDEV] = g_param_spec_string(
         "sysfsdev", "sysfsdev", "sysfs directory of the device (e.g. an mdev)", NULL, rw);
     props[PROP_NO_MMAP] = g_param_spec_boolean("x-no-mmap", "x-no-mmap",
                                                "trap every BAR access (no mmap)", FALSE, rw);
-    props[PROP_IOMMUFD] = g_param_spec_string("iommufd", "iommufd",
-                                              "id of the -object iommufd to attach through",
-                                              NULL, rw);
-    props[PROP_FD] = g_param_spec_string("fd", "fd", "an open vfio cdev fd (with iommufd)",
-                                         NULL, rw);
+    props[PROP_IOMMUFD] = g_param_spec_string(
+        "iommufd", "iommufd", "id of the -object iommufd to attach through", NULL, rw);
+    props[PROP_FD] =
+        g_param_spec_string("fd", "fd", "an open vfio cdev fd (with iommufd)", NULL, rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 

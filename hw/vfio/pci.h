@@ -45,12 +45,12 @@ typedef struct VFIOPciVector {
 
 typedef struct VFIOPciBar {
     VFIOPciDevice *vdev;
-    VFIORegion *region;  /* the device region; NULL: no BAR here */
-    MemoryRegion *mr;    /* container registered as the BAR (power of two), a reference */
-    MemoryRegion *eoi;   /* INTx end-of-interrupt trap over the BAR, enabled while pending */
-    uint64_t size;       /* the region's size */
-    uint8_t type;        /* PCI_BASE_ADDRESS_* low bits */
-    bool mem64_upper;    /* the upper half of the previous BAR */
+    VFIORegion *region; /* the device region; NULL: no BAR here */
+    MemoryRegion *mr;   /* container registered as the BAR (power of two), a reference */
+    MemoryRegion *eoi;  /* INTx end-of-interrupt trap over the BAR, enabled while pending */
+    uint64_t size;      /* the region's size */
+    uint8_t type;       /* PCI_BASE_ADDRESS_* low bits */
+    bool mem64_upper;   /* the upper half of the previous BAR */
 } VFIOPciBar;
 
 struct _VFIOPciDevice {
@@ -72,8 +72,8 @@ struct _VFIOPciDevice {
     uint8_t emulated[PCI_CONFIG_SPACE_SIZE]; /* bits read from the emulated config */
     uint8_t nowrite[PCI_CONFIG_SPACE_SIZE];  /* bits never written to the device */
     VFIOPciBar bars[6];
-    MemoryRegion *rom;      /* expansion ROM read from the device, or NULL */
-    uint8_t *rom_data;      /* cached on first read */
+    MemoryRegion *rom; /* expansion ROM read from the device, or NULL */
+    uint8_t *rom_data; /* cached on first read */
     uint64_t rom_size;
     uint64_t rom_offset;
     uint8_t msi_cap, msix_cap, pm_cap, exp_cap;
@@ -81,7 +81,7 @@ struct _VFIOPciDevice {
 
     /* interrupts */
     VFIOPciIrqMode irq_mode;
-    uint8_t intx_pin;       /* 0: no INTx */
+    uint8_t intx_pin; /* 0: no INTx */
     VFIONotifier *intx;
     bool intx_pending;
     VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
@@ -108,8 +108,7 @@ void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsign
 /* Read @len bytes of the device's own config space at @addr (all-ones on failure). */
 uint32_t vfio_pci_config_read_device(VFIOPciDevice *vdev, uint32_t addr, unsigned len);
 /* Write @len bytes to the device's config space; false when the kernel refused. */
-bool vfio_pci_config_write_device(VFIOPciDevice *vdev, uint32_t addr, uint32_t val,
-                                  unsigned len);
+bool vfio_pci_config_write_device(VFIOPciDevice *vdev, uint32_t addr, uint32_t val, unsigned len);
 
 /*
  * Pure helpers (unit-tested without a kernel): the value a guest read returns given the

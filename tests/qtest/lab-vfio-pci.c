@@ -70,7 +70,7 @@ static const LabVfioBackend iommufd = {
     .share_trace = "vfio_iommufd_share",
 };
 
-static const LabVfioBackend *backends[] = { &legacy, &iommufd };
+static const LabVfioBackend *backends[] = {&legacy, &iommufd};
 
 /* "-device vfio-pci,host=BDF,addr=SLOT,id=ID<backend opts>" for @b. */
 static char *device_arg(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
@@ -314,8 +314,7 @@ static bool edu_dma(QTestState *s, uint32_t src, uint32_t dst, bool to_ram, uint
     qtest_writel(s, edu_bar + EDU_DMA_SRC, src);
     qtest_writel(s, edu_bar + EDU_DMA_DST, dst);
     qtest_writel(s, edu_bar + EDU_DMA_COUNT, XFER);
-    qtest_writel(s, edu_bar + EDU_DMA_CMD,
-                 EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0) | cmd_extra);
+    qtest_writel(s, edu_bar + EDU_DMA_CMD, EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0) | cmd_extra);
     return mmio_wait(s, edu_bar + EDU_DMA_CMD, EDU_DMA_RUN, 0);
 }
 
@@ -468,18 +467,18 @@ static void test_edu_hotplug(gconstpointer opaque)
     for (int round = 0; round < 2; round++) {
         g_autoptr(JsonObject) ev = NULL;
 
-        json_node_unref(qtest_qmp_assert_success(
-            s, "{'execute': 'device_add', 'arguments': {%s}}", add));
+        json_node_unref(
+            qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", add));
         g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
         edu_enable(s);
         g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
         g_assert_cmpuint(fd_count(s), >, fds_before);
-        json_node_unref(qtest_qmp_assert_success(
-            s, "{'execute': 'device_del', 'arguments': {'id': 'edu0'}}"));
+        json_node_unref(
+            qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu0'}}"));
         ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
-        g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"),
-                                                      "device"),
-                        ==, "edu0");
+        g_assert_cmpstr(
+            json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==,
+            "edu0");
         g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0xffffffff);
         g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
         g_assert_cmpuint(fd_count(s), ==, fds_before);
@@ -525,8 +524,8 @@ static void expect_add_error(QTestState *s, const char *args, const char *const 
     g_autofree char *desc = NULL;
     g_autofree char *st = NULL;
 
-    desc = qtest_qmp_expect_error(s, "GenericError",
-                                  "{'execute': 'device_add', 'arguments': {%s}}", args);
+    desc = qtest_qmp_expect_error(s, "GenericError", "{'execute': 'device_add', 'arguments': {%s}}",
+                                  args);
     g_test_message("device_add refused: %s", desc);
     for (int i = 0; needles[i]; i++) {
         if (!strstr(desc, needles[i])) {
@@ -555,8 +554,7 @@ static void test_errors(gconstpointer opaque)
 
     /* A host address with no device behind it. */
     missing = device_add_json(b, "0000:00:1f.7", 9, "nodev");
-    expect_add_error(s, missing,
-                     (const char *const[]){ "vfio-pci", "0000:00:1f.7", "exist", NULL });
+    expect_add_error(s, missing, (const char *const[]){"vfio-pci", "0000:00:1f.7", "exist", NULL});
     g_assert_cmpuint(fd_count(s), ==, fds);
 
     /* The device is held by another hostdev. */
@@ -564,7 +562,7 @@ static void test_errors(gconstpointer opaque)
     other = start(b, dev);
     g_assert_cmphex(cfg_readl(other, EDU_SLOT, 0x00), ==, 0x11e81234);
     busy = device_add_json(b, edu, EDU_SLOT, "edu1");
-    expect_add_error(s, busy, (const char *const[]){ "vfio-pci", edu, "already", NULL });
+    expect_add_error(s, busy, (const char *const[]){"vfio-pci", edu, "already", NULL});
     g_assert_cmpuint(fd_count(s), ==, fds);
     g_clear_pointer(&other, qtest_quit);
 
@@ -572,7 +570,7 @@ static void test_errors(gconstpointer opaque)
     json_node_unref(
         qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", busy));
     twice = device_add_json(b, edu, EDU_SLOT + 1, "edu2");
-    expect_add_error(s, twice, (const char *const[]){ "vfio-pci", edu, "once", NULL });
+    expect_add_error(s, twice, (const char *const[]){"vfio-pci", edu, "once", NULL});
     json_node_unref(
         qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu1'}}"));
     json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
@@ -580,7 +578,7 @@ static void test_errors(gconstpointer opaque)
 
     /* Neither host nor sysfsdev. */
     expect_add_error(s, "'driver': 'vfio-pci', 'id': 'none'",
-                     (const char *const[]){ "vfio-pci", "host=", NULL });
+                     (const char *const[]){"vfio-pci", "host=", NULL});
     g_assert_cmpuint(fd_count(s), ==, fds);
 }
 
@@ -641,7 +639,7 @@ static void test_mtty(gconstpointer opaque)
 /* IDENTIFY CONTROLLER through the admin queues; returns the serial number (trimmed). */
 static char *nvme_identify_serial(QTestState *s, uint32_t bar)
 {
-    uint32_t cmd[16] = { 0 };
+    uint32_t cmd[16] = {0};
     char serial[21];
     uint32_t dw3;
 
@@ -761,8 +759,8 @@ static void test_igb_msix(gconstpointer opaque)
     flags = cfg_readw(s, IGB_SLOT, cap + 2);
     table = cfg_readl(s, IGB_SLOT, cap + 4);
     pba = cfg_readl(s, IGB_SLOT, cap + 8);
-    g_test_message("igb MSI-X: %u vectors, table BAR%u+0x%x, PBA BAR%u+0x%x",
-                   (flags & 0x7ff) + 1, table & 7, table & ~7u, pba & 7, pba & ~7u);
+    g_test_message("igb MSI-X: %u vectors, table BAR%u+0x%x, PBA BAR%u+0x%x", (flags & 0x7ff) + 1,
+                   table & 7, table & ~7u, pba & 7, pba & ~7u);
     g_assert_cmpuint(bars[table & 7], !=, 0);
     entry = bars[table & 7] + (table & ~7u);
 
@@ -966,19 +964,17 @@ static void test_request(gconstpointer opaque)
     s = start(b, NULL);
     fds = fd_count(s);
     add = device_add_json(b, nvme, NVME_SLOT, "nvme0");
-    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}",
-                                             add));
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", add));
     /* Unbinding from vfio-pci blocks in the kernel until hostdev lets the device go. */
-    cmd = g_strdup_printf("sh -c 'echo %s > /sys/bus/pci/devices/%s/driver/unbind'", nvme,
-                          nvme);
+    cmd = g_strdup_printf("sh -c 'echo %s > /sys/bus/pci/devices/%s/driver/unbind'", nvme, nvme);
     g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
-    g_assert_true(g_spawn_async(NULL, argv, NULL,
-                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                &pid, &err));
+    g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, &err));
     ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
-    g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"),
-                                                  "device"),
-                    ==, "nvme0");
+    g_assert_cmpstr(
+        json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==,
+        "nvme0");
     deadline = g_get_monotonic_time() + WAIT_US;
     while (waitpid(pid, &status, WNOHANG) == 0 && g_get_monotonic_time() < deadline) {
         g_usleep(10000);

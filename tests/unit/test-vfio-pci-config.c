@@ -33,16 +33,16 @@ static void build(uint8_t *c, const uint8_t (*caps)[3], unsigned n)
 static void test_walk(void)
 {
     static const uint8_t nvme_like[][3] = {
-        { PCI_CAP_ID_PM, 0x40, 0x50 },
-        { PCI_CAP_ID_MSIX, 0x50, 0x60 },
-        { PCI_CAP_ID_EXP, 0x60, 0x00 },
+        {PCI_CAP_ID_PM, 0x40, 0x50},
+        {PCI_CAP_ID_MSIX, 0x50, 0x60},
+        {PCI_CAP_ID_EXP, 0x60, 0x00},
     };
     static const uint8_t looped[][3] = {
-        { PCI_CAP_ID_PM, 0x40, 0x48 },
-        { PCI_CAP_ID_MSI, 0x48, 0x40 },
+        {PCI_CAP_ID_PM, 0x40, 0x48},
+        {PCI_CAP_ID_MSI, 0x48, 0x40},
     };
     static const uint8_t into_header[][3] = {
-        { PCI_CAP_ID_PM, 0x40, 0x10 },
+        {PCI_CAP_ID_PM, 0x40, 0x10},
     };
     uint8_t c[PCI_CONFIG_SPACE_SIZE], offs[48];
 
@@ -70,11 +70,8 @@ static void test_walk(void)
 static void test_size(void)
 {
     static const uint8_t caps[][3] = {
-        { PCI_CAP_ID_PM, 0x40, 0x50 },
-        { PCI_CAP_ID_MSI, 0x50, 0x70 },
-        { PCI_CAP_ID_VNDR, 0x70, 0x80 },
-        { PCI_CAP_ID_EXP, 0x80, 0xd0 },
-        { 0x03 /* VPD */, 0xd0, 0x00 },
+        {PCI_CAP_ID_PM, 0x40, 0x50},  {PCI_CAP_ID_MSI, 0x50, 0x70}, {PCI_CAP_ID_VNDR, 0x70, 0x80},
+        {PCI_CAP_ID_EXP, 0x80, 0xd0}, {0x03 /* VPD */, 0xd0, 0x00},
     };
     uint8_t c[PCI_CONFIG_SPACE_SIZE], offs[48];
     unsigned n;
@@ -82,8 +79,8 @@ static void test_size(void)
     build(c, caps, 5);
     /* MSI, 64-bit with per-vector masking: 24 bytes. */
     pci_set_word(c + 0x50 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT);
-    c[0x70 + 2] = 0x0c;                                 /* vendor capability length */
-    pci_set_word(c + 0x80 + PCI_EXP_FLAGS, 0x0002);     /* version 2 */
+    c[0x70 + 2] = 0x0c;                             /* vendor capability length */
+    pci_set_word(c + 0x80 + PCI_EXP_FLAGS, 0x0002); /* version 2 */
     n = vfio_pci_cap_walk(c, offs, 48);
     g_assert_cmpuint(n, ==, 5);
     g_assert_cmpuint(vfio_pci_cap_size(c, 0x40, offs, n), ==, 8);
