@@ -322,7 +322,7 @@ static void test_edu_config(gconstpointer opaque)
 {
     const LabVfioBackend *b = opaque;
     const char *edu = lab_env("LAB_EDU");
-    g_autofree char *dev = NULL;
+    g_autofree char *dev = NULL, *mf = NULL;
     g_autoptr(QTestState) s = NULL;
 
     if (!edu) {
@@ -340,6 +340,13 @@ static void test_edu_config(gconstpointer opaque)
     g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10) & ~0xfu, ==, MEM_BASE);
     /* Not decoding yet: nothing at the BAR. */
     g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
+    g_assert_cmphex(cfg_readb(s, EDU_SLOT, 0x0e), ==, 0x00);
+    g_clear_pointer(&s, qtest_quit);
+
+    /* multifunction=on shows in the header type. */
+    mf = g_strdup_printf("%s,multifunction=on", dev);
+    s = start(b, mf);
+    g_assert_cmphex(cfg_readb(s, EDU_SLOT, 0x0e), ==, 0x80);
 }
 
 static void test_edu_dma(gconstpointer opaque)
@@ -991,6 +998,65 @@ static void test_request(gconstpointer opaque)
     g_assert_cmpstr(drv2, ==, "vfio-pci");
 }
 
+/* --- behind a PCI Express root port (how libvirt lays out q35) --- */
+
+#define RP_SLOT 0x1c
+
+static uint32_t cfg1_addr(int bus, int reg)
+{
+    return 0x80000000u | (uint32_t)bus << 16 | (uint32_t)(reg & 0xfc);
+}
+
+static uint32_t cfg1_readl(QTestState *s, int bus, int reg)
+{
+    qtest_outl(s, CF8, cfg1_addr(bus, reg));
+    return qtest_inl(s, CFC);
+}
+
+static void cfg1_writel(QTestState *s, int bus, int reg, uint32_t value)
+{
+    qtest_outl(s, CF8, cfg1_addr(bus, reg));
+    qtest_outl(s, CFC, value);
+}
+
+static void test_edu_root_port(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *args = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint8_t out[XFER], in[XFER];
+    uint32_t size_mask;
+
+    if (!edu) {
+        return;
+    }
+    args = g_strdup_printf("-device pcie-root-port,id=rp0,addr=%x,chassis=1,slot=1 "
+                           "-device vfio-pci,host=%s,bus=rp0,id=edu0%s",
+                           RP_SLOT, edu, b->device_opts);
+    s = start(b, args);
+    /* Bus numbers on the port: secondary 1, subordinate 1; bridge decoding and mastering. */
+    cfg_writel(s, RP_SLOT, 0x18, 0x00010100);
+    cmd_set(s, RP_SLOT, 0x6);
+    g_assert_cmphex(cfg1_readl(s, 1, 0x00), ==, 0x11e81234);
+    cfg1_writel(s, 1, 0x10, 0xffffffff);
+    size_mask = cfg1_readl(s, 1, 0x10);
+    g_assert_cmphex(~(size_mask & ~0xfu) + 1, ==, 1u << 20);
+    cfg1_writel(s, 1, 0x10, MEM_BASE);
+    cfg1_writel(s, 1, 0x04, 0x6);
+    edu_bar = MEM_BASE;
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    for (int i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i * 5 + 1);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    qtest_memset(s, RAM_DST, 0, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+}
+
 /* --- registration --- */
 
 static void add(const char *name, GTestDataFunc fn)
@@ -1018,6 +1084,7 @@ int main(int argc, char **argv)
     add("two-devices", test_two_devices);
     add("edu/no-mmap", test_edu_no_mmap);
     add("edu/rom", test_edu_rom);
+    add("edu/root-port", test_edu_root_port);
     /* Last: it unbinds nvme from vfio-pci and binds it again. */
     for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
         g_autofree char *path = g_strdup_printf("/vfio-pci-request/%s/nvme", backends[i]->name);
