@@ -318,54 +318,6 @@ static bool group_connect(VFIOGroup *group, VFIOAddressSpace *space, GError **er
 
 /* --- groups --- */
 
-/* "bound to DRIVER", "bound to no driver", for the viability message; free it. */
-static char *device_driver_text(const char *devdir)
-{
-    g_autofree char *link = g_build_filename(devdir, "driver", NULL);
-    g_autofree char *target = g_file_read_link(link, NULL);
-
-    if (!target) {
-        return g_strdup("no driver");
-    }
-    return g_path_get_basename(target);
-}
-
-/* Say which devices of group @groupid keep it from being viable and what to do. */
-static void group_not_viable_error(int groupid, GError **errp)
-{
-    g_autofree char *dir = g_strdup_printf("/sys/kernel/iommu_groups/%d/devices", groupid);
-    g_autoptr(GString) culprits = g_string_new(NULL);
-    g_autoptr(GString) fix = g_string_new(NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *ent;
-
-    while (d && (ent = g_dir_read_name(d))) {
-        g_autofree char *devdir = g_build_filename(dir, ent, NULL);
-        g_autofree char *driver = device_driver_text(devdir);
-
-        if (!strcmp(driver, "vfio-pci") || !strcmp(driver, "no driver") ||
-            !strcmp(driver, "pci-stub") || !strcmp(driver, "vfio_mdev")) {
-            continue;
-        }
-        g_string_append_printf(culprits, "%s%s (bound to %s)", culprits->len ? ", " : "", ent,
-                               driver);
-        g_string_append_printf(fix, "%secho %s > /sys/bus/pci/devices/%s/driver/unbind",
-                               fix->len ? "; " : "", ent, ent);
-    }
-    if (d) {
-        g_dir_close(d);
-    }
-    if (culprits->len) {
-        g_set_error(errp, VFIO_ERROR, EPERM,
-                    "IOMMU group %d is not viable: every device in it must be bound to vfio-pci or to no driver, but %s is not; unbind it (%s) or bind it to vfio-pci",
-                    groupid, culprits->str, fix->str);
-    } else {
-        g_set_error(errp, VFIO_ERROR, EPERM,
-                    "IOMMU group %d is not viable: a device in it is bound to a host driver (see %s); bind them all to vfio-pci",
-                    groupid, dir);
-    }
-}
-
 /* The IOMMU group number of @sysfsdev, or -errno with @errp set. */
 static int group_id_of(const char *sysfsdev, const char *name, GError **errp)
 {
@@ -467,7 +419,11 @@ static VFIOGroup *group_get(int groupid, VFIOAddressSpace *space, GError **errp)
         return NULL;
     }
     if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-        group_not_viable_error(groupid, errp);
+        if (!vfio_group_not_viable_error(groupid, errp)) {
+            g_set_error(errp, VFIO_ERROR, EPERM,
+                        "IOMMU group %d is not viable: a device in it is bound to a host driver (see /sys/kernel/iommu_groups/%d/devices); bind them all to vfio-pci",
+                        groupid, groupid);
+        }
         group_free(group);
         return NULL;
     }
@@ -577,35 +533,13 @@ static VFIOGroup *group_find(int groupid)
     return NULL;
 }
 
-static int get_hot_reset_info(VFIODevice *vbasedev, struct vfio_pci_hot_reset_info **out)
-{
-    struct vfio_pci_hot_reset_info probe = { .argsz = sizeof(probe) };
-    struct vfio_pci_hot_reset_info *info;
-    size_t argsz;
-    int ret = vfio_sys_ioctl(vbasedev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &probe);
-
-    if (ret < 0 && ret != -ENOSPC) {
-        return ret;
-    }
-    argsz = sizeof(*info) + probe.count * sizeof(struct vfio_pci_dependent_device);
-    info = g_malloc0(argsz);
-    info->argsz = argsz;
-    ret = vfio_sys_ioctl(vbasedev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
-    if (ret < 0) {
-        g_free(info);
-        return ret;
-    }
-    *out = info;
-    return 0;
-}
-
 static bool legacy_pci_hot_reset(VFIOContainer *base, VFIODevice *vbasedev, bool single,
                                  GError **errp)
 {
     g_autofree struct vfio_pci_hot_reset_info *info = NULL;
     g_autofree struct vfio_pci_hot_reset *reset = NULL;
     g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int32_t));
-    int ret = get_hot_reset_info(vbasedev, &info);
+    int ret = vfio_device_get_hot_reset_info(vbasedev, &info);
 
     (void)base;
     if (ret < 0) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -635,4 +636,88 @@ void vfio_notifier_set_handler(VFIONotifier *notifier, VFIONotifierFn fn, void *
     if (fn) {
         notifier->watch = g_unix_fd_add(notifier->fd, G_IO_IN, notifier_ready, notifier);
     }
+}
+
+/* --- PCI hot reset --- */
+
+int vfio_device_get_hot_reset_info(VFIODevice *vbasedev, struct vfio_pci_hot_reset_info **out)
+{
+    struct vfio_pci_hot_reset_info probe = { .argsz = sizeof(probe) };
+    struct vfio_pci_hot_reset_info *info;
+    size_t argsz;
+    int ret = vfio_sys_ioctl(vbasedev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &probe);
+
+    if (ret < 0 && ret != -ENOSPC) {
+        return ret;
+    }
+    argsz = sizeof(*info) + probe.count * sizeof(struct vfio_pci_dependent_device);
+    info = g_malloc0(argsz);
+    info->argsz = argsz;
+    ret = vfio_sys_ioctl(vbasedev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
+    if (ret < 0) {
+        g_free(info);
+        return ret;
+    }
+    *out = info;
+    return 0;
+}
+
+/* --- error helpers --- */
+
+/* The name of the driver bound to the device at sysfs @devdir, or NULL; free it. */
+static char *device_driver(const char *devdir)
+{
+    g_autofree char *link = g_build_filename(devdir, "driver", NULL);
+    g_autofree char *target = g_file_read_link(link, NULL);
+
+    return target ? g_path_get_basename(target) : NULL;
+}
+
+bool vfio_group_not_viable_error(int groupid, GError **errp)
+{
+    /* Drivers the kernel accepts next to a device assigned through VFIO. */
+    static const char *const harmless[] = { "vfio-pci", "pci-stub", "vfio_mdev", "pcieport" };
+    g_autofree char *dir = g_strdup_printf("/sys/kernel/iommu_groups/%d/devices", groupid);
+    g_autoptr(GString) culprits = g_string_new(NULL);
+    g_autoptr(GString) fix = g_string_new(NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *ent;
+
+    while (d && (ent = g_dir_read_name(d))) {
+        g_autofree char *devdir = g_build_filename(dir, ent, NULL);
+        g_autofree char *driver = device_driver(devdir);
+
+        if (!driver || g_strv_contains(harmless, driver)) {
+            continue;
+        }
+        g_string_append_printf(culprits, "%s%s is bound to %s", culprits->len ? ", " : "", ent,
+                               driver);
+        g_string_append_printf(fix, "%secho %s > /sys/bus/pci/devices/%s/driver/unbind",
+                               fix->len ? "; " : "", ent, ent);
+    }
+    if (d) {
+        g_dir_close(d);
+    }
+    if (!culprits->len) {
+        return false;
+    }
+    g_set_error(errp, VFIO_ERROR, EPERM,
+                "IOMMU group %d is not viable: %s; every device of the group must be bound to vfio-pci or to no driver: unbind it (%s) or bind it to vfio-pci too",
+                groupid, culprits->str, fix->str);
+    return true;
+}
+
+int vfio_sysfs_group_id(const char *sysfsdev)
+{
+    g_autofree char *link = g_build_filename(sysfsdev, "iommu_group", NULL);
+    g_autofree char *target = g_file_read_link(link, NULL);
+    g_autofree char *base = target ? g_path_get_basename(target) : NULL;
+    char *end;
+    long id;
+
+    if (!base) {
+        return -ENOENT;
+    }
+    id = strtol(base, &end, 10);
+    return end == base || *end || id < 0 || id > INT32_MAX ? -EINVAL : (int)id;
 }

@@ -14,6 +14,7 @@
 #include <linux/vfio.h>
 
 #include "hw/vfio/vfio-common.h"
+#include "hw/vfio/vfio-helpers.h"
 #include "hw/vfio/vfio-container-base.h"
 #include "hw/vfio/vfio-sys.h"
 #include "system/iommufd.h"
@@ -239,8 +240,8 @@ static int cdev_open(VFIODevice *vbasedev, const char *name, GError **errp)
     return -1;
 }
 
-static bool device_bind(HdIommufdBackend *be, int fd, const char *name, uint32_t *devid,
-                        GError **errp)
+static bool device_bind(HdIommufdBackend *be, int fd, const char *name, const char *sysfsdev,
+                        uint32_t *devid, GError **errp)
 {
     struct vfio_device_bind_iommufd bind = {
         .argsz = sizeof(bind),
@@ -251,7 +252,13 @@ static bool device_bind(HdIommufdBackend *be, int fd, const char *name, uint32_t
     trace_vfio_iommufd_bind(name, fd, bind.out_devid, ret);
     if (ret < 0) {
         const char *hint = "";
+        int groupid = sysfsdev ? vfio_sysfs_group_id(sysfsdev) : -ENOENT;
 
+        /* A host driver on another device of the group makes the DMA ownership claim fail. */
+        if (groupid >= 0 && vfio_group_not_viable_error(groupid, errp)) {
+            g_prefix_error(errp, "cannot bind the device to %s: ", iommufd_backend_describe(be));
+            return false;
+        }
         if (ret == -EBUSY) {
             hint = "; its VFIO group is open (the legacy backend, in this or another program): release it there first";
         } else if (ret == -EINVAL) {
@@ -481,7 +488,7 @@ static bool iommufd_attach_device(VFIOContainerClass *klass, const char *name,
         iommufd_backend_disconnect(be);
         return false;
     }
-    if (!device_bind(be, fd, name, &devid, errp)) {
+    if (!device_bind(be, fd, name, vbasedev->sysfsdev, &devid, errp)) {
         goto fail;
     }
     if (iommufd_backend_get_hw_info(be, devid, &hw_type, &caps) < 0) {
@@ -554,34 +561,12 @@ static void iommufd_detach_device(VFIOContainer *base, VFIODevice *vbasedev)
 
 /* --- PCI hot reset --- */
 
-static int get_hot_reset_info(VFIODevice *vbasedev, struct vfio_pci_hot_reset_info **out)
-{
-    struct vfio_pci_hot_reset_info probe = { .argsz = sizeof(probe) };
-    struct vfio_pci_hot_reset_info *info;
-    size_t argsz;
-    int ret = vfio_sys_ioctl(vbasedev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &probe);
-
-    if (ret < 0 && ret != -ENOSPC) {
-        return ret;
-    }
-    argsz = sizeof(*info) + probe.count * sizeof(struct vfio_pci_dependent_device);
-    info = g_malloc0(argsz);
-    info->argsz = argsz;
-    ret = vfio_sys_ioctl(vbasedev->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info);
-    if (ret < 0) {
-        g_free(info);
-        return ret;
-    }
-    *out = info;
-    return 0;
-}
-
 static bool iommufd_pci_hot_reset(VFIOContainer *base, VFIODevice *vbasedev, bool single,
                                   GError **errp)
 {
     g_autofree struct vfio_pci_hot_reset_info *info = NULL;
     struct vfio_pci_hot_reset reset = { .argsz = sizeof(reset), .count = 0 };
-    int ret = get_hot_reset_info(vbasedev, &info);
+    int ret = vfio_device_get_hot_reset_info(vbasedev, &info);
 
     (void)base;
     if (ret < 0) {

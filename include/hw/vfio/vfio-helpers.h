@@ -162,4 +162,20 @@ bool vfio_notifier_test_and_clear(VFIONotifier *notifier);
 /* Signal it from user space (tests, software-injected interrupts). */
 void vfio_notifier_signal(VFIONotifier *notifier);
 
+/*
+ * The devices a bus/slot reset of @vbasedev would reset (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+ * sized by a first probe): 0 with *@out allocated (g_free it), or -errno.
+ */
+int vfio_device_get_hot_reset_info(VFIODevice *vbasedev, struct vfio_pci_hot_reset_info **out);
+
+/*
+ * When IOMMU group @groupid holds a device bound to a host driver the kernel does not accept
+ * next to VFIO, set @errp to a one-line message naming each such device, its driver and the
+ * command that releases it, and return true; false (and @errp untouched) otherwise.
+ */
+bool vfio_group_not_viable_error(int groupid, GError **errp);
+
+/* The IOMMU group number of the device at sysfs path @sysfsdev, or -errno. */
+int vfio_sysfs_group_id(const char *sysfsdev);
+
 #endif /* HW_VFIO_VFIO_HELPERS_H */
