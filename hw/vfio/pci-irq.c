@@ -120,6 +120,7 @@ static void vectors_free(VFIOPciDevice *vdev)
     }
     g_clear_pointer(&vdev->vectors, g_free);
     vdev->nr_vectors = 0;
+    vdev->msix_kernel_vectors = 0;
 }
 
 static void vectors_disable(VFIOPciDevice *vdev)
@@ -140,11 +141,18 @@ static void vectors_disable(VFIOPciDevice *vdev)
     }
 }
 
-/* Set up @nr trigger eventfds for MSI or MSI-X in the kernel; INTx goes off first. */
+/*
+ * Set up MSI or MSI-X with @nr vectors in the kernel; INTx goes off first. MSI: every vector
+ * gets its trigger eventfd now. MSI-X: the kernel starts with one vector and no eventfd;
+ * vectors get theirs when the guest first uses them (msix_vector_arm()), so a device with
+ * thousands of vectors costs fds only for those the guest uses.
+ */
 static bool vectors_enable(VFIOPciDevice *vdev, HdPciIrqKind kind, unsigned nr, GError **errp)
 {
     g_autofree int32_t *fds = g_new(int32_t, nr);
     uint32_t index = kind_index(kind);
+    bool lazy = kind == HD_PCI_IRQ_MSIX;
+    unsigned count = lazy ? 1 : nr;
     int ret;
 
     vfio_pci_intx_disable(vdev);
@@ -155,6 +163,10 @@ static bool vectors_enable(VFIOPciDevice *vdev, HdPciIrqKind kind, unsigned nr, 
 
         vec->vdev = vdev;
         vec->nr = i;
+        fds[i] = -1;
+        if (lazy) {
+            continue;
+        }
         vec->notifier = vfio_notifier_new(errp);
         if (!vec->notifier) {
             goto fail;
@@ -162,19 +174,85 @@ static bool vectors_enable(VFIOPciDevice *vdev, HdPciIrqKind kind, unsigned nr, 
         vfio_notifier_set_handler(vec->notifier, vector_interrupt, vec);
         fds[i] = vfio_notifier_get_fd(vec->notifier);
     }
-    ret = vfio_set_irq_eventfds(&vdev->vbasedev, index, 0, nr, fds);
-    trace_vfio_pci_vectors_enable(vdev->vbasedev.name, index, nr, ret);
+    if (lazy) {
+        struct vfio_irq_info info = {.argsz = sizeof(info)};
+
+        vdev->msix_noresize = vfio_get_irq_info(&vdev->vbasedev, index, &info) < 0 ||
+                              (info.flags & VFIO_IRQ_INFO_NORESIZE);
+    }
+    ret = vfio_set_irq_eventfds(&vdev->vbasedev, index, 0, count, fds);
+    trace_vfio_pci_vectors_enable(vdev->vbasedev.name, index, count, ret);
     if (ret < 0) {
-        g_set_error(errp, VFIO_ERROR, -ret, "cannot enable %u %s vectors in the kernel: %s", nr,
+        g_set_error(errp, VFIO_ERROR, -ret, "cannot enable %u %s vectors in the kernel: %s", count,
                     vfio_irq_index_name(&vdev->vbasedev, index), g_strerror(-ret));
         goto fail;
     }
+    for (unsigned i = 0; i < nr; i++) {
+        vdev->vectors[i].armed = vdev->vectors[i].notifier != NULL;
+    }
+    vdev->msix_kernel_vectors = lazy ? count : 0;
     vdev->irq_mode = kind_mode(kind);
     return true;
 
 fail:
     vectors_free(vdev);
     return false;
+}
+
+/* Give MSI-X vector @v its trigger eventfd in the kernel (first use). */
+static void msix_vector_arm(VFIOPciDevice *vdev, unsigned v)
+{
+    VFIOPciVector *vec = v < vdev->nr_vectors ? &vdev->vectors[v] : NULL;
+    g_autoptr(GError) err = NULL;
+    int ret = 0;
+
+    if (!vec || vec->armed) {
+        return;
+    }
+    if (!vec->notifier) {
+        vec->notifier = vfio_notifier_new(&err);
+        if (!vec->notifier) {
+            g_warning("%s: MSI-X vector %u will not arrive: %s", vdev->what, v, err->message);
+            return;
+        }
+        vfio_notifier_set_handler(vec->notifier, vector_interrupt, vec);
+    }
+    if (v < vdev->msix_kernel_vectors || !vdev->msix_noresize) {
+        /* Within what the kernel allocated, or it can allocate one more on the fly. */
+        if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX, v,
+                                    VFIO_IRQ_SET_ACTION_TRIGGER, vfio_notifier_get_fd(vec->notifier),
+                                    &err)) {
+            g_warning("%s: MSI-X vector %u will not arrive: %s", vdev->what, v, err->message);
+            return;
+        }
+        vec->armed = true;
+        vdev->msix_kernel_vectors = MAX(vdev->msix_kernel_vectors, v + 1);
+    } else {
+        /* The kernel cannot grow MSI-X in place: enable it again with v + 1 vectors. */
+        g_autofree int32_t *fds = g_new(int32_t, v + 1);
+
+        for (unsigned i = 0; i <= v; i++) {
+            fds[i] = vdev->vectors[i].notifier ? vfio_notifier_get_fd(vdev->vectors[i].notifier)
+                                               : -1;
+        }
+        vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX);
+        ret = vfio_set_irq_eventfds(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX, 0, v + 1, fds);
+        if (ret < 0) {
+            g_warning("%s: cannot grow MSI-X to %u vectors in the kernel: %s", vdev->what, v + 1,
+                      g_strerror(-ret));
+            for (unsigned i = 0; i < vdev->nr_vectors; i++) {
+                vdev->vectors[i].armed = false;
+            }
+            vdev->msix_kernel_vectors = 0;
+            return;
+        }
+        for (unsigned i = 0; i <= v; i++) {
+            vdev->vectors[i].armed = vdev->vectors[i].notifier != NULL;
+        }
+        vdev->msix_kernel_vectors = v + 1;
+    }
+    trace_vfio_pci_msix_vector_arm(vdev->vbasedev.name, v, vdev->msix_kernel_vectors,
+                                   vdev->msix_noresize, ret);
 }
 
 static void enable_changed(HdPciDevice *dev, HdPciIrqKind kind, bool enabled, void *opaque)
@@ -210,6 +288,9 @@ static void vector_use(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, HdM
     if (kind == HD_PCI_IRQ_MSI && vdev->irq_mode == VFIO_PCI_IRQ_MSI &&
         vector >= vdev->nr_vectors) {
         enable_changed(dev, kind, true, vdev);
+    }
+    if (kind == HD_PCI_IRQ_MSIX && vdev->irq_mode == VFIO_PCI_IRQ_MSIX) {
+        msix_vector_arm(vdev, vector);
     }
 }
 

@@ -40,7 +40,8 @@ typedef enum VFIOPciResetMethod {
 typedef struct VFIOPciVector {
     VFIOPciDevice *vdev;
     unsigned nr;
-    VFIONotifier *notifier;
+    VFIONotifier *notifier; /* MSI-X: created when the vector is first used */
+    bool armed;             /* the kernel signals the notifier */
 } VFIOPciVector;
 
 typedef struct VFIOPciBar {
@@ -86,6 +87,8 @@ struct _VFIOPciDevice {
     bool intx_pending;
     VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
     unsigned nr_vectors;
+    unsigned msix_kernel_vectors; /* vectors the kernel has allocated for MSI-X */
+    bool msix_noresize;           /* VFIO_IRQ_INFO_NORESIZE: growing means re-enabling */
     VFIONotifier *err;
     VFIONotifier *req;
     guint req_source;

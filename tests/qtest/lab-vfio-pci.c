@@ -798,6 +798,22 @@ static void test_igb_msix(gconstpointer opaque)
     g_assert_cmpuint(irq_raises(s, data), ==, before);
     qtest_writel(s, entry + 12, 0);
     g_assert_true(msi_wait(s, data, before));
+
+    /* A vector used later than the others (its eventfd comes on first use). */
+    qtest_writel(s, entry + 3 * 16 + 0, MSI_ADDR);
+    qtest_writel(s, entry + 3 * 16 + 4, 0);
+    qtest_writel(s, entry + 3 * 16 + 8, data + 1);
+    qtest_writel(s, entry + 3 * 16 + 12, 0);
+    qtest_writel(s, bars[0] + IGB_EICR, 0xffffffff);
+    qtest_writel(s, bars[0] + IGB_EIMS, 0x9);
+    before = irq_raises(s, data + 1);
+    qtest_writel(s, bars[0] + IGB_EICS, 0x8);
+    g_assert_true(msi_wait(s, data + 1, before));
+    /* Vector 0 still works after that. */
+    qtest_writel(s, bars[0] + IGB_EICR, 0xffffffff);
+    before = irq_raises(s, data);
+    qtest_writel(s, bars[0] + IGB_EICS, 0x1);
+    g_assert_true(msi_wait(s, data, before));
     cfg_writew(s, IGB_SLOT, cap + 2, flags & ~0x8000);
 }
 
