@@ -220,8 +220,8 @@ static void msix_vector_arm(VFIOPciDevice *vdev, unsigned v)
     if (v < vdev->msix_kernel_vectors || !vdev->msix_noresize) {
         /* Within what the kernel allocated, or it can allocate one more on the fly. */
         if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX, v,
-                                    VFIO_IRQ_SET_ACTION_TRIGGER, vfio_notifier_get_fd(vec->notifier),
-                                    &err)) {
+                                    VFIO_IRQ_SET_ACTION_TRIGGER,
+                                    vfio_notifier_get_fd(vec->notifier), &err)) {
             g_warning("%s: MSI-X vector %u will not arrive: %s", vdev->what, v, err->message);
             return;
         }
@@ -232,8 +232,8 @@ static void msix_vector_arm(VFIOPciDevice *vdev, unsigned v)
         g_autofree int32_t *fds = g_new(int32_t, v + 1);
 
         for (unsigned i = 0; i <= v; i++) {
-            fds[i] = vdev->vectors[i].notifier ? vfio_notifier_get_fd(vdev->vectors[i].notifier)
-                                               : -1;
+            fds[i] =
+                vdev->vectors[i].notifier ? vfio_notifier_get_fd(vdev->vectors[i].notifier) : -1;
         }
         vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX);
         ret = vfio_set_irq_eventfds(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX, 0, v + 1, fds);
