@@ -116,13 +116,13 @@ static void pci_enable(VFIODevice *dev)
     g_assert_cmpint(vfio_device_pwrite(dev, &cmd, 2, cfg->offset + 4), ==, 0);
 }
 
-static void edu_attach(Edu *edu)
+static void edu_attach_bdf(Edu *edu, const char *bdf)
 {
     g_autoptr(GError) err = NULL;
 
     lab_device_init(&edu->dev);
-    if (!vfio_attach_device(edu_bdf, &edu->dev, dma_as, &err)) {
-        g_error("attaching edu %s (%s): %s", edu_bdf, backend, err->message);
+    if (!vfio_attach_device(bdf, &edu->dev, dma_as, &err)) {
+        g_error("attaching edu %s (%s): %s", bdf, backend, err->message);
     }
     g_assert_true(edu->dev.flags & VFIO_DEVICE_FLAGS_PCI);
     g_assert_cmpuint(edu->dev.num_regions, >, VFIO_PCI_BAR0_REGION_INDEX);
@@ -135,6 +135,11 @@ static void edu_attach(Edu *edu)
     edu->bar_root = memory_region_new_container("edu-bars", UINT64_MAX);
     memory_region_add_subregion(edu->bar_root, 0, vfio_region_get_memory(edu->bar0));
     edu->bar_as = address_space_new("edu-bars", edu->bar_root);
+}
+
+static void edu_attach(Edu *edu)
+{
+    edu_attach_bdf(edu, edu_bdf);
 }
 
 static void edu_detach(Edu *edu)
@@ -454,6 +459,17 @@ static void test_hot_reset(void)
     }
     g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 10));
     edu_detach(&edu);
+
+    /* The edu alone behind a root port: a secondary bus reset the kernel must grant. */
+    edu_attach_bdf(&edu, g_getenv("LAB_EDU_RP"));
+    g_clear_error(&err);
+    if (!vfio_device_hot_reset(&edu.dev, true, &err)) {
+        g_error("hot reset of %s behind a root port (%s): %s", g_getenv("LAB_EDU_RP"), backend,
+                err->message);
+    }
+    pci_enable(&edu.dev);
+    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 12));
+    edu_detach(&edu);
 }
 
 /* System reset: the handler asks each device whether it needs a bus reset, then has the
@@ -641,6 +657,16 @@ static void test_errors(void)
     vfio_device_clear(&twice);
 }
 
+/* A function whose group peer is held by uio_pci_generic: the message names the peer, its
+ * driver and the command that frees it, on both backends, and nothing is left behind. */
+static void test_group_not_viable(void)
+{
+    const char *bdf = g_getenv("LAB_EDU_MF"), *peer = g_getenv("LAB_EDU_MF_PEER");
+    g_autofree char *needle = g_strdup_printf("%s is bound to uio_pci_generic", peer);
+
+    expect_attach_error(bdf, NULL, EPERM, needle);
+}
+
 /* Drop CAP_IPC_LOCK from the effective set so RLIMIT_MEMLOCK applies to this process. */
 static bool drop_ipc_lock(void)
 {
@@ -781,9 +807,10 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     edu_bdf = g_getenv("LAB_EDU");
     nvme_bdf = g_getenv("LAB_NVME");
-    if (!edu_bdf || !nvme_bdf) {
+    if (!edu_bdf || !nvme_bdf || !g_getenv("LAB_EDU_RP") || !g_getenv("LAB_EDU_MF") ||
+        !g_getenv("LAB_EDU_MF_PEER")) {
         /* The lab makes them present: a missing one is a defect, not a skip. */
-        printf("Bail out! LAB_EDU and LAB_NVME must be set (run inside scripts/lab/run)\n");
+        printf("Bail out! LAB_EDU, LAB_NVME, LAB_EDU_RP, LAB_EDU_MF and LAB_EDU_MF_PEER must be set (run inside scripts/lab/run)\n");
         return 1;
     }
     build_guest_ram();
@@ -799,6 +826,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/lab/region-exclude", test_region_exclude);
     g_test_add_func("/vfio/lab/kvm-device", test_kvm_device);
     g_test_add_func("/vfio/lab/errors", test_errors);
+    g_test_add_func("/vfio/lab/group-not-viable", test_group_not_viable);
     g_test_add_func("/vfio/lab/memlock", test_memlock);
     g_test_add_func("/vfio/lab/fault-sweep", test_fault_sweep);
     return g_test_run();
