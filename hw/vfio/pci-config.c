@@ -300,10 +300,13 @@ static void reset_method_choose(VFIOPciDevice *vdev, const uint8_t *phys, const 
         vdev->reset_method = VFIO_PCI_RESET_FLR;
     } else if (vdev->vbasedev.reset_works && pm) {
         vdev->reset_method = VFIO_PCI_RESET_PM;
-    } else if (vdev->vbasedev.reset_works) {
-        /* The kernel can reset it alone (its slot or bus holds nothing else). */
-        vdev->reset_method = VFIO_PCI_RESET_FLR;
     } else {
+        /*
+         * No function-level reset: what remains is a secondary bus or slot reset. Even where
+         * the kernel would do it for VFIO_DEVICE_RESET (reset_works: the device is alone on
+         * its bus), do it through VFIO_DEVICE_PCI_HOT_RESET at system reset, which proves
+         * ownership of every affected device; VFIO_DEVICE_RESET stays the fallback.
+         */
         vdev->reset_method = VFIO_PCI_RESET_BUS;
     }
     trace_vfio_pci_reset_method(vdev->vbasedev.name, flr, pm, vdev->vbasedev.reset_works,

@@ -241,7 +241,25 @@ static void vfio_pci_compute_needs_reset(VFIODevice *vbasedev)
 
 static bool vfio_pci_hot_reset_multi(VFIODevice *vbasedev, GError **errp)
 {
-    return vfio_device_hot_reset(vbasedev, false, errp);
+    GError *err = NULL;
+    int ret;
+
+    if (vfio_device_hot_reset(vbasedev, false, &err)) {
+        return true;
+    }
+    if (!vbasedev->reset_works) {
+        g_propagate_error(errp, err);
+        return false;
+    }
+    /* The kernel can still reset the device alone (VFIO_DEVICE_RESET does the bus reset). */
+    ret = vfio_device_reset(vbasedev);
+    if (ret < 0) {
+        g_propagate_prefixed_error(
+            errp, err, "VFIO_DEVICE_RESET failed (%s), as did the hot reset: ", g_strerror(-ret));
+        return false;
+    }
+    g_error_free(err);
+    return true;
 }
 
 static GObject *vfio_pci_get_object(VFIODevice *vbasedev)
