@@ -1073,6 +1073,180 @@ static void test_edu_root_port(gconstpointer opaque)
     g_assert_cmpmem(in, XFER, out, XFER);
 }
 
+/* --- start-up failures on the command line --- */
+
+/*
+ * Run "@wrapper hostdev <the usual machine> @b's objects @args" (no qtest session), expect a
+ * non-zero exit and every needle on stderr; returns stderr (g_free).
+ */
+static char *expect_cmdline_error(const LabVfioBackend *b, const char *wrapper, const char *args,
+                                  const char *const *needles)
+{
+    const char *binary = g_getenv("HOSTDEV_BINARY");
+    g_autofree char *cmd = NULL, *out = NULL, *err = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) argv = NULL;
+    int status = 0;
+
+    cmd = g_strdup_printf("%s %s -M q35 -m 1G -nodefaults -display none -accel qtest %s %s",
+                          wrapper ? wrapper : "", binary ? binary : "./build/hostdev", b->objects,
+                          args);
+    g_test_message("running: %s", cmd);
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &error));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &status, &error));
+    g_test_message("exit status %d, stderr: %s", status, err);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+    for (int i = 0; needles[i]; i++) {
+        if (!strstr(err, needles[i])) {
+            g_test_fail_printf("hostdev's stderr '%s' does not mention '%s'", err, needles[i]);
+        }
+    }
+    return g_steal_pointer(&err);
+}
+
+/* How many times @needle occurs in @hay. */
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* --- a group that is not viable (a peer function held by a host driver) --- */
+
+static void test_group_not_viable(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *mf = lab_env("LAB_EDU_MF");
+    const char *peer = lab_env("LAB_EDU_MF_PEER");
+    g_autoptr(QTestState) s = NULL;
+    g_autofree char *add = NULL, *bound = NULL, *unbind = NULL, *dev = NULL, *err = NULL;
+    unsigned fds;
+
+    if (!mf || !peer) {
+        return;
+    }
+    bound = g_strdup_printf("%s is bound to uio_pci_generic", peer);
+    unbind = g_strdup_printf("echo %s > /sys/bus/pci/devices/%s/driver/unbind", peer, peer);
+    const char *const needles[] = {"vfio-pci", mf, "not viable", bound, unbind, NULL};
+
+    /* Hotplug: refused with the culprit and the fix named; hostdev keeps running. */
+    s = start(b, NULL);
+    fds = fd_count(s);
+    add = device_add_json(b, mf, EDU_SLOT, "mf0");
+    expect_add_error(s, add, needles);
+    g_assert_cmpuint(fd_count(s), ==, fds);
+    g_clear_pointer(&s, qtest_quit);
+
+    /* On the command line: hostdev exits non-zero with the same message, once. */
+    dev = device_arg(b, mf, EDU_SLOT, "mf0");
+    err = expect_cmdline_error(b, NULL, dev, needles);
+    g_assert_cmpuint(count_of(err, "not viable"), ==, 1);
+}
+
+/* --- system reset of a device without FLR: a bus reset through VFIO_DEVICE_PCI_HOT_RESET --- */
+
+/* The first line of @log starting with @name, NULL when none (g_free). */
+static char *trace_line(const char *log, const char *name)
+{
+    for (const char *p = log; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        const char *at = strstr(p, name);
+        const char *nl = strchr(p, '\n');
+
+        if (at && (!nl || at < nl)) {
+            return nl ? g_strndup(p, nl - p) : g_strdup(p);
+        }
+    }
+    return NULL;
+}
+
+static void test_edu_bus_reset(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *rp = lab_env("LAB_EDU_RP");
+    g_autofree char *dev = NULL, *args = NULL, *dir = NULL, *trace = NULL, *log = NULL;
+    g_autofree char *line = NULL, *backend_line = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint8_t out[XFER], in[XFER];
+
+    if (!rp) {
+        return;
+    }
+    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
+    trace = g_build_filename(dir, "trace.log", NULL);
+    dev = device_arg(b, rp, EDU_SLOT, "edu0");
+    args = g_strdup_printf("%s -trace 'vfio_*reset*' -D %s", dev, trace);
+    s = start(b, args);
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
+    json_object_unref(qtest_qmp_eventwait(s, "RESET"));
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    g_test_message("trace: %s", log);
+    line = trace_line(log, "vfio_pci_reset_method");
+    g_assert_nonnull(line);
+    g_assert_nonnull(strstr(line, "flr=0 pm=0"));
+    g_free(line);
+    line = trace_line(log, "vfio_pci_reset ");
+    g_assert_nonnull(line);
+    g_assert_nonnull(strstr(line, "method=bus"));
+    g_free(line);
+    /* One hot reset at start-up, one for system_reset, both done. */
+    g_assert_cmpuint(count_of(log, "vfio_hot_reset "), ==, 2);
+    g_assert_cmpuint(count_of(log, "single=0 ok=1"), ==, 2);
+    backend_line =
+        trace_line(log, b == &legacy ? "vfio_legacy_hot_reset" : "vfio_iommufd_hot_reset");
+    g_assert_nonnull(backend_line);
+    g_assert_nonnull(strstr(backend_line, "ret=0"));
+    /* No fallback to VFIO_DEVICE_RESET. */
+    g_assert_null(strstr(log, "vfio_device_reset"));
+
+    /* Back to power-on state, and it works again: ID register, a DMA round trip. */
+    g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    for (int i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i * 7 + 3);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    qtest_memset(s, RAM_DST, 0, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+    g_unlink(trace);
+    g_rmdir(dir);
+}
+
+/* --- the locked-memory limit --- */
+
+static void test_memlock(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL, *err = NULL;
+    /* 1 GiB of guest RAM against a 64 KiB limit, CAP_IPC_LOCK gone (root otherwise). */
+    const char *wrapper = "setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock "
+                          "prlimit --memlock=65536 --";
+    const char *const needles[] = {"vfio-pci", "RLIMIT_MEMLOCK is 64 KiB",
+                                   "pins all 1048576 KiB of guest RAM, 1048512 KiB more",
+                                   "CAP_IPC_LOCK", NULL};
+
+    if (!edu) {
+        return;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    err = expect_cmdline_error(b, wrapper, dev, needles);
+    g_assert_nonnull(strstr(err, edu));
+    g_assert_cmpuint(count_of(err, "RLIMIT_MEMLOCK"), ==, 1);
+}
+
 /* --- registration --- */
 
 static void add(const char *name, GTestDataFunc fn)
@@ -1101,6 +1275,9 @@ int main(int argc, char **argv)
     add("edu/no-mmap", test_edu_no_mmap);
     add("edu/rom", test_edu_rom);
     add("edu/root-port", test_edu_root_port);
+    add("group-not-viable", test_group_not_viable);
+    add("edu/bus-reset", test_edu_bus_reset);
+    add("memlock", test_memlock);
     /* Last: it unbinds nvme from vfio-pci and binds it again. */
     for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
         g_autofree char *path = g_strdup_printf("/vfio-pci-request/%s/nvme", backends[i]->name);
