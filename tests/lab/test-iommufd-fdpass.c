@@ -11,22 +11,14 @@
 #include <unistd.h>
 
 #include "libqtest.h"
+#include "lab-edu-regs.h"
 
 #define CF8 0xcf8
 #define CFC 0xcfc
 #define MEM_BASE 0xc0000000u
 #define EDU_SLOT 4
-#define EDU_ID 0x00
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_RUN 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_BUFFER 0x40000
 #define RAM_SRC 0x100000
 #define RAM_DST 0x101000
-#define XFER 256
 /* Where the passed fds appear in hostdev. */
 #define IOMMUFD_TARGET 10
 #define CDEV_TARGET 11

@@ -23,48 +23,12 @@
 #include "system/iommufd.h"
 #include "system/memory.h"
 
-#define EDU_ID 0x00
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_RUN 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_BUFFER 0x40000
+#include "lab-edu.h"
 
-/* Guest RAM: lo [0x100000, 0x200000), hi [0x400000, 0x600000); edu reaches 28 bits. */
-#define RAM_LO 0x100000
-#define RAM_LO_SIZE 0x100000
-#define RAM_HI 0x400000
-#define RAM_HI_SIZE 0x200000
-#define XFER 256
-
-static MemoryRegion *dma_root, *ram_lo;
-static AddressSpace *dma_as;
 static const char *edu_bdf, *nvme_bdf;
 static const char *self_path;
 
 /* --- helpers --- */
-
-static unsigned fd_count(void)
-{
-    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
-    unsigned n = 0;
-
-    g_assert_nonnull(d);
-    while (g_dir_read_name(d)) {
-        n++;
-    }
-    g_dir_close(d);
-    return n - 1; /* the directory's own fd */
-}
-
-/* IOAS mappings made and not yet removed since the last vfio_sys_reset_counts(). */
-static int live_mappings(void)
-{
-    return (int)vfio_sys_ioctl_ok_count(IOMMU_IOAS_MAP) -
-           (int)vfio_sys_ioctl_ok_count(IOMMU_IOAS_UNMAP);
-}
 
 static HdIommufdBackend *backend_new(const char *id)
 {
@@ -76,107 +40,10 @@ static HdIommufdBackend *backend_new(const char *id)
     return be;
 }
 
-/* edu attached through @be (NULL: legacy), BAR0 mmap'd and visible in its own space. */
-typedef struct Edu {
-    VFIODevice dev;
-    VFIORegion *bar0;
-    MemoryRegion *bar_root;
-    AddressSpace *bar_as;
-} Edu;
-
-static void pci_enable(VFIODevice *dev)
+/* The lab's edu attached through @be (NULL: legacy). */
+static void edu_attach(LabEdu *edu, HdIommufdBackend *be)
 {
-    g_autofree struct vfio_region_info *cfg = NULL;
-    uint16_t cmd;
-
-    g_assert_cmpint(vfio_get_region_info(dev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg), ==, 0);
-    g_assert_cmpint(vfio_device_pread(dev, &cmd, 2, cfg->offset + 4), ==, 0);
-    cmd |= 0x6; /* memory space, bus master */
-    g_assert_cmpint(vfio_device_pwrite(dev, &cmd, 2, cfg->offset + 4), ==, 0);
-}
-
-/* Set up BAR0 of an attached edu. */
-static void edu_map_bar(Edu *edu)
-{
-    g_autoptr(GError) err = NULL;
-
-    g_assert_true(edu->dev.flags & VFIO_DEVICE_FLAGS_PCI);
-    pci_enable(&edu->dev);
-    edu->bar0 = vfio_region_setup(&edu->dev, VFIO_PCI_BAR0_REGION_INDEX, "edu-bar0", &err);
-    g_assert_no_error(err);
-    g_assert_true(vfio_region_mmap(edu->bar0, &err));
-    g_assert_no_error(err);
-    edu->bar_root = memory_region_new_container("edu-bars", UINT64_MAX);
-    memory_region_add_subregion(edu->bar_root, 0, vfio_region_get_memory(edu->bar0));
-    edu->bar_as = address_space_new("edu-bars", edu->bar_root);
-}
-
-static void edu_attach(Edu *edu, HdIommufdBackend *be)
-{
-    g_autoptr(GError) err = NULL;
-
-    vfio_device_init(&edu->dev, NULL);
-    edu->dev.iommufd = be ? G_OBJECT(be) : NULL;
-    if (!vfio_attach_device(edu_bdf, &edu->dev, dma_as, &err)) {
-        g_error("attaching edu %s (%s): %s", edu_bdf, be ? "iommufd" : "legacy", err->message);
-    }
-    edu_map_bar(edu);
-}
-
-static void edu_detach(Edu *edu)
-{
-    address_space_destroy(edu->bar_as);
-    memory_region_del_subregion(edu->bar_root, vfio_region_get_memory(edu->bar0));
-    memory_region_unref(edu->bar_root);
-    vfio_region_free(edu->bar0);
-    vfio_detach_device(&edu->dev);
-    vfio_device_clear(&edu->dev);
-}
-
-static uint32_t edu_rd(Edu *edu, hwaddr reg)
-{
-    return address_space_ldl(edu->bar_as, reg, NULL);
-}
-
-static void edu_wr(Edu *edu, hwaddr reg, uint32_t v)
-{
-    address_space_stl(edu->bar_as, reg, v);
-}
-
-static bool edu_dma(Edu *edu, uint64_t src, uint64_t dst, uint32_t len, uint32_t cmd)
-{
-    edu_wr(edu, EDU_DMA_SRC, (uint32_t)src);
-    edu_wr(edu, EDU_DMA_SRC + 4, (uint32_t)(src >> 32));
-    edu_wr(edu, EDU_DMA_DST, (uint32_t)dst);
-    edu_wr(edu, EDU_DMA_DST + 4, (uint32_t)(dst >> 32));
-    edu_wr(edu, EDU_DMA_COUNT, len);
-    edu_wr(edu, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
-    for (int i = 0; i < 1000; i++) {
-        if (!(edu_rd(edu, EDU_DMA_CMD) & EDU_DMA_RUN)) {
-            return true;
-        }
-        g_usleep(5000);
-    }
-    return false;
-}
-
-/* Copy XFER bytes guest X -> edu buffer -> guest Y; whether Y got them. */
-static bool edu_round_trip(Edu *edu, uint64_t x, uint64_t y, uint8_t seed)
-{
-    uint8_t pattern[XFER], back[XFER], ones[XFER];
-
-    for (int i = 0; i < XFER; i++) {
-        pattern[i] = (uint8_t)(i * 7 + seed);
-    }
-    memset(ones, 0xa5, sizeof(ones));
-    if (address_space_write(dma_as, x, pattern, XFER) != MEMTX_OK ||
-        address_space_write(dma_as, y, ones, XFER) != MEMTX_OK ||
-        !edu_dma(edu, x, EDU_BUFFER, XFER, 0) ||
-        !edu_dma(edu, EDU_BUFFER, y, XFER, EDU_DMA_TO_RAM) ||
-        address_space_read(dma_as, y, back, XFER) != MEMTX_OK) {
-        return false;
-    }
-    return memcmp(pattern, back, XFER) == 0;
+    lab_edu_attach(edu, edu_bdf, be);
 }
 
 static unsigned space_containers(VFIOContainer *c)
@@ -189,8 +56,8 @@ static unsigned space_containers(VFIOContainer *c)
 static void test_edu_dma(void)
 {
     g_autoptr(HdIommufdBackend) be = backend_new("iommufd0");
-    unsigned fds = fd_count();
-    Edu edu;
+    unsigned fds = lab_fd_count();
+    LabEdu edu;
 
     vfio_sys_reset_counts();
     edu_attach(&edu, be);
@@ -202,8 +69,8 @@ static void test_edu_dma(void)
     g_assert_cmpuint(vfio_sys_ioctl_ok_count(IOMMU_IOAS_ALLOC), ==, 1);
     /* The legacy backend's ioctls are not used at all. */
     g_assert_cmpuint(vfio_sys_ioctl_count(VFIO_IOMMU_MAP_DMA), ==, 0);
-    g_assert_cmpint(live_mappings(), >=, 3);
-    g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, live_mappings());
+    g_assert_cmpint(lab_live_mappings(), >=, 3);
+    g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, lab_live_mappings());
     g_test_message("iommufd container: %u mappings, 0x%" G_GINT64_MODIFIER "x bytes, "
                    "pgsizes 0x%" G_GINT64_MODIFIER "x, dirty pgsizes 0x%" G_GINT64_MODIFIER "x",
                    vfio_container_mapping_count(edu.dev.container),
@@ -213,31 +80,31 @@ static void test_edu_dma(void)
     /* The MSI window the IOMMU reserves is not a valid IOVA. */
     g_assert_false(vfio_container_iova_valid(edu.dev.container, 0xfee00000, 0xfee00fff));
     g_assert_true(vfio_container_iova_valid(edu.dev.container, RAM_LO, RAM_LO + 0xfff));
-    g_assert_cmphex(edu_rd(&edu, EDU_ID), ==, 0x010000ed);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x1000, RAM_LO + 0x3000, 1));
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x8000, RAM_HI + 0x10000, 2));
-    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x1f0000, RAM_LO + 0xff000, 3));
+    g_assert_cmphex(lab_edu_rd(&edu, EDU_ID), ==, 0x010000ed);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x1000, RAM_LO + 0x3000, 1));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x8000, RAM_HI + 0x10000, 2));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x1f0000, RAM_LO + 0xff000, 3));
     /* An overlay over RAM unmaps that part from the IOAS and maps the rest back. */
     {
         g_autoptr(MemoryRegion) hole = memory_region_new_io("hole", 0x10000, NULL, NULL);
 
         vfio_sys_reset_counts();
-        memory_region_add_subregion_overlap(dma_root, RAM_HI + 0x80000, hole, 1);
+        memory_region_add_subregion_overlap(lab_dma_root, RAM_HI + 0x80000, hole, 1);
         g_assert_cmpuint(vfio_sys_ioctl_ok_count(IOMMU_IOAS_UNMAP), ==, 1);
         g_assert_cmpuint(vfio_sys_ioctl_ok_count(IOMMU_IOAS_MAP), ==, 2);
-        g_assert_true(edu_round_trip(&edu, RAM_HI + 0x90000, RAM_HI + 0x1000, 4));
-        memory_region_del_subregion(dma_root, hole);
+        g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x90000, RAM_HI + 0x1000, 4));
+        memory_region_del_subregion(lab_dma_root, hole);
         g_assert_cmpuint(vfio_sys_ioctl_ok_count(IOMMU_IOAS_MAP), ==, 3);
-        g_assert_true(edu_round_trip(&edu, RAM_HI + 0x80000, RAM_HI + 0x80800, 5));
+        g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x80000, RAM_HI + 0x80800, 5));
         vfio_sys_reset_counts();
     }
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
     g_assert_cmpuint(vfio_sys_ioctl_ok_count(IOMMU_IOAS_UNMAP), >=, 3);
     g_assert_cmpuint(vfio_sys_ioctl_ok_count(IOMMU_DESTROY), >=, 1);
     g_assert_cmpuint(iommufd_backend_users(be), ==, 0);
     g_assert_cmpuint(vfio_device_count(), ==, 0);
     /* The iommufd fd stays open with its object; nothing else is left. */
-    g_assert_cmpuint(fd_count(), ==, fds + 1);
+    g_assert_cmpuint(lab_fd_count(), ==, fds + 1);
 }
 
 static void test_shared_ioas(void)
@@ -247,14 +114,14 @@ static void test_shared_ioas(void)
     g_autoptr(GError) err = NULL;
     VFIODevice nvme;
     unsigned maps;
-    Edu edu;
+    LabEdu edu;
 
     vfio_sys_reset_counts();
     edu_attach(&edu, be);
     maps = vfio_sys_ioctl_ok_count(IOMMU_IOAS_MAP);
     vfio_device_init(&nvme, NULL);
     nvme.iommufd = G_OBJECT(be);
-    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, lab_dma_as, &err));
     g_assert_no_error(err);
     /* Same iommufd, same address space: one container (one IOAS), mapped once. */
     g_assert_true(nvme.container == edu.dev.container);
@@ -266,38 +133,38 @@ static void test_shared_ioas(void)
     g_assert_cmpuint(vfio_device_count(), ==, 2);
     g_assert_true(vfio_device_find(nvme_bdf) == &nvme);
     /* edu leaves first: nvme keeps the IOAS and its mappings; edu joins it again. */
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
     g_assert_cmpuint(vfio_container_mapping_count(nvme.container), >=, 3);
     edu_attach(&edu, be);
     g_assert_true(nvme.container == edu.dev.container);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x5000, RAM_HI + 0x6000, 6));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x5000, RAM_HI + 0x6000, 6));
     vfio_detach_device(&nvme);
     vfio_device_clear(&nvme);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x4000, RAM_HI + 0x4000, 7));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x4000, RAM_HI + 0x4000, 7));
     /* Another iommufd object in the same address space gets its own IOAS. */
     vfio_device_init(&nvme, NULL);
     nvme.iommufd = G_OBJECT(other);
-    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, lab_dma_as, &err));
     g_assert_true(nvme.container != edu.dev.container);
     g_assert_cmpuint(space_containers(edu.dev.container), ==, 2);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x7000, RAM_LO + 0x9000, 8));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x7000, RAM_LO + 0x9000, 8));
     vfio_detach_device(&nvme);
     vfio_device_clear(&nvme);
-    edu_detach(&edu);
-    g_assert_cmpint(live_mappings(), ==, 0);
+    lab_edu_detach(&edu);
+    g_assert_cmpint(lab_live_mappings(), ==, 0);
 }
 
 static void check_mixed(HdIommufdBackend *be, bool edu_on_iommufd)
 {
     g_autoptr(GError) err = NULL;
     VFIODevice nvme;
-    Edu edu;
+    LabEdu edu;
 
     vfio_sys_reset_counts();
     edu_attach(&edu, edu_on_iommufd ? be : NULL);
     vfio_device_init(&nvme, NULL);
     nvme.iommufd = edu_on_iommufd ? NULL : G_OBJECT(be);
-    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, lab_dma_as, &err));
     g_assert_no_error(err);
     g_assert_true(nvme.container != edu.dev.container);
     g_assert_cmpstr(vfio_container_backend_name(edu.dev.container), ==,
@@ -311,22 +178,22 @@ static void check_mixed(HdIommufdBackend *be, bool edu_on_iommufd)
     g_assert_cmpuint(vfio_container_mapping_count(nvme.container), ==,
                      vfio_container_mapping_count(edu.dev.container));
     g_assert_cmpuint(vfio_device_count(), ==, 2);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x2000, RAM_HI + 0x2000, 9));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x2000, RAM_HI + 0x2000, 9));
     /* RAM added later reaches both. */
     {
         g_autoptr(MemoryRegion) more = memory_region_new_ram("ram-more", 0x100000, NULL);
         unsigned before = vfio_container_mapping_count(nvme.container);
 
-        memory_region_add_subregion(dma_root, 0x800000, more);
+        memory_region_add_subregion(lab_dma_root, 0x800000, more);
         g_assert_cmpuint(vfio_container_mapping_count(nvme.container), ==, before + 1);
         g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, before + 1);
-        g_assert_true(edu_round_trip(&edu, 0x800000, 0x880000, 10));
-        memory_region_del_subregion(dma_root, more);
+        g_assert_true(lab_edu_round_trip(&edu, 0x800000, 0x880000, 10));
+        memory_region_del_subregion(lab_dma_root, more);
     }
     vfio_detach_device(&nvme);
     vfio_device_clear(&nvme);
-    g_assert_true(edu_round_trip(&edu, RAM_HI, RAM_LO, 11));
-    edu_detach(&edu);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_HI, RAM_LO, 11));
+    lab_edu_detach(&edu);
     g_assert_cmpuint(vfio_device_count(), ==, 0);
 }
 
@@ -348,7 +215,7 @@ static void test_mdev(void)
     g_autofree struct vfio_region_info *cfg = NULL;
     uint32_t ids = 0;
     VFIODevice dev;
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
 
     g_assert_nonnull(mdevs);
     paths = g_strsplit(mdevs, " ", -1);
@@ -357,7 +224,7 @@ static void test_mdev(void)
     vfio_device_init(&dev, NULL);
     dev.sysfsdev = g_strdup(paths[0]);
     dev.iommufd = G_OBJECT(be);
-    if (!vfio_attach_device(uuid, &dev, dma_as, &err)) {
+    if (!vfio_attach_device(uuid, &dev, lab_dma_as, &err)) {
         g_error("attaching mdev %s through iommufd: %s", paths[0], err->message);
     }
     g_assert_cmpstr(vfio_container_backend_name(dev.container), ==, "iommufd");
@@ -367,7 +234,7 @@ static void test_mdev(void)
     vfio_detach_device(&dev);
     vfio_device_clear(&dev);
     /* The iommufd fd stays open with its object; nothing else is left. */
-    g_assert_cmpuint(fd_count(), ==, fds + 1);
+    g_assert_cmpuint(lab_fd_count(), ==, fds + 1);
 }
 
 static void test_dirty_tracking(void)
@@ -375,7 +242,7 @@ static void test_dirty_tracking(void)
     g_autoptr(HdIommufdBackend) be = backend_new("iommufd0");
     g_autoptr(GError) err = NULL;
     RAMBlock *rb;
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu, be);
     if (!memory_global_dirty_log_start(&err)) {
@@ -383,41 +250,41 @@ static void test_dirty_tracking(void)
         g_test_message("dirty tracking refused: %s", err->message);
         g_assert_nonnull(strstr(err->message, "iommufd"));
         g_assert_cmpuint(vfio_container_get_dirty_pgsizes(edu.dev.container), ==, 0);
-        g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_HI, 12));
-        edu_detach(&edu);
+        g_assert_true(lab_edu_round_trip(&edu, RAM_LO, RAM_HI, 12));
+        lab_edu_detach(&edu);
         return;
     }
-    rb = memory_region_get_ram_block(ram_lo);
+    rb = memory_region_get_ram_block(lab_ram_lo);
     memory_global_dirty_log_sync();
     ram_block_dirty_clear_all(rb);
-    g_assert_true(edu_dma(&edu, RAM_HI, EDU_BUFFER, XFER, 0));
-    g_assert_true(edu_dma(&edu, EDU_BUFFER, RAM_LO + 0x7000, XFER, EDU_DMA_TO_RAM));
+    g_assert_true(lab_edu_dma(&edu, RAM_HI, EDU_BUFFER, XFER, 0));
+    g_assert_true(lab_edu_dma(&edu, EDU_BUFFER, RAM_LO + 0x7000, XFER, EDU_DMA_TO_RAM));
     memory_global_dirty_log_sync();
     g_test_message("dirty pages after the DMA: %" G_GINT64_MODIFIER "u",
                    ram_block_dirty_count(rb));
     g_assert_true(ram_block_dirty_test(rb, 0x7000, XFER));
     memory_global_dirty_log_stop();
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
 }
 
 static void test_hot_reset(void)
 {
     g_autoptr(HdIommufdBackend) be = backend_new("iommufd0");
     g_autoptr(GError) err = NULL;
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu, be);
     vfio_sys_reset_counts();
     if (vfio_device_hot_reset(&edu.dev, true, &err)) {
         g_test_message("hot reset of %s done", edu_bdf);
         g_assert_cmpuint(vfio_sys_ioctl_ok_count(VFIO_DEVICE_PCI_HOT_RESET), ==, 1);
-        pci_enable(&edu.dev);
+        lab_pci_enable(&edu.dev);
     } else {
         g_test_message("hot reset of %s: %s", edu_bdf, err->message);
         g_assert_null(strchr(err->message, '\n'));
     }
-    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 13));
-    edu_detach(&edu);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 13));
+    lab_edu_detach(&edu);
 }
 
 /* An iommufd attach that must fail: the error's code, a phrase, one line, nothing leaked. */
@@ -425,14 +292,14 @@ static void expect_attach_error(HdIommufdBackend *be, const char *name, const ch
                                 int passed_fd, int code, const char *phrase)
 {
     g_autoptr(GError) err = NULL;
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
     VFIODevice dev;
 
     vfio_device_init(&dev, NULL);
     dev.sysfsdev = g_strdup(sysfsdev);
     dev.iommufd = G_OBJECT(be);
     dev.fd = passed_fd;
-    g_assert_false(vfio_attach_device(name, &dev, dma_as, &err));
+    g_assert_false(vfio_attach_device(name, &dev, lab_dma_as, &err));
     g_assert_nonnull(err);
     g_test_message("%s: %s", name, err->message);
     g_assert_error(err, VFIO_ERROR, code);
@@ -441,7 +308,7 @@ static void expect_attach_error(HdIommufdBackend *be, const char *name, const ch
     g_assert_false(dev.attached);
     g_assert_cmpuint(iommufd_backend_users(be), ==, 0);
     vfio_device_clear(&dev);
-    g_assert_cmpuint(fd_count(), <=, fds);
+    g_assert_cmpuint(lab_fd_count(), <=, fds);
     g_assert_cmpuint(vfio_device_count(), ==, 0);
 }
 
@@ -468,10 +335,10 @@ static void test_errors(void)
     g_autofree char *fake = NULL;
     g_autofree char *fake_driver = NULL;
     HdIommufdBackend *be;
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
     int held, raw_iommufd, ret;
     VFIODevice twice;
-    Edu edu;
+    LabEdu edu;
 
     /* /dev/iommu missing, simulated by fault injection on its open (the first syscall). */
     be = backend_new("iommufd-missing");
@@ -486,7 +353,7 @@ static void test_errors(void)
     /* Open /dev/iommu now: it stays open with the object, so fd counts below compare. */
     g_assert_true(iommufd_backend_connect(be, &err));
     iommufd_backend_disconnect(be);
-    fds = fd_count();
+    fds = lab_fd_count();
     /* A device that does not exist. */
     expect_attach_error(be, "0000:00:1f.6", NULL, -1, ENODEV, "does not exist");
     /* A device not bound to vfio-pci (the host bridge): no cdev, and why. */
@@ -534,7 +401,7 @@ static void test_errors(void)
     vfio_device_init(&twice, NULL);
     twice.iommufd = G_OBJECT(be);
     g_clear_error(&err);
-    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, lab_dma_as, &err));
     g_test_message("twice: %s", err->message);
     g_assert_error(err, VFIO_ERROR, EBUSY);
     g_assert_cmpuint(iommufd_backend_users(be), ==, 1);
@@ -542,27 +409,27 @@ static void test_errors(void)
     /* ... and through the legacy backend while iommufd holds it. */
     vfio_device_init(&twice, NULL);
     g_clear_error(&err);
-    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, lab_dma_as, &err));
     g_test_message("twice, legacy: %s", err->message);
     vfio_device_clear(&twice);
-    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_HI, 14));
-    edu_detach(&edu);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO, RAM_HI, 14));
+    lab_edu_detach(&edu);
     /* iommufd= naming something else. */
     vfio_device_init(&twice, NULL);
     twice.iommufd = g_object_new(G_TYPE_OBJECT, NULL);
     g_clear_error(&err);
-    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, lab_dma_as, &err));
     g_assert_nonnull(strstr(err->message, "-object iommufd"));
     g_object_unref(twice.iommufd);
     vfio_device_clear(&twice);
     g_object_unref(be);
-    g_assert_cmpuint(fd_count(), ==, fds - 1);
+    g_assert_cmpuint(lab_fd_count(), ==, fds - 1);
 }
 
 static void test_fault_sweep(void)
 {
     g_autoptr(HdIommufdBackend) keep = backend_new("iommufd0");
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
     unsigned n, failures = 0;
 
     /* Fail the N-th syscall of an iommufd attach (a fresh object each time, so the sweep
@@ -577,13 +444,13 @@ static void test_fault_sweep(void)
         vfio_device_init(&dev, NULL);
         dev.iommufd = G_OBJECT(be);
         vfio_sys_fail_nth(VFIO_SYS_ANY, n, EIO);
-        ok = vfio_attach_device(edu_bdf, &dev, dma_as, &err);
+        ok = vfio_attach_device(edu_bdf, &dev, lab_dma_as, &err);
         fired = vfio_sys_fail_fired();
         vfio_sys_fail_nth(VFIO_SYS_ANY, 0, 0);
         if (ok) {
             vfio_detach_device(&dev);
             vfio_device_clear(&dev);
-            g_assert_cmpint(live_mappings(), ==, 0);
+            g_assert_cmpint(lab_live_mappings(), ==, 0);
             g_assert_cmpuint(iommufd_backend_users(be), ==, 0);
             if (!fired) {
                 break;
@@ -599,11 +466,11 @@ static void test_fault_sweep(void)
             g_test_message("call %u: %s", n, err->message);
         }
         vfio_device_clear(&dev);
-        g_assert_cmpint(live_mappings(), ==, 0);
+        g_assert_cmpint(lab_live_mappings(), ==, 0);
         g_assert_cmpuint(vfio_device_count(), ==, 0);
         g_assert_cmpuint(iommufd_backend_users(be), ==, 0);
         g_clear_object(&be);
-        g_assert_cmpuint(fd_count(), ==, fds);
+        g_assert_cmpuint(lab_fd_count(), ==, fds);
     }
     g_test_message("iommufd attach makes %u syscalls; %u injected failures all failed cleanly",
                    n - 1, failures);
@@ -622,7 +489,7 @@ static int fd_child(const char *iommufd_fd, const char *device_fd)
     g_autoptr(HdIommufdBackend) be = NULL;
     g_autofree char *cdev = cdev_of(edu_bdf);
     gint64 devfd;
-    Edu edu;
+    LabEdu edu;
     int fd;
 
     if (geteuid() == 0) {
@@ -649,7 +516,7 @@ static int fd_child(const char *iommufd_fd, const char *device_fd)
     g_assert_true(g_ascii_string_to_signed(device_fd, 10, 0, G_MAXINT, &devfd, NULL));
     edu.dev.fd = (int)devfd;
     vfio_sys_reset_counts();
-    if (!vfio_attach_device(edu_bdf, &edu.dev, dma_as, &err)) {
+    if (!vfio_attach_device(edu_bdf, &edu.dev, lab_dma_as, &err)) {
         printf("fd-child: attach with passed fds: %s\n", err->message);
         return 5;
     }
@@ -657,12 +524,12 @@ static int fd_child(const char *iommufd_fd, const char *device_fd)
         printf("fd-child: the attach opened %u paths\n", vfio_sys_count(VFIO_SYS_OPEN));
         return 6;
     }
-    edu_map_bar(&edu);
-    if (!edu_round_trip(&edu, RAM_LO + 0x1000, RAM_HI + 0x3000, 15)) {
+    lab_edu_map_bar(&edu);
+    if (!lab_edu_round_trip(&edu, RAM_LO + 0x1000, RAM_HI + 0x3000, 15)) {
         printf("fd-child: edu DMA through the passed fds failed\n");
         return 7;
     }
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
     printf("fd-child: uid %u attached edu with iommufd fd %s and cdev fd %s, DMA ok\n",
            geteuid(), iommufd_fd, device_fd);
     return 0;
@@ -702,20 +569,6 @@ static void test_fd_passing(void)
     g_assert_nonnull(strstr(out, "DMA ok"));
 }
 
-static void build_guest_ram(void)
-{
-    dma_root = memory_region_new_container("lab-dma", UINT64_MAX);
-    ram_lo = memory_region_new_ram("ram-lo", RAM_LO_SIZE, NULL);
-    memory_region_add_subregion(dma_root, RAM_LO, ram_lo);
-    memory_region_add_subregion(dma_root, RAM_HI,
-                                memory_region_new_ram("ram-hi", RAM_HI_SIZE, NULL));
-    memory_region_add_subregion(dma_root, 0x1000000,
-                                memory_region_new_ram("ram-extra", 0x100000, NULL));
-    memory_region_add_subregion(dma_root, 0x2000000,
-                                memory_region_new_io("lab-mmio", 0x1000, NULL, NULL));
-    dma_as = address_space_new("lab-dma", dma_root);
-}
-
 int main(int argc, char **argv)
 {
     self_path = argv[0];
@@ -727,7 +580,7 @@ int main(int argc, char **argv)
         return 1;
     }
     iommufd_register_types();
-    build_guest_ram();
+    lab_guest_ram_build();
     if (argc == 4 && strcmp(argv[1], "--fd-child") == 0) {
         return fd_child(argv[2], argv[3]);
     }

@@ -29,43 +29,11 @@
 #include "system/memory.h"
 #include "system/reset.h"
 
-#define EDU_ID 0x00
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_RUN 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_DMA_IRQ 0x4
-#define EDU_BUFFER 0x40000
+#include "lab-edu.h"
 
-/* Guest RAM: lo [0x100000, 0x200000), hi [0x400000, 0x600000); edu reaches 28 bits. */
-#define RAM_LO 0x100000
-#define RAM_LO_SIZE 0x100000
-#define RAM_HI 0x400000
-#define RAM_HI_SIZE 0x200000
-#define XFER 256
-
-static MemoryRegion *dma_root, *ram_lo, *ram_hi, *ram_extra;
-static AddressSpace *dma_as;
 static const char *edu_bdf, *nvme_bdf;
 
 /* --- helpers --- */
-
-static unsigned fd_count(void)
-{
-    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
-    unsigned n = 0;
-
-    g_assert_nonnull(d);
-    while (g_dir_read_name(d)) {
-        n++;
-    }
-    g_dir_close(d);
-    return n - 1; /* the directory's own fd */
-}
 
 /* The backend under test: "legacy", or "iommufd" with every device on iommufd_be. */
 static const char *backend = "legacy";
@@ -78,152 +46,45 @@ static void lab_device_init(VFIODevice *dev)
     dev->iommufd = iommufd_be ? G_OBJECT(iommufd_be) : NULL;
 }
 
-/* Successful kernel map and unmap calls of either backend since the last reset. */
-static unsigned maps_ok(void)
+/* lab_edu_attach() on the backend under test. */
+static void edu_attach_bdf(LabEdu *edu, const char *bdf)
 {
-    return vfio_sys_ioctl_ok_count(VFIO_IOMMU_MAP_DMA) + vfio_sys_ioctl_ok_count(IOMMU_IOAS_MAP);
+    lab_edu_attach(edu, bdf, iommufd_be);
 }
 
-static unsigned unmaps_ok(void)
-{
-    return vfio_sys_ioctl_ok_count(VFIO_IOMMU_UNMAP_DMA) +
-           vfio_sys_ioctl_ok_count(IOMMU_IOAS_UNMAP);
-}
-
-/* Kernel DMA mappings made and not yet removed since the last vfio_sys_reset_counts(). */
-static int live_mappings(void)
-{
-    return (int)maps_ok() - (int)unmaps_ok();
-}
-
-/* edu attached, with BAR0 set up, mmap'd and visible in its own address space. */
-typedef struct Edu {
-    VFIODevice dev;
-    VFIORegion *bar0;
-    MemoryRegion *bar_root;
-    AddressSpace *bar_as;
-} Edu;
-
-static void pci_enable(VFIODevice *dev)
-{
-    g_autofree struct vfio_region_info *cfg = NULL;
-    uint16_t cmd;
-
-    g_assert_cmpint(vfio_get_region_info(dev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg), ==, 0);
-    g_assert_cmpint(vfio_device_pread(dev, &cmd, 2, cfg->offset + 4), ==, 0);
-    cmd |= 0x6; /* memory space, bus master */
-    cmd &= ~0x400; /* INTx enabled */
-    g_assert_cmpint(vfio_device_pwrite(dev, &cmd, 2, cfg->offset + 4), ==, 0);
-}
-
-static void edu_attach_bdf(Edu *edu, const char *bdf)
-{
-    g_autoptr(GError) err = NULL;
-
-    lab_device_init(&edu->dev);
-    if (!vfio_attach_device(bdf, &edu->dev, dma_as, &err)) {
-        g_error("attaching edu %s (%s): %s", bdf, backend, err->message);
-    }
-    g_assert_true(edu->dev.flags & VFIO_DEVICE_FLAGS_PCI);
-    g_assert_cmpuint(edu->dev.num_regions, >, VFIO_PCI_BAR0_REGION_INDEX);
-    pci_enable(&edu->dev);
-    edu->bar0 = vfio_region_setup(&edu->dev, VFIO_PCI_BAR0_REGION_INDEX, "edu-bar0", &err);
-    g_assert_no_error(err);
-    g_assert_cmpuint(vfio_region_nr_mmaps(edu->bar0), ==, 1);
-    g_assert_true(vfio_region_mmap(edu->bar0, &err));
-    g_assert_no_error(err);
-    edu->bar_root = memory_region_new_container("edu-bars", UINT64_MAX);
-    memory_region_add_subregion(edu->bar_root, 0, vfio_region_get_memory(edu->bar0));
-    edu->bar_as = address_space_new("edu-bars", edu->bar_root);
-}
-
-static void edu_attach(Edu *edu)
+static void edu_attach(LabEdu *edu)
 {
     edu_attach_bdf(edu, edu_bdf);
-}
-
-static void edu_detach(Edu *edu)
-{
-    address_space_destroy(edu->bar_as);
-    memory_region_del_subregion(edu->bar_root, vfio_region_get_memory(edu->bar0));
-    memory_region_unref(edu->bar_root);
-    vfio_region_free(edu->bar0);
-    vfio_detach_device(&edu->dev);
-    vfio_device_clear(&edu->dev);
-}
-
-static uint32_t edu_rd(Edu *edu, hwaddr reg)
-{
-    return address_space_ldl(edu->bar_as, reg, NULL);
-}
-
-static void edu_wr(Edu *edu, hwaddr reg, uint32_t v)
-{
-    address_space_stl(edu->bar_as, reg, v);
-}
-
-static bool edu_dma(Edu *edu, uint64_t src, uint64_t dst, uint32_t len, uint32_t cmd)
-{
-    edu_wr(edu, EDU_DMA_SRC, (uint32_t)src);
-    edu_wr(edu, EDU_DMA_SRC + 4, (uint32_t)(src >> 32));
-    edu_wr(edu, EDU_DMA_DST, (uint32_t)dst);
-    edu_wr(edu, EDU_DMA_DST + 4, (uint32_t)(dst >> 32));
-    edu_wr(edu, EDU_DMA_COUNT, len);
-    edu_wr(edu, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
-    for (int i = 0; i < 1000; i++) {
-        if (!(edu_rd(edu, EDU_DMA_CMD) & EDU_DMA_RUN)) {
-            return true;
-        }
-        g_usleep(5000);
-    }
-    return false;
-}
-
-/* Copy XFER bytes guest X -> edu buffer -> guest Y and compare; false when Y differs. */
-static bool edu_round_trip(Edu *edu, uint64_t x, uint64_t y, uint8_t seed)
-{
-    uint8_t pattern[XFER], back[XFER], ones[XFER];
-
-    for (int i = 0; i < XFER; i++) {
-        pattern[i] = (uint8_t)(i * 13 + seed);
-    }
-    memset(ones, 0xa5, sizeof(ones));
-    g_assert_cmpint(address_space_write(dma_as, x, pattern, XFER), ==, MEMTX_OK);
-    g_assert_cmpint(address_space_write(dma_as, y, ones, XFER), ==, MEMTX_OK);
-    g_assert_true(edu_dma(edu, x, EDU_BUFFER, XFER, 0));
-    g_assert_true(edu_dma(edu, EDU_BUFFER, y, XFER, EDU_DMA_TO_RAM));
-    g_assert_cmpint(address_space_read(dma_as, y, back, XFER), ==, MEMTX_OK);
-    return memcmp(pattern, back, XFER) == 0;
 }
 
 /* --- tests --- */
 
 static void test_edu_dma(void)
 {
-    Edu edu;
-    unsigned fds = fd_count();
+    LabEdu edu;
+    unsigned fds = lab_fd_count();
 
     vfio_sys_reset_counts();
     edu_attach(&edu);
     /* Two RAM regions (plus the extra one): at least one kernel mapping each. */
-    g_assert_cmpint(live_mappings(), >=, 3);
-    g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, live_mappings());
+    g_assert_cmpint(lab_live_mappings(), >=, 3);
+    g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, lab_live_mappings());
     g_test_message("container: %u mappings, 0x%" G_GINT64_MODIFIER "x bytes, pgsizes 0x%"
                    G_GINT64_MODIFIER "x",
                    vfio_container_mapping_count(edu.dev.container),
                    vfio_container_mapped_bytes(edu.dev.container),
                    vfio_container_get_pgsizes(edu.dev.container));
     /* ID through the mmap'd BAR (fast path) and the trapped slow path. */
-    g_assert_cmphex(edu_rd(&edu, EDU_ID), ==, 0x010000ed);
+    g_assert_cmphex(lab_edu_rd(&edu, EDU_ID), ==, 0x010000ed);
     g_assert_cmphex(vfio_region_read(edu.bar0, EDU_ID, 4), ==, 0x010000ed);
     /* DMA within and across the two RAM regions. */
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x1000, RAM_LO + 0x3000, 1));
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x8000, RAM_HI + 0x10000, 2));
-    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x1f0000, RAM_LO + 0xff000, 3));
-    edu_detach(&edu);
-    g_assert_cmpint(live_mappings(), ==, 0);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x1000, RAM_LO + 0x3000, 1));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x8000, RAM_HI + 0x10000, 2));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x1f0000, RAM_LO + 0xff000, 3));
+    lab_edu_detach(&edu);
+    g_assert_cmpint(lab_live_mappings(), ==, 0);
     g_assert_cmpuint(vfio_device_count(), ==, 0);
-    g_assert_cmpuint(fd_count(), ==, fds);
+    g_assert_cmpuint(lab_fd_count(), ==, fds);
 }
 
 static void test_overlay(void)
@@ -231,35 +92,35 @@ static void test_overlay(void)
     g_autoptr(MemoryRegion) hole = memory_region_new_io("hole", 0x10000, NULL, NULL);
     unsigned maps, unmaps;
     uint8_t probe[XFER], zero[XFER];
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu);
     vfio_sys_reset_counts();
     /* MMIO over [RAM_HI + 0x80000, +64K): one unmap and two re-maps, nothing else. */
-    memory_region_add_subregion_overlap(dma_root, RAM_HI + 0x80000, hole, 1);
-    maps = maps_ok();
-    unmaps = unmaps_ok();
+    memory_region_add_subregion_overlap(lab_dma_root, RAM_HI + 0x80000, hole, 1);
+    maps = lab_maps_ok();
+    unmaps = lab_unmaps_ok();
     g_test_message("overlay added: %u maps, %u unmaps", maps, unmaps);
     g_assert_cmpuint(unmaps, ==, 1);
     g_assert_cmpuint(maps, ==, 2);
     /* DMA to RAM that stays RAM keeps working, on both sides of the hole and elsewhere. */
-    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x1000, RAM_HI + 0x7f000, 4));
-    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x90000, RAM_LO + 0x2000, 5));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x1000, RAM_HI + 0x7f000, 4));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x90000, RAM_LO + 0x2000, 5));
     /* The hole is gone from the IOMMU: a DMA there does not reach the RAM underneath. */
     memset(zero, 0, sizeof(zero));
-    memcpy((uint8_t *)memory_region_get_ram_ptr(ram_hi) + 0x80000, zero, XFER);
+    memcpy((uint8_t *)memory_region_get_ram_ptr(lab_ram_hi) + 0x80000, zero, XFER);
     memset(probe, 0x5a, sizeof(probe));
-    g_assert_cmpint(address_space_write(dma_as, RAM_LO, probe, XFER), ==, MEMTX_OK);
-    g_assert_true(edu_dma(&edu, RAM_LO, EDU_BUFFER, XFER, 0));
-    g_assert_true(edu_dma(&edu, EDU_BUFFER, RAM_HI + 0x80000, XFER, EDU_DMA_TO_RAM));
-    g_assert_cmpmem((uint8_t *)memory_region_get_ram_ptr(ram_hi) + 0x80000, XFER, zero, XFER);
+    g_assert_cmpint(address_space_write(lab_dma_as, RAM_LO, probe, XFER), ==, MEMTX_OK);
+    g_assert_true(lab_edu_dma(&edu, RAM_LO, EDU_BUFFER, XFER, 0));
+    g_assert_true(lab_edu_dma(&edu, EDU_BUFFER, RAM_HI + 0x80000, XFER, EDU_DMA_TO_RAM));
+    g_assert_cmpmem((uint8_t *)memory_region_get_ram_ptr(lab_ram_hi) + 0x80000, XFER, zero, XFER);
     /* Removing the overlay maps back exactly that range. */
     vfio_sys_reset_counts();
-    memory_region_del_subregion(dma_root, hole);
-    g_assert_cmpuint(maps_ok(), ==, 1);
-    g_assert_cmpuint(unmaps_ok(), ==, 0);
-    g_assert_true(edu_round_trip(&edu, RAM_HI + 0x80000, RAM_HI + 0x80800, 6));
-    edu_detach(&edu);
+    memory_region_del_subregion(lab_dma_root, hole);
+    g_assert_cmpuint(lab_maps_ok(), ==, 1);
+    g_assert_cmpuint(lab_unmaps_ok(), ==, 0);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_HI + 0x80000, RAM_HI + 0x80800, 6));
+    lab_edu_detach(&edu);
 }
 
 static void test_irq(void)
@@ -268,7 +129,7 @@ static void test_irq(void)
     struct vfio_irq_info info;
     VFIONotifier *n;
     struct pollfd pfd;
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu);
     g_assert_cmpint(vfio_get_irq_info(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX, &info), ==, 0);
@@ -280,12 +141,12 @@ static void test_irq(void)
                                          vfio_notifier_get_fd(n), &err));
     g_assert_no_error(err);
     /* A DMA with the IRQ bit raises INTx, which the kernel turns into an eventfd signal. */
-    g_assert_true(edu_dma(&edu, RAM_LO, EDU_BUFFER, 16, EDU_DMA_IRQ));
+    g_assert_true(lab_edu_dma(&edu, RAM_LO, EDU_BUFFER, 16, EDU_DMA_IRQ));
     pfd = (struct pollfd){ .fd = vfio_notifier_get_fd(n), .events = POLLIN };
     g_assert_cmpint(poll(&pfd, 1, 3000), ==, 1);
     g_assert_true(vfio_notifier_test_and_clear(n));
-    g_assert_cmphex(edu_rd(&edu, EDU_IRQ_STATUS) & 0x100, ==, 0x100);
-    edu_wr(&edu, EDU_IRQ_ACK, 0x100);
+    g_assert_cmphex(lab_edu_rd(&edu, EDU_IRQ_STATUS) & 0x100, ==, 0x100);
+    lab_edu_wr(&edu, EDU_IRQ_ACK, 0x100);
     g_assert_cmpint(vfio_unmask_single_irq(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX), ==, 0);
     /* Tear down: -1 detaches the eventfd, then the index is disabled. */
     g_assert_true(vfio_set_irq_signaling(&edu.dev, VFIO_PCI_INTX_IRQ_INDEX, 0,
@@ -297,19 +158,19 @@ static void test_irq(void)
     g_test_message("bad IRQ index: %s", err->message);
     g_assert_nonnull(strstr(err->message, "trigger"));
     vfio_notifier_free(n);
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
 }
 
 static void test_shared_container(void)
 {
     g_autoptr(GError) err = NULL;
     VFIODevice nvme;
-    Edu edu;
-    unsigned fds = fd_count();
+    LabEdu edu;
+    unsigned fds = lab_fd_count();
 
     edu_attach(&edu);
     lab_device_init(&nvme);
-    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, lab_dma_as, &err));
     g_assert_no_error(err);
     if (iommufd_be) {
         g_assert_true(nvme.devid != edu.dev.devid);
@@ -325,24 +186,24 @@ static void test_shared_container(void)
     /* Detaching nvme leaves edu working, on the same mappings. */
     vfio_detach_device(&nvme);
     g_assert_cmpuint(g_list_length((GList *)vfio_container_devices(edu.dev.container)), ==, 1);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x4000, RAM_HI + 0x4000, 7));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x4000, RAM_HI + 0x4000, 7));
     /* Re-attach works and joins the same container again. */
-    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, lab_dma_as, &err));
     g_assert_true(nvme.container == edu.dev.container);
     vfio_detach_device(&nvme);
     vfio_device_clear(&nvme);
     /* The other order: edu leaves first, nvme keeps the container alive. */
     lab_device_init(&nvme);
-    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, dma_as, &err));
-    edu_detach(&edu);
+    g_assert_true(vfio_attach_device(nvme_bdf, &nvme, lab_dma_as, &err));
+    lab_edu_detach(&edu);
     g_assert_cmpuint(vfio_container_mapping_count(nvme.container), >=, 3);
     edu_attach(&edu);
     g_assert_true(nvme.container == edu.dev.container);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x5000, RAM_LO + 0x6000, 8));
-    edu_detach(&edu);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x5000, RAM_LO + 0x6000, 8));
+    lab_edu_detach(&edu);
     vfio_detach_device(&nvme);
     vfio_device_clear(&nvme);
-    g_assert_cmpuint(fd_count(), ==, fds);
+    g_assert_cmpuint(lab_fd_count(), ==, fds);
 }
 
 static void test_mdev(void)
@@ -354,7 +215,7 @@ static void test_mdev(void)
     g_autofree struct vfio_region_info *cfg = NULL;
     uint32_t ids = 0;
     VFIODevice dev;
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
 
     g_assert_nonnull(mdevs);
     paths = g_strsplit(mdevs, " ", -1);
@@ -362,7 +223,7 @@ static void test_mdev(void)
     uuid = g_path_get_basename(paths[0]);
     lab_device_init(&dev);
     dev.sysfsdev = g_strdup(paths[0]);
-    if (!vfio_attach_device(uuid, &dev, dma_as, &err)) {
+    if (!vfio_attach_device(uuid, &dev, lab_dma_as, &err)) {
         g_error("attaching mdev %s: %s", paths[0], err->message);
     }
     g_assert_true(dev.flags & VFIO_DEVICE_FLAGS_PCI);
@@ -371,33 +232,33 @@ static void test_mdev(void)
     g_assert_cmphex(ids, ==, 0x32534348);
     vfio_detach_device(&dev);
     vfio_device_clear(&dev);
-    g_assert_cmpuint(fd_count(), ==, fds);
+    g_assert_cmpuint(lab_fd_count(), ==, fds);
 }
 
 static void test_dirty_tracking(void)
 {
     g_autoptr(GError) err = NULL;
-    RAMBlock *rb = memory_region_get_ram_block(ram_lo);
-    Edu edu;
+    RAMBlock *rb = memory_region_get_ram_block(lab_ram_lo);
+    LabEdu edu;
 
     edu_attach(&edu);
     if (!memory_global_dirty_log_start(&err)) {
         g_test_message("dirty tracking refused: %s", err->message);
         g_assert_nonnull(strstr(err->message, backend));
-        edu_detach(&edu);
+        lab_edu_detach(&edu);
         return;
     }
     memory_global_dirty_log_sync();
     ram_block_dirty_clear_all(rb);
     /* edu writes guest RAM: after a sync its page is dirty in the RAM block. */
-    g_assert_true(edu_dma(&edu, RAM_HI, EDU_BUFFER, XFER, 0));
-    g_assert_true(edu_dma(&edu, EDU_BUFFER, RAM_LO + 0x7000, XFER, EDU_DMA_TO_RAM));
+    g_assert_true(lab_edu_dma(&edu, RAM_HI, EDU_BUFFER, XFER, 0));
+    g_assert_true(lab_edu_dma(&edu, EDU_BUFFER, RAM_LO + 0x7000, XFER, EDU_DMA_TO_RAM));
     memory_global_dirty_log_sync();
     g_test_message("dirty pages in ram-lo after the DMA: %" G_GINT64_MODIFIER "u",
                    ram_block_dirty_count(rb));
     g_assert_true(ram_block_dirty_test(rb, 0x7000, XFER));
     memory_global_dirty_log_stop();
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
 }
 
 static gboolean log_not_fatal(const gchar *domain, GLogLevelFlags level, const gchar *msg,
@@ -416,7 +277,7 @@ static void test_p2p_ram_device(void)
     void *host;
     uint64_t off, size;
     unsigned before;
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu);
     /* Another device's mmap'd BAR in the DMA address space: mapped for peer-to-peer, or a
@@ -429,36 +290,36 @@ static void test_p2p_ram_device(void)
         /* iommufd (Linux 6.12) cannot pin device memory (VM_PFNMAP): IOAS_MAP fails, EFAULT. */
         g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*peer-to-peer DMA to it will not work");
     }
-    memory_region_add_subregion(dma_root, 0x8000000, peer);
+    memory_region_add_subregion(lab_dma_root, 0x8000000, peer);
     if (iommufd_be) {
         g_test_assert_expected_messages();
         g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, before);
     }
     g_test_message("peer BAR: mappings %u -> %u", before,
                    vfio_container_mapping_count(edu.dev.container));
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x9000, RAM_LO + 0xa000, 9));
-    memory_region_del_subregion(dma_root, peer);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x9000, RAM_LO + 0xa000, 9));
+    memory_region_del_subregion(lab_dma_root, peer);
     g_assert_cmpuint(vfio_container_mapping_count(edu.dev.container), ==, before);
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
 }
 
 static void test_hot_reset(void)
 {
     g_autoptr(GError) err = NULL;
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu);
     /* edu sits on the lab's root bus: the kernel may offer no bus reset; either way a clear
      * answer and a device that still works. */
     if (vfio_device_hot_reset(&edu.dev, true, &err)) {
         g_test_message("hot reset of %s done", edu_bdf);
-        pci_enable(&edu.dev);
+        lab_pci_enable(&edu.dev);
     } else {
         g_test_message("hot reset of %s: %s", edu_bdf, err->message);
         g_assert_null(strchr(err->message, '\n'));
     }
-    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 10));
-    edu_detach(&edu);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 10));
+    lab_edu_detach(&edu);
 
     /* The edu alone behind a root port: a secondary bus reset the kernel must grant. */
     edu_attach_bdf(&edu, g_getenv("LAB_EDU_RP"));
@@ -467,9 +328,9 @@ static void test_hot_reset(void)
         g_error("hot reset of %s behind a root port (%s): %s", g_getenv("LAB_EDU_RP"), backend,
                 err->message);
     }
-    pci_enable(&edu.dev);
-    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 12));
-    edu_detach(&edu);
+    lab_pci_enable(&edu.dev);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO, RAM_LO + 0x1000, 12));
+    lab_edu_detach(&edu);
 }
 
 /* System reset: the handler asks each device whether it needs a bus reset, then has the
@@ -499,7 +360,7 @@ static const VFIODeviceOps edu_ops = {
 
 static void test_system_reset(void)
 {
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu);
     edu.dev.ops = &edu_ops;
@@ -508,9 +369,9 @@ static void test_system_reset(void)
     g_assert_cmpuint(computed, ==, 1);
     g_assert_cmpuint(reset_done, ==, 1);
     g_assert_false(edu.dev.needs_reset);
-    pci_enable(&edu.dev);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x2000, RAM_HI + 0x2000, 12));
-    edu_detach(&edu);
+    lab_pci_enable(&edu.dev);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x2000, RAM_HI + 0x2000, 12));
+    lab_edu_detach(&edu);
     /* No device attached: the handler is gone. */
     hd_system_reset();
     g_assert_cmpuint(computed, ==, 1);
@@ -538,7 +399,7 @@ static void test_region_exclude(void)
     VFIORegion *bar;
     MemoryRegion *root;
     AddressSpace *as;
-    Edu edu;
+    LabEdu edu;
 
     edu_attach(&edu);
     /* Two holes away from the registers: three mmap areas, registers stay on the mmap. */
@@ -568,16 +429,16 @@ static void test_region_exclude(void)
     g_assert_cmpuint(vfio_sys_count(VFIO_SYS_PREAD), ==, 2);
     g_assert_cmpuint(vfio_sys_count(VFIO_SYS_PWRITE), ==, 1);
     region_as_free(bar, as, root);
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
 }
 
 /* With a KVM VM, each group is registered with KVM's VFIO device and removed at detach. */
 static void test_kvm_device(void)
 {
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     int vm;
-    Edu edu;
+    LabEdu edu;
 
     g_assert_cmpint(kvm, >=, 0);
     vm = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -587,13 +448,13 @@ static void test_kvm_device(void)
     edu_attach(&edu);
     g_assert_cmpuint(vfio_sys_ioctl_ok_count(KVM_CREATE_DEVICE), ==, 1);
     g_assert_cmpuint(vfio_sys_ioctl_ok_count(KVM_SET_DEVICE_ATTR), ==, 1);
-    g_assert_true(edu_round_trip(&edu, RAM_LO + 0x3000, RAM_HI + 0x3000, 13));
-    edu_detach(&edu);
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO + 0x3000, RAM_HI + 0x3000, 13));
+    lab_edu_detach(&edu);
     g_assert_cmpuint(vfio_sys_ioctl_ok_count(KVM_SET_DEVICE_ATTR), ==, 2);
     vfio_kvm_set_vm_fd(-1);
     close(vm);
     close(kvm);
-    g_assert_cmpuint(fd_count(), ==, fds);
+    g_assert_cmpuint(lab_fd_count(), ==, fds);
 }
 
 /* An attach that must fail: the error's code, a phrase, one line, and nothing leaked. */
@@ -601,13 +462,13 @@ static void expect_attach_error(const char *name, const char *sysfsdev, int code
                                 const char *phrase)
 {
     g_autoptr(GError) err = NULL;
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
     VFIODevice dev;
 
     vfio_sys_reset_counts();
     lab_device_init(&dev);
     dev.sysfsdev = g_strdup(sysfsdev);
-    g_assert_false(vfio_attach_device(name, &dev, dma_as, &err));
+    g_assert_false(vfio_attach_device(name, &dev, lab_dma_as, &err));
     g_assert_nonnull(err);
     g_test_message("%s: %s", name, err->message);
     g_assert_error(err, VFIO_ERROR, code);
@@ -615,8 +476,8 @@ static void expect_attach_error(const char *name, const char *sysfsdev, int code
     g_assert_null(strchr(err->message, '\n'));
     g_assert_false(dev.attached);
     vfio_device_clear(&dev);
-    g_assert_cmpuint(fd_count(), ==, fds);
-    g_assert_cmpint(live_mappings(), ==, 0);
+    g_assert_cmpuint(lab_fd_count(), ==, fds);
+    g_assert_cmpint(lab_live_mappings(), ==, 0);
 }
 
 static void test_errors(void)
@@ -627,7 +488,7 @@ static void test_errors(void)
     g_autofree char *group = NULL;
     g_autoptr(GError) err = NULL;
     VFIODevice twice;
-    Edu edu;
+    LabEdu edu;
     int held;
 
     expect_attach_error("0000:00:1f.6", NULL, ENODEV, "does not exist");
@@ -642,17 +503,17 @@ static void test_errors(void)
     /* The same device twice in this process. */
     edu_attach(&edu);
     lab_device_init(&twice);
-    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, lab_dma_as, &err));
     g_test_message("twice: %s", err->message);
     g_assert_error(err, VFIO_ERROR, EBUSY);
-    g_assert_true(edu_round_trip(&edu, RAM_LO, RAM_HI, 11));
+    g_assert_true(lab_edu_round_trip(&edu, RAM_LO, RAM_HI, 11));
     vfio_device_clear(&twice);
-    edu_detach(&edu);
+    lab_edu_detach(&edu);
     /* A passed cdev fd on the legacy backend (with iommufd= absent whatever is tested). */
     vfio_device_init(&twice, NULL);
     twice.fd = open("/dev/null", O_RDWR);
     g_clear_error(&err);
-    g_assert_false(vfio_attach_device(edu_bdf, &twice, dma_as, &err));
+    g_assert_false(vfio_attach_device(edu_bdf, &twice, lab_dma_as, &err));
     g_assert_nonnull(strstr(err->message, "iommufd"));
     vfio_device_clear(&twice);
 }
@@ -697,10 +558,10 @@ static void test_memlock(void)
         if (!drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl) < 0) {
             _exit(2);
         }
-        fds = fd_count();
+        fds = lab_fd_count();
         vfio_sys_reset_counts();
         lab_device_init(&dev);
-        if (vfio_attach_device(edu_bdf, &dev, dma_as, &err)) {
+        if (vfio_attach_device(edu_bdf, &dev, lab_dma_as, &err)) {
             _exit(3);
         }
         printf("# memlock: %s\n", err->message);
@@ -712,7 +573,7 @@ static void test_memlock(void)
         }
         vfio_device_clear(&dev);
         g_error_free(err);
-        _exit(fd_count() == fds && live_mappings() == 0 ? 0 : 5);
+        _exit(lab_fd_count() == fds && lab_live_mappings() == 0 ? 0 : 5);
     }
     g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
     g_assert_true(WIFEXITED(status));
@@ -721,7 +582,7 @@ static void test_memlock(void)
 
 static void test_fault_sweep(void)
 {
-    unsigned fds = fd_count();
+    unsigned fds = lab_fd_count();
     unsigned n, failures = 0;
 
     /* Fail the N-th syscall of attach (and the mappings it makes) for N = 1, 2, ... until
@@ -734,14 +595,14 @@ static void test_fault_sweep(void)
         vfio_sys_reset_counts();
         lab_device_init(&dev);
         vfio_sys_fail_nth(VFIO_SYS_ANY, n, EIO);
-        ok = vfio_attach_device(edu_bdf, &dev, dma_as, &err);
+        ok = vfio_attach_device(edu_bdf, &dev, lab_dma_as, &err);
         fired = vfio_sys_fail_fired();
         vfio_sys_fail_nth(VFIO_SYS_ANY, 0, 0);
         if (ok) {
             vfio_detach_device(&dev);
             vfio_device_clear(&dev);
-            g_assert_cmpint(live_mappings(), ==, 0);
-            g_assert_cmpuint(fd_count(), ==, fds);
+            g_assert_cmpint(lab_live_mappings(), ==, 0);
+            g_assert_cmpuint(lab_fd_count(), ==, fds);
             if (!fired) {
                 break;
             }
@@ -757,29 +618,14 @@ static void test_fault_sweep(void)
             g_test_message("call %u: %s", n, err->message);
         }
         vfio_device_clear(&dev);
-        g_assert_cmpuint(fd_count(), ==, fds);
-        g_assert_cmpint(live_mappings(), ==, 0);
+        g_assert_cmpuint(lab_fd_count(), ==, fds);
+        g_assert_cmpint(lab_live_mappings(), ==, 0);
         g_assert_cmpuint(vfio_device_count(), ==, 0);
     }
     g_test_message("attach makes %u syscalls; %u injected failures all failed cleanly", n - 1,
                    failures);
     g_assert_cmpuint(n, <, 400);
     g_assert_cmpuint(failures, >, 5);
-}
-
-static void build_guest_ram(void)
-{
-    dma_root = memory_region_new_container("lab-dma", UINT64_MAX);
-    ram_lo = memory_region_new_ram("ram-lo", RAM_LO_SIZE, NULL);
-    ram_hi = memory_region_new_ram("ram-hi", RAM_HI_SIZE, NULL);
-    ram_extra = memory_region_new_ram("ram-extra", 0x100000, NULL);
-    memory_region_add_subregion(dma_root, RAM_LO, ram_lo);
-    memory_region_add_subregion(dma_root, RAM_HI, ram_hi);
-    memory_region_add_subregion(dma_root, 0x1000000, ram_extra);
-    /* MMIO in the space: never mapped. */
-    memory_region_add_subregion(dma_root, 0x2000000,
-                                memory_region_new_io("lab-mmio", 0x1000, NULL, NULL));
-    dma_as = address_space_new("lab-dma", dma_root);
 }
 
 int main(int argc, char **argv)
@@ -813,7 +659,7 @@ int main(int argc, char **argv)
         printf("Bail out! LAB_EDU, LAB_NVME, LAB_EDU_RP, LAB_EDU_MF and LAB_EDU_MF_PEER must be set (run inside scripts/lab/run)\n");
         return 1;
     }
-    build_guest_ram();
+    lab_guest_ram_build();
     g_test_add_func("/vfio/lab/edu-dma", test_edu_dma);
     g_test_add_func("/vfio/lab/overlay", test_overlay);
     g_test_add_func("/vfio/lab/irq", test_irq);
