@@ -23,6 +23,7 @@
 #include "system/machine.h"
 #include "system/main-loop.h"
 #include "system/options.h"
+#include "system/qmp-objects.h"
 #include "system/qmp-runtime.h"
 #include "system/qtest-backend.h"
 #include "system/reset.h"
@@ -76,6 +77,7 @@ static bool setup_types(Vm *vm, GError **errp)
     (void)errp;
     register_types();
     qmp_register_runtime_commands();
+    qmp_register_object_commands();
     qmp_runtime_set_name(vm->config->name);
     return true;
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Compact JSON of an object, cut to a length that fits a message. */
 static char *qmp_show(JsonObject *obj)
@@ -67,8 +68,47 @@ static JsonObject *qmp_read_object(QTestState *s, const char *what, gint64 deadl
     }
 }
 
-/* Format, check and send a command; returns its text (for messages) or NULL on failure. */
-static char *qmp_vsend(QTestState *s, const char *fmt, va_list ap)
+/*
+ * Send the first bytes of @line with @fds attached (SCM_RIGHTS), then the rest; false (failure
+ * reported) on error.
+ */
+static bool qmp_send_with_fds(QTestState *s, const char *line, const int *fds, size_t n_fds,
+                              const char *what)
+{
+    size_t cmsg_space = CMSG_SPACE(n_fds * sizeof(int));
+    g_autofree char *control = g_malloc0(cmsg_space);
+    struct iovec iov = { .iov_base = (void *)line, .iov_len = strlen(line) };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control,
+        .msg_controllen = cmsg_space,
+    };
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    ssize_t n;
+
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+    memcpy(CMSG_DATA(cmsg), fds, n_fds * sizeof(int));
+    do {
+        n = sendmsg(s->qmp_fd, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        s->peer_closed = errno == EPIPE || errno == ECONNRESET;
+        qtest_fail(s, "sending '%.80s' with %zu fd(s) to hostdev failed: %s", what, n_fds,
+                   g_strerror(errno));
+        return false;
+    }
+    return qtest_send_all(s, s->qmp_fd, line + n, strlen(line) - n, what);
+}
+
+/*
+ * Format, check and send a command, with @fds attached when @n_fds > 0; returns its text (for
+ * messages) or NULL on failure.
+ */
+static char *qmp_vsend_fds(QTestState *s, const int *fds, size_t n_fds, const char *fmt,
+                           va_list ap)
 {
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     g_autofree char *canonical = NULL, *line = NULL;
@@ -86,10 +126,16 @@ static char *qmp_vsend(QTestState *s, const char *fmt, va_list ap)
     }
     canonical = json_to_string(node, FALSE); /* 'single-quoted' strings become standard JSON */
     line = g_strdup_printf("%s\n", canonical);
-    if (!qtest_send_all(s, s->qmp_fd, line, strlen(line), text)) {
+    if (n_fds ? !qmp_send_with_fds(s, line, fds, n_fds, text)
+              : !qtest_send_all(s, s->qmp_fd, line, strlen(line), text)) {
         return NULL;
     }
     return g_steal_pointer(&text);
+}
+
+static char *qmp_vsend(QTestState *s, const char *fmt, va_list ap)
+{
+    return qmp_vsend_fds(s, NULL, 0, fmt, ap);
 }
 
 void qtest_qmp_send(QTestState *s, const char *fmt, ...)
@@ -142,6 +188,17 @@ JsonObject *qtest_qmp(QTestState *s, const char *fmt, ...)
     reply = qmp_vcall(s, &request, fmt, ap);
     va_end(ap);
     return reply;
+}
+
+JsonObject *qtest_qmp_fds(QTestState *s, const int *fds, size_t n_fds, const char *fmt, ...)
+{
+    g_autofree char *request = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    request = qmp_vsend_fds(s, fds, n_fds, fmt, ap);
+    va_end(ap);
+    return request ? qmp_receive_for(s, request) : NULL;
 }
 
 JsonNode *qtest_qmp_assert_success(QTestState *s, const char *fmt, ...)

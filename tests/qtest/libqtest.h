@@ -107,6 +107,13 @@ void qtest_irq_wait(QTestState *s, int num, bool level);
  */
 JsonObject *qtest_qmp(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/*
+ * qtest_qmp() sending the n_fds fds (n_fds > 0) with the command over SCM_RIGHTS, as getfd and
+ * add-fd expect; the fds stay the caller's to close.
+ */
+JsonObject *qtest_qmp_fds(QTestState *s, const int *fds, size_t n_fds, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
 /* Send a QMP command without waiting for its reply (pair with qtest_qmp_receive()). */
 void qtest_qmp_send(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
