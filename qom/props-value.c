@@ -33,6 +33,22 @@ bool hd_param_spec_is_size(GParamSpec *pspec)
     return g_param_spec_get_qdata(pspec, hd_param_size_quark()) != NULL;
 }
 
+static GQuark hd_param_pci_devfn_quark(void)
+{
+    return g_quark_from_static_string("hd-param-pci-devfn");
+}
+
+void hd_param_spec_set_pci_devfn(GParamSpec *pspec)
+{
+    g_return_if_fail(G_IS_PARAM_SPEC_STRING(pspec));
+    g_param_spec_set_qdata(pspec, hd_param_pci_devfn_quark(), GINT_TO_POINTER(1));
+}
+
+bool hd_param_spec_is_pci_devfn(GParamSpec *pspec)
+{
+    return g_param_spec_get_qdata(pspec, hd_param_pci_devfn_quark()) != NULL;
+}
+
 GParamSpec *hd_param_spec_size(const char *name, const char *blurb, guint64 min, guint64 max,
                                guint64 default_value, GParamFlags flags)
 {
@@ -120,6 +136,9 @@ static char *expected_form(GParamSpec *pspec)
 
     if (type == G_TYPE_BOOLEAN) {
         return g_strdup("on or off");
+    }
+    if (type == G_TYPE_STRING && hd_param_spec_is_pci_devfn(pspec)) {
+        return g_strdup("SLOT[.FN] in hex or a devfn from 0 to 255");
     }
     if (type == G_TYPE_STRING) {
         return g_strdup("a string");
@@ -330,6 +349,11 @@ bool hd_param_value_from_node(GParamSpec *pspec, JsonNode *node, const char *wha
         guint64 magnitude = n < 0 ? -(guint64)n : (guint64)n;
 
         if (int_spec(pspec, &s) && int_to_value(pspec, n < 0, magnitude, value)) {
+            return true;
+        }
+        if (type == G_TYPE_STRING && hd_param_spec_is_pci_devfn(pspec) && n >= 0 && n <= 255) {
+            g_value_init(value, G_TYPE_STRING);
+            g_value_take_string(value, g_strdup_printf("%x.%x", (int)(n >> 3), (int)(n & 7)));
             return true;
         }
         set_bad_value(errp, pspec, what, given);

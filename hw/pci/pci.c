@@ -7,6 +7,7 @@
 #include "hw/pci/msix.h"
 #include "pci-internal.h"
 #include "qom/object.h"
+#include "qom/props.h"
 #include "trace.h"
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(HdPciDevice, hd_pci_device, HD_TYPE_DEVICE)
@@ -572,6 +573,7 @@ static void hd_pci_device_class_init(HdPciDeviceClass *klass)
     props[PROP_ADDR] = g_param_spec_string(
         "addr", "addr", "slot and function on the bus, SLOT[.FN] in hex (default: first free)",
         NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    hd_param_spec_set_pci_devfn(props[PROP_ADDR]); /* JSON "addr": 24 is devfn 24 (slot 3) */
     props[PROP_MULTIFUNCTION] = g_param_spec_boolean(
         "multifunction", "multifunction", "on: functions 1-7 of this slot may be populated", FALSE,
         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);

@@ -32,6 +32,15 @@ void hd_param_spec_set_size(GParamSpec *pspec);
 /* Whether @pspec was marked with hd_param_spec_set_size(). */
 bool hd_param_spec_is_size(GParamSpec *pspec);
 
+/*
+ * Mark a string @pspec as a PCI address ("SLOT[.FN]" in hex): a JSON integer n from 0 to 255
+ * is accepted too, as QEMU does, and read as devfn (slot n >> 3, function n & 7).
+ */
+void hd_param_spec_set_pci_devfn(GParamSpec *pspec);
+
+/* Whether @pspec was marked with hd_param_spec_set_pci_devfn(). */
+bool hd_param_spec_is_pci_devfn(GParamSpec *pspec);
+
 /* A uint64 property marked as a size; flags as for g_param_spec_uint64(). */
 GParamSpec *hd_param_spec_size(const char *name, const char *blurb, guint64 min, guint64 max,
                                guint64 default_value, GParamFlags flags);

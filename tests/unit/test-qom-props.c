@@ -512,6 +512,53 @@ static GObject *new_from_text(const char *text, const char *implied, GError **er
     return hd_object_new_with_opts(type, opts, errp);
 }
 
+/* A PCI address property: text as given, a JSON integer read as devfn. */
+static void test_pci_devfn(void)
+{
+    GParamSpec *pspec = g_param_spec_ref_sink(
+        g_param_spec_string("addr", "addr", "PCI address", NULL, G_PARAM_READWRITE));
+    struct {
+        JsonNode *node;
+        const char *want; /* NULL: refused */
+    } cases[] = {
+        {json_node_init_int(json_node_alloc(), 24), "3.0"},
+        {json_node_init_int(json_node_alloc(), 0x0d), "1.5"},
+        {json_node_init_int(json_node_alloc(), 0), "0.0"},
+        {json_node_init_int(json_node_alloc(), 255), "1f.7"},
+        {json_node_init_string(json_node_alloc(), "1f.7"), "1f.7"},
+        {json_node_init_string(json_node_alloc(), "4"), "4"},
+        {json_node_init_int(json_node_alloc(), 256), NULL},
+        {json_node_init_int(json_node_alloc(), -1), NULL},
+    };
+
+    /* Not marked: an integer is refused as before. */
+    {
+        g_auto(GValue) v = G_VALUE_INIT;
+        g_autoptr(GError) err = NULL;
+
+        g_assert_false(hd_param_value_from_node(pspec, cases[0].node, "d0", &v, &err));
+        g_assert_nonnull(strstr(err->message, "expects a string, not 24"));
+    }
+    hd_param_spec_set_pci_devfn(pspec);
+    g_assert_true(hd_param_spec_is_pci_devfn(pspec));
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(GValue) v = G_VALUE_INIT;
+        g_autoptr(GError) err = NULL;
+        bool ok = hd_param_value_from_node(pspec, cases[i].node, "d0", &v, &err);
+
+        if (cases[i].want) {
+            g_assert_no_error(err);
+            g_assert_true(ok);
+            g_assert_cmpstr(g_value_get_string(&v), ==, cases[i].want);
+        } else {
+            g_assert_false(ok);
+            g_assert_nonnull(strstr(err->message, "a devfn from 0 to 255"));
+        }
+        json_node_unref(cases[i].node);
+    }
+    g_param_spec_unref(pspec);
+}
+
 static void test_new_with_opts(void)
 {
     g_autoptr(GError) err = NULL;
@@ -642,6 +689,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qom-props/string-and-enum", test_string_and_enum);
     g_test_add_func("/qom-props/unknown-and-readonly", test_unknown_and_readonly);
     g_test_add_func("/qom-props/json-nodes", test_json_nodes);
+    g_test_add_func("/qom-props/pci-devfn", test_pci_devfn);
     g_test_add_func("/qom-props/new-with-opts", test_new_with_opts);
     g_test_add_func("/qom-props/new-with-opts-errors", test_new_with_opts_errors);
     g_test_add_func("/qom-props/new-user-object", test_new_user_object);
