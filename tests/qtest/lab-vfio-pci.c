@@ -1192,11 +1192,11 @@ static void test_edu_bus_reset(gconstpointer opaque)
     line = trace_line(log, "vfio_pci_reset_method");
     g_assert_nonnull(line);
     g_assert_nonnull(strstr(line, "flr=0 pm=0"));
-    g_free(line);
+    g_clear_pointer(&line, g_free);
     line = trace_line(log, "vfio_pci_reset ");
     g_assert_nonnull(line);
     g_assert_nonnull(strstr(line, "method=bus"));
-    g_free(line);
+    g_clear_pointer(&line, g_free);
     /* One hot reset at start-up, one for system_reset, both done. */
     g_assert_cmpuint(count_of(log, "vfio_hot_reset "), ==, 2);
     g_assert_cmpuint(count_of(log, "single=0 ok=1"), ==, 2);
@@ -1247,6 +1247,89 @@ static void test_memlock(gconstpointer opaque)
     g_assert_cmpuint(count_of(err, "RLIMIT_MEMLOCK"), ==, 1);
 }
 
+/* --- iommufd from the management: /dev/iommu passed with getfd, QMP object-add --- */
+
+/* How many fds hostdev has open on /dev/iommu. */
+static unsigned iommu_fds(QTestState *s)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)qtest_pid(s));
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *ent;
+    unsigned n = 0;
+
+    g_assert_nonnull(d);
+    while ((ent = g_dir_read_name(d))) {
+        g_autofree char *link = g_build_filename(dir, ent, NULL);
+        g_autofree char *target = g_file_read_link(link, NULL);
+
+        n += !g_strcmp0(target, "/dev/iommu");
+    }
+    g_dir_close(d);
+    return n;
+}
+
+static void test_iommufd_getfd(void)
+{
+    const char *edu = lab_env("LAB_EDU");
+    g_autoptr(QTestState) s = NULL;
+    g_autoptr(JsonObject) reply = NULL;
+    g_autofree char *add = NULL, *desc = NULL;
+    uint8_t out[XFER], in[XFER];
+    unsigned fds;
+    int fd;
+
+    if (!edu) {
+        return;
+    }
+    s = qtest_init("-M q35 -m 1G -nodefaults");
+    fds = fd_count(s);
+    g_assert_cmpuint(iommu_fds(s), ==, 0);
+    fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    reply = qtest_qmp_fds(s, &fd, 1, "{'execute': 'getfd', 'arguments': {'fdname': 'iommufd0fd'}}");
+    close(fd);
+    g_assert_true(json_object_has_member(reply, "return"));
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'object-add', 'arguments': {'qom-type': 'iommufd', 'id': 'iofd0', "
+           "'fd': 'iommufd0fd'}}"));
+    add = device_add_json(&iommufd, edu, EDU_SLOT, "edu0");
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", add));
+    /*
+     * getfd's copy stays under its name until closefd (the object adopted a duplicate); after
+     * closefd the object's is the only /dev/iommu hostdev holds (nothing opened by path).
+     */
+    g_assert_cmpuint(iommu_fds(s), ==, 2);
+    json_node_unref(qtest_qmp_assert_success(
+        s, "{'execute': 'closefd', 'arguments': {'fdname': 'iommufd0fd'}}"));
+    g_assert_cmpuint(iommu_fds(s), ==, 1);
+
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    for (int i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i * 11 + 7);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    qtest_memset(s, RAM_DST, 0, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+
+    /* In use: object-del refuses; after device_del it goes, and the fd with it. */
+    desc = qtest_qmp_expect_error(s, "GenericError",
+                                  "{'execute': 'object-del', 'arguments': {'id': 'iofd0'}}");
+    g_test_message("object-del while in use: %s", desc);
+    g_assert_nonnull(strstr(desc, "in use"));
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu0'}}"));
+    json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'object-del', 'arguments': {'id': 'iofd0'}}"));
+    g_assert_cmpuint(iommu_fds(s), ==, 0);
+    g_assert_cmpuint(fd_count(s), ==, fds);
+}
+
 /* --- registration --- */
 
 static void add(const char *name, GTestDataFunc fn)
@@ -1278,6 +1361,7 @@ int main(int argc, char **argv)
     add("group-not-viable", test_group_not_viable);
     add("edu/bus-reset", test_edu_bus_reset);
     add("memlock", test_memlock);
+    g_test_add_func("/vfio-pci/iommufd/getfd-object-add", test_iommufd_getfd);
     /* Last: it unbinds nvme from vfio-pci and binds it again. */
     for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
         g_autofree char *path = g_strdup_printf("/vfio-pci-request/%s/nvme", backends[i]->name);
