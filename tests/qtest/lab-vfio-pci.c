@@ -11,32 +11,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lab/lab-edu-regs.h"
 #include "libqtest.h"
+#include "qtest-pci.h"
 
-#define CF8 0xcf8
-#define CFC 0xcfc
 #define MEM_BASE 0xc0000000u /* the start of q35's 32-bit PCI hole */
 #define IO_BASE 0xc000u
 #define MSI_ADDR 0xfee00000u
 
 #define EDU_SLOT 4
-#define EDU_ID 0x00
-#define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
-#define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_RUN 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_DMA_IRQ 0x4
-#define EDU_BUFFER 0x40000
 #define EDU_DMA_IRQ_BIT 0x100
 
 #define RAM_SRC 0x100000 /* below edu's 28-bit DMA mask */
 #define RAM_DST 0x101000
-#define XFER 256
 
 #define WAIT_US (30 * G_USEC_PER_SEC)
 
@@ -71,6 +59,19 @@ static const LabVfioBackend iommufd = {
 };
 
 static const LabVfioBackend *backends[] = {&legacy, &iommufd};
+
+/* A path for hostdev's -D trace log in a new temporary directory (*@dir, g_free both). */
+static char *trace_file_new(char **dir)
+{
+    *dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
+    return g_build_filename(*dir, "trace.log", NULL);
+}
+
+static void trace_file_remove(const char *dir, const char *trace)
+{
+    g_unlink(trace);
+    g_rmdir(dir);
+}
 
 /* "-device vfio-pci,host=BDF,addr=SLOT,id=ID<backend opts>" for @b. */
 static char *device_arg(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
@@ -111,55 +112,20 @@ static const char *lab_env(const char *name)
 
 /* --- guest-side helpers --- */
 
-static uint32_t cfg_addr(int slot, int reg)
-{
-    return 0x80000000u | (uint32_t)slot << 11 | (uint32_t)(reg & 0xfc);
-}
-
-static uint32_t cfg_readl(QTestState *s, int slot, int reg)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    return qtest_inl(s, CFC);
-}
-
-static uint16_t cfg_readw(QTestState *s, int slot, int reg)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    return qtest_inw(s, CFC + (reg & 2));
-}
-
-static uint8_t cfg_readb(QTestState *s, int slot, int reg)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    return qtest_inb(s, CFC + (reg & 3));
-}
-
-static void cfg_writel(QTestState *s, int slot, int reg, uint32_t value)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    qtest_outl(s, CFC, value);
-}
-
-static void cfg_writew(QTestState *s, int slot, int reg, uint16_t value)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    qtest_outw(s, CFC + (reg & 2), value);
-}
-
 /* The offset of capability @id in the guest-visible list, 0 when absent. */
 static uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id)
 {
     uint8_t ptr;
 
-    if (!(cfg_readw(s, slot, 0x06) & 0x10)) {
+    if (!(pci_cfg_readw(s, slot, 0x06) & 0x10)) {
         return 0;
     }
-    ptr = cfg_readb(s, slot, 0x34) & ~3;
+    ptr = pci_cfg_readb(s, slot, 0x34) & ~3;
     for (int guard = 0; ptr && guard < 48; guard++) {
-        if (cfg_readb(s, slot, ptr) == id) {
+        if (pci_cfg_readb(s, slot, ptr) == id) {
             return ptr;
         }
-        ptr = cfg_readb(s, slot, ptr + 1) & ~3;
+        ptr = pci_cfg_readb(s, slot, ptr + 1) & ~3;
     }
     return 0;
 }
@@ -170,38 +136,72 @@ static uint64_t bar_map(QTestState *s, int slot, int bar, uint32_t addr)
     int reg = 0x10 + 4 * bar;
     uint32_t low, size_mask;
 
-    low = cfg_readl(s, slot, reg);
-    cfg_writel(s, slot, reg, 0xffffffff);
-    size_mask = cfg_readl(s, slot, reg);
+    low = pci_cfg_readl(s, slot, reg);
+    pci_cfg_writel(s, slot, reg, 0xffffffff);
+    size_mask = pci_cfg_readl(s, slot, reg);
     if (low & 1) {
         size_mask |= 0xffff0000u;
-        cfg_writel(s, slot, reg, addr);
+        pci_cfg_writel(s, slot, reg, addr);
         return (uint32_t)(~(size_mask & ~3u) + 1);
     }
-    cfg_writel(s, slot, reg, addr);
+    pci_cfg_writel(s, slot, reg, addr);
     if ((low & 0x6) == 0x4) {
-        cfg_writel(s, slot, reg + 4, 0);
+        pci_cfg_writel(s, slot, reg + 4, 0);
     }
     return (uint32_t)(~(size_mask & ~0xfu) + 1);
 }
 
 static void cmd_set(QTestState *s, int slot, uint16_t bits)
 {
-    cfg_writew(s, slot, 0x04, cfg_readw(s, slot, 0x04) | bits);
+    pci_cfg_writew(s, slot, 0x04, pci_cfg_readw(s, slot, 0x04) | bits);
 }
 
-/* Poll until (readl(@addr) & @mask) == @want, at most WAIT_US. */
-static bool mmio_wait(QTestState *s, uint64_t addr, uint32_t mask, uint32_t want)
+/* How many times @needle occurs in @hay. */
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* What a wait polls: the condition it waits for and where it looks. */
+typedef struct WaitFor {
+    uint64_t addr; /* mmio: (readl(addr) & mask) == want */
+    uint32_t mask;
+    uint32_t want;
+    int line; /* msi: raises of line > before; intx: line at level */
+    unsigned before;
+    bool level;
+} WaitFor;
+
+typedef bool (*WaitDone)(QTestState *s, const WaitFor *w);
+
+/* Poll @done every 5 ms until it holds, at most WAIT_US. */
+static bool poll_until(QTestState *s, WaitDone done, const WaitFor *w)
 {
     gint64 deadline = g_get_monotonic_time() + WAIT_US;
 
-    while ((qtest_readl(s, addr) & mask) != want) {
+    while (!done(s, w)) {
         if (g_get_monotonic_time() > deadline) {
             return false;
         }
         g_usleep(5000);
     }
     return true;
+}
+
+static bool mmio_done(QTestState *s, const WaitFor *w)
+{
+    return (qtest_readl(s, w->addr) & w->mask) == w->want;
+}
+
+/* Poll until (readl(@addr) & @mask) == @want, at most WAIT_US. */
+static bool mmio_wait(QTestState *s, uint64_t addr, uint32_t mask, uint32_t want)
+{
+    return poll_until(s, mmio_done, &(WaitFor){.addr = addr, .mask = mask, .want = want});
 }
 
 /* How many times the qtest log shows "IRQ raise @line". */
@@ -209,44 +209,64 @@ static unsigned irq_raises(QTestState *s, int line)
 {
     g_autofree char *log = NULL;
     g_autofree char *needle = g_strdup_printf("IRQ raise %d\n", line);
-    unsigned n = 0;
 
     qtest_get_irq(s, line); /* a round trip: lines sent before it are in the log */
     if (!g_file_get_contents(qtest_log_path(s), &log, NULL, NULL)) {
         return 0;
     }
-    for (const char *p = log; (p = strstr(p, needle)); p += strlen(needle)) {
-        n++;
-    }
-    return n;
+    return count_of(log, needle);
+}
+
+static bool msi_done(QTestState *s, const WaitFor *w)
+{
+    return irq_raises(s, w->line) > w->before;
 }
 
 /* Wait until the log shows more than @before raises of @line (an MSI edge). */
 static bool msi_wait(QTestState *s, int line, unsigned before)
 {
-    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    return poll_until(s, msi_done, &(WaitFor){.line = line, .before = before});
+}
 
-    while (irq_raises(s, line) <= before) {
-        if (g_get_monotonic_time() > deadline) {
-            return false;
-        }
-        g_usleep(5000);
-    }
-    return true;
+static bool line_done(QTestState *s, const WaitFor *w)
+{
+    return qtest_get_irq(s, w->line) == w->level;
 }
 
 /* Wait until the intercepted line @line is at @level (INTx), polling. */
 static bool line_wait(QTestState *s, int line, bool level)
 {
-    gint64 deadline = g_get_monotonic_time() + WAIT_US;
+    return poll_until(s, line_done, &(WaitFor){.line = line, .level = level});
+}
 
-    while (qtest_get_irq(s, line) != level) {
-        if (g_get_monotonic_time() > deadline) {
-            return false;
+/*
+ * Walk hostdev's open fds: returns how many are not /dev/iommu, sets *@iommu to how many are,
+ * and appends " FD=TARGET" for each to @list when it is not NULL.
+ */
+static unsigned fds_walk(QTestState *s, unsigned *iommu, GString *list)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)qtest_pid(s));
+    GDir *d = g_dir_open(dir, 0, NULL);
+    unsigned n = 0;
+    const char *ent;
+
+    g_assert_nonnull(d);
+    *iommu = 0;
+    while ((ent = g_dir_read_name(d))) {
+        g_autofree char *link = g_build_filename(dir, ent, NULL);
+        g_autofree char *target = g_file_read_link(link, NULL);
+
+        if (list) {
+            g_string_append_printf(list, " %s=%s", ent, target ? target : "?");
         }
-        g_usleep(5000);
+        if (!g_strcmp0(target, "/dev/iommu")) {
+            (*iommu)++;
+        } else {
+            n++;
+        }
     }
-    return true;
+    g_dir_close(d);
+    return n;
 }
 
 /*
@@ -255,28 +275,22 @@ static bool line_wait(QTestState *s, int line, bool level)
  */
 static unsigned fd_count(QTestState *s)
 {
-    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)qtest_pid(s));
     g_autoptr(GString) list = g_string_new(NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    unsigned n = 0, iommu = 0;
-    const char *ent;
+    unsigned iommu;
+    unsigned n = fds_walk(s, &iommu, list);
 
-    g_assert_nonnull(d);
-    while ((ent = g_dir_read_name(d))) {
-        g_autofree char *link = g_build_filename(dir, ent, NULL);
-        g_autofree char *target = g_file_read_link(link, NULL);
-
-        g_string_append_printf(list, " %s=%s", ent, target ? target : "?");
-        if (!g_strcmp0(target, "/dev/iommu")) {
-            iommu++;
-        } else {
-            n++;
-        }
-    }
-    g_dir_close(d);
     g_test_message("hostdev fds:%s", list->str);
     g_assert_cmpuint(iommu, <=, 1);
     return n;
+}
+
+/* How many fds hostdev has open on /dev/iommu. */
+static unsigned iommu_fds(QTestState *s)
+{
+    unsigned iommu;
+
+    fds_walk(s, &iommu, NULL);
+    return iommu;
 }
 
 static char *status_of(QTestState *s)
@@ -286,10 +300,36 @@ static char *status_of(QTestState *s)
     return g_strdup(json_object_get_string_member(json_node_get_object(ret), "status"));
 }
 
+/* device_add with @args (a JSON object body, see device_add_json()); it must succeed. */
+static void qmp_device_add(QTestState *s, const char *args)
+{
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", args));
+}
+
+/* device_del @id, then wait for its DEVICE_DELETED and check it names @id. */
+static void qmp_device_del(QTestState *s, const char *id)
+{
+    g_autoptr(JsonObject) ev = NULL;
+
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': '%s'}}", id));
+    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+    g_assert_cmpstr(
+        json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==, id);
+}
+
+/* system_reset, then wait for the RESET event. */
+static void qmp_system_reset(QTestState *s)
+{
+    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
+    json_object_unref(qtest_qmp_eventwait(s, "RESET"));
+}
+
 /* The GSI the device's INTx pin reaches on q35: 16 + (slot + pin - 1) % 8. */
 static int intx_gsi(QTestState *s, int slot)
 {
-    uint8_t pin = cfg_readb(s, slot, 0x3d);
+    uint8_t pin = pci_cfg_readb(s, slot, 0x3d);
 
     g_assert_cmpint(pin, >=, 1);
     return 16 + (slot + pin - 1) % 8;
@@ -318,6 +358,51 @@ static bool edu_dma(QTestState *s, uint32_t src, uint32_t dst, bool to_ram, uint
     return mmio_wait(s, edu_bar + EDU_DMA_CMD, EDU_DMA_RUN, 0);
 }
 
+/* edu_enable(), then check the ID register through the BAR. */
+static void edu_enable_check(QTestState *s)
+{
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+}
+
+/*
+ * DMA XFER bytes (i * @mul + @add) from RAM into edu's buffer and back to other RAM, and
+ * check they arrive unchanged. Tests pass distinct patterns, so stale data cannot pass.
+ */
+static void edu_dma_round_trip(QTestState *s, unsigned mul, unsigned add)
+{
+    uint8_t out[XFER], in[XFER];
+
+    for (unsigned i = 0; i < XFER; i++) {
+        out[i] = (uint8_t)(i * mul + add);
+    }
+    qtest_memwrite(s, RAM_SRC, out, XFER);
+    qtest_memset(s, RAM_DST, 0, XFER);
+    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
+    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
+    qtest_memread(s, RAM_DST, in, XFER);
+    g_assert_cmpmem(in, XFER, out, XFER);
+}
+
+/*
+ * Start a VM with the lab's edu assigned at EDU_SLOT as "edu0" and its BAR0 enabled; NULL
+ * (the test failed) when the lab did not say which device edu is.
+ */
+static QTestState *start_edu(const LabVfioBackend *b)
+{
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dev = NULL;
+    QTestState *s;
+
+    if (!edu) {
+        return NULL;
+    }
+    dev = device_arg(b, edu, EDU_SLOT, "edu0");
+    s = start(b, dev);
+    edu_enable(s);
+    return s;
+}
+
 static void test_edu_config(gconstpointer opaque)
 {
     const LabVfioBackend *b = opaque;
@@ -330,81 +415,60 @@ static void test_edu_config(gconstpointer opaque)
     }
     dev = device_arg(b, edu, EDU_SLOT, "edu0");
     s = start(b, dev);
-    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
-    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x08) >> 8, ==, 0x00ff00);
+    g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
+    g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x08) >> 8, ==, 0x00ff00);
     /* Emulated: command starts off, BAR0 reads its type bits only, MSI is listed. */
-    g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
-    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10), ==, 0);
+    g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
+    g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x10), ==, 0);
     g_assert_cmpuint(cfg_find_cap(s, EDU_SLOT, 0x05), !=, 0);
     g_assert_cmpuint(bar_map(s, EDU_SLOT, 0, MEM_BASE), ==, 1u << 20);
-    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10) & ~0xfu, ==, MEM_BASE);
+    g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x10) & ~0xfu, ==, MEM_BASE);
     /* Not decoding yet: nothing at the BAR. */
     g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
-    g_assert_cmphex(cfg_readb(s, EDU_SLOT, 0x0e), ==, 0x00);
+    g_assert_cmphex(pci_cfg_readb(s, EDU_SLOT, 0x0e), ==, 0x00);
     g_clear_pointer(&s, qtest_quit);
 
     /* multifunction=on shows in the header type. */
     mf = g_strdup_printf("%s,multifunction=on", dev);
     s = start(b, mf);
-    g_assert_cmphex(cfg_readb(s, EDU_SLOT, 0x0e), ==, 0x80);
+    g_assert_cmphex(pci_cfg_readb(s, EDU_SLOT, 0x0e), ==, 0x80);
 }
 
 static void test_edu_dma(gconstpointer opaque)
 {
-    const LabVfioBackend *b = opaque;
-    const char *edu = lab_env("LAB_EDU");
-    g_autofree char *dev = NULL;
-    g_autoptr(QTestState) s = NULL;
-    uint8_t out[XFER], in[XFER];
+    g_autoptr(QTestState) s = start_edu(opaque);
 
-    if (!edu) {
+    if (!s) {
         return;
     }
-    dev = device_arg(b, edu, EDU_SLOT, "edu0");
-    s = start(b, dev);
-    edu_enable(s);
     g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
-    for (int i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i * 13 + 5);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    qtest_memset(s, RAM_DST, 0, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
+    edu_dma_round_trip(s, 13, 5);
 }
 
 static void test_edu_msi(gconstpointer opaque)
 {
-    const LabVfioBackend *b = opaque;
-    const char *edu = lab_env("LAB_EDU");
-    g_autofree char *dev = NULL;
-    g_autoptr(QTestState) s = NULL;
+    g_autoptr(QTestState) s = start_edu(opaque);
     const int data = 0x42;
     uint8_t msi;
     uint16_t flags;
     unsigned before;
 
-    if (!edu) {
+    if (!s) {
         return;
     }
-    dev = device_arg(b, edu, EDU_SLOT, "edu0");
-    s = start(b, dev);
-    edu_enable(s);
     qtest_irq_intercept_in(s, "/machine/msi");
     msi = cfg_find_cap(s, EDU_SLOT, 0x05);
     g_assert_cmpuint(msi, !=, 0);
-    flags = cfg_readw(s, EDU_SLOT, msi + 2);
-    cfg_writel(s, EDU_SLOT, msi + 4, MSI_ADDR);
+    flags = pci_cfg_readw(s, EDU_SLOT, msi + 2);
+    pci_cfg_writel(s, EDU_SLOT, msi + 4, MSI_ADDR);
     if (flags & 0x80) {
-        cfg_writel(s, EDU_SLOT, msi + 8, 0);
-        cfg_writew(s, EDU_SLOT, msi + 12, data);
+        pci_cfg_writel(s, EDU_SLOT, msi + 8, 0);
+        pci_cfg_writew(s, EDU_SLOT, msi + 12, data);
     } else {
-        cfg_writew(s, EDU_SLOT, msi + 8, data);
+        pci_cfg_writew(s, EDU_SLOT, msi + 8, data);
     }
-    cfg_writew(s, EDU_SLOT, msi + 2, flags | 1);
-    g_assert_cmphex(cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 1);
+    pci_cfg_writew(s, EDU_SLOT, msi + 2, flags | 1);
+    g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 1);
 
     /* Completion of a DMA with the IRQ bit raises edu's MSI. */
     before = irq_raises(s, data);
@@ -418,31 +482,25 @@ static void test_edu_msi(gconstpointer opaque)
     qtest_writel(s, edu_bar + EDU_IRQ_RAISE, 0x1);
     g_assert_true(msi_wait(s, data, before));
     qtest_writel(s, edu_bar + EDU_IRQ_ACK, 0x1);
-    cfg_writew(s, EDU_SLOT, msi + 2, flags & ~1);
-    g_assert_cmphex(cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 0);
+    pci_cfg_writew(s, EDU_SLOT, msi + 2, flags & ~1);
+    g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 0);
 }
 
 static void test_edu_intx(gconstpointer opaque)
 {
-    const LabVfioBackend *b = opaque;
-    const char *edu = lab_env("LAB_EDU");
-    g_autofree char *dev = NULL;
-    g_autoptr(QTestState) s = NULL;
+    g_autoptr(QTestState) s = start_edu(opaque);
     int gsi;
 
-    if (!edu) {
+    if (!s) {
         return;
     }
-    dev = device_arg(b, edu, EDU_SLOT, "edu0");
-    s = start(b, dev);
-    edu_enable(s);
     qtest_irq_intercept_in(s, "/machine/ioapic");
     gsi = intx_gsi(s, EDU_SLOT);
     g_assert_false(qtest_get_irq(s, gsi));
     for (int round = 0; round < 2; round++) {
         qtest_writel(s, edu_bar + EDU_IRQ_RAISE, 0x1);
         g_assert_true(line_wait(s, gsi, true));
-        g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x06) & 0x08, ==, 0x08);
+        g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, 0x06) & 0x08, ==, 0x08);
         /* The guest's handler acks; its BAR access ends the interrupt (unmask). */
         qtest_writel(s, edu_bar + EDU_IRQ_ACK, 0x1);
         g_assert_true(line_wait(s, gsi, false));
@@ -472,21 +530,12 @@ static void test_edu_hotplug(gconstpointer opaque)
     fds_before = fd_count(s);
     add = device_add_json(b, edu, EDU_SLOT, "edu0");
     for (int round = 0; round < 2; round++) {
-        g_autoptr(JsonObject) ev = NULL;
-
-        json_node_unref(
-            qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", add));
-        g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
-        edu_enable(s);
-        g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+        qmp_device_add(s, add);
+        g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
+        edu_enable_check(s);
         g_assert_cmpuint(fd_count(s), >, fds_before);
-        json_node_unref(
-            qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu0'}}"));
-        ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
-        g_assert_cmpstr(
-            json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==,
-            "edu0");
-        g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x00), ==, 0xffffffff);
+        qmp_device_del(s, "edu0");
+        g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x00), ==, 0xffffffff);
         g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
         g_assert_cmpuint(fd_count(s), ==, fds_before);
     }
@@ -494,34 +543,25 @@ static void test_edu_hotplug(gconstpointer opaque)
 
 static void test_edu_reset(gconstpointer opaque)
 {
-    const LabVfioBackend *b = opaque;
-    const char *edu = lab_env("LAB_EDU");
-    g_autofree char *dev = NULL;
-    g_autoptr(QTestState) s = NULL;
-    g_autoptr(JsonObject) ev = NULL;
+    g_autoptr(QTestState) s = start_edu(opaque);
     uint8_t msi;
 
-    if (!edu) {
+    if (!s) {
         return;
     }
-    dev = device_arg(b, edu, EDU_SLOT, "edu0");
-    s = start(b, dev);
-    edu_enable(s);
     msi = cfg_find_cap(s, EDU_SLOT, 0x05);
-    cfg_writel(s, EDU_SLOT, msi + 4, MSI_ADDR);
-    cfg_writew(s, EDU_SLOT, msi + 2, cfg_readw(s, EDU_SLOT, msi + 2) | 1);
+    pci_cfg_writel(s, EDU_SLOT, msi + 4, MSI_ADDR);
+    pci_cfg_writew(s, EDU_SLOT, msi + 2, pci_cfg_readw(s, EDU_SLOT, msi + 2) | 1);
     g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
 
-    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
-    ev = qtest_qmp_eventwait(s, "RESET");
+    qmp_system_reset(s);
     /* Back to power-on state: decoding and mastering off, BAR cleared, MSI off. */
-    g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
-    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x10), ==, 0);
-    g_assert_cmphex(cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 0);
+    g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
+    g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x10), ==, 0);
+    g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, msi + 2) & 1, ==, 0);
     g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
     /* And it works again from scratch. */
-    edu_enable(s);
-    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    edu_enable_check(s);
 }
 
 /* --- errors --- */
@@ -567,20 +607,17 @@ static void test_errors(gconstpointer opaque)
     /* The device is held by another hostdev. */
     dev = device_arg(b, edu, EDU_SLOT, "edu0");
     other = start(b, dev);
-    g_assert_cmphex(cfg_readl(other, EDU_SLOT, 0x00), ==, 0x11e81234);
+    g_assert_cmphex(pci_cfg_readl(other, EDU_SLOT, 0x00), ==, 0x11e81234);
     busy = device_add_json(b, edu, EDU_SLOT, "edu1");
     expect_add_error(s, busy, (const char *const[]){"vfio-pci", edu, "already", NULL});
     g_assert_cmpuint(fd_count(s), ==, fds);
     g_clear_pointer(&other, qtest_quit);
 
     /* Free again: it attaches; a second assignment of it in the same VM is refused. */
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", busy));
+    qmp_device_add(s, busy);
     twice = device_add_json(b, edu, EDU_SLOT + 1, "edu2");
     expect_add_error(s, twice, (const char *const[]){"vfio-pci", edu, "once", NULL});
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu1'}}"));
-    json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
+    qmp_device_del(s, "edu1");
     g_assert_cmpuint(fd_count(s), ==, fds);
 
     /* Neither host nor sysfsdev. */
@@ -611,7 +648,7 @@ static void test_mtty(gconstpointer opaque)
     path = g_strndup(mdevs, strcspn(mdevs, " "));
     dev = device_arg(b, path, MTTY_SLOT, "tty0");
     s = start(b, dev);
-    g_assert_cmphex(cfg_readl(s, MTTY_SLOT, 0x00), ==, 0x32534348);
+    g_assert_cmphex(pci_cfg_readl(s, MTTY_SLOT, 0x00), ==, 0x32534348);
     size = bar_map(s, MTTY_SLOT, 0, IO_BASE);
     g_assert_cmpuint(size, ==, 8);
     cmd_set(s, MTTY_SLOT, 0x1); /* I/O decode */
@@ -688,7 +725,7 @@ static void test_nvme(gconstpointer opaque)
     }
     dev = device_arg(b, nvme, NVME_SLOT, "nvme0");
     s = start(b, dev);
-    g_assert_cmphex(cfg_readl(s, NVME_SLOT, 0x08) >> 8, ==, 0x010802);
+    g_assert_cmphex(pci_cfg_readl(s, NVME_SLOT, 0x08) >> 8, ==, 0x010802);
     /* PCI Express and MSI-X are listed; BAR0 holds registers and the MSI-X table. */
     g_assert_cmpuint(cfg_find_cap(s, NVME_SLOT, 0x10), !=, 0);
     g_assert_cmpuint(cfg_find_cap(s, NVME_SLOT, 0x11), !=, 0);
@@ -699,9 +736,8 @@ static void test_nvme(gconstpointer opaque)
     g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CSTS) & 1, ==, 1);
 
     /* system_reset resets the controller itself (nvme has FLR): disabled, not ready. */
-    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
-    json_object_unref(qtest_qmp_eventwait(s, "RESET"));
-    g_assert_cmphex(cfg_readw(s, NVME_SLOT, 0x04) & 0x6, ==, 0);
+    qmp_system_reset(s);
+    g_assert_cmphex(pci_cfg_readw(s, NVME_SLOT, 0x04) & 0x6, ==, 0);
     bar_map(s, NVME_SLOT, 0, MEM_BASE);
     cmd_set(s, NVME_SLOT, 0x6);
     g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CC), ==, 0);
@@ -722,7 +758,7 @@ static void test_nvme(gconstpointer opaque)
 static void map_all_bars(QTestState *s, int slot, uint64_t addr[6])
 {
     for (int i = 0; i < 6; i++) {
-        uint32_t low = cfg_readl(s, slot, 0x10 + 4 * i);
+        uint32_t low = pci_cfg_readl(s, slot, 0x10 + 4 * i);
 
         addr[i] = 0;
         if (low & 1) {
@@ -758,14 +794,14 @@ static void test_igb_msix(gconstpointer opaque)
     }
     dev = device_arg(b, igb, IGB_SLOT, "igb0");
     s = start(b, dev);
-    g_assert_cmphex(cfg_readw(s, IGB_SLOT, 0x00), ==, 0x8086);
+    g_assert_cmphex(pci_cfg_readw(s, IGB_SLOT, 0x00), ==, 0x8086);
     cap = cfg_find_cap(s, IGB_SLOT, 0x11);
     g_assert_cmpuint(cap, !=, 0);
     map_all_bars(s, IGB_SLOT, bars);
     cmd_set(s, IGB_SLOT, 0x7);
-    flags = cfg_readw(s, IGB_SLOT, cap + 2);
-    table = cfg_readl(s, IGB_SLOT, cap + 4);
-    pba = cfg_readl(s, IGB_SLOT, cap + 8);
+    flags = pci_cfg_readw(s, IGB_SLOT, cap + 2);
+    table = pci_cfg_readl(s, IGB_SLOT, cap + 4);
+    pba = pci_cfg_readl(s, IGB_SLOT, cap + 8);
     g_test_message("igb MSI-X: %u vectors, table BAR%u+0x%x, PBA BAR%u+0x%x", (flags & 0x7ff) + 1,
                    table & 7, table & ~7u, pba & 7, pba & ~7u);
     g_assert_cmpuint(bars[table & 7], !=, 0);
@@ -777,7 +813,7 @@ static void test_igb_msix(gconstpointer opaque)
     qtest_writel(s, entry + 4, 0);
     qtest_writel(s, entry + 8, data);
     qtest_irq_intercept_in(s, "/machine/msi");
-    cfg_writew(s, IGB_SLOT, cap + 2, (flags | 0x8000) & ~0x4000);
+    pci_cfg_writew(s, IGB_SLOT, cap + 2, (flags | 0x8000) & ~0x4000);
     qtest_writel(s, entry + 12, 0);
     g_assert_cmphex(qtest_readl(s, entry + 8), ==, data);
 
@@ -814,7 +850,7 @@ static void test_igb_msix(gconstpointer opaque)
     before = irq_raises(s, data);
     qtest_writel(s, bars[0] + IGB_EICS, 0x1);
     g_assert_true(msi_wait(s, data, before));
-    cfg_writew(s, IGB_SLOT, cap + 2, flags & ~0x8000);
+    pci_cfg_writew(s, IGB_SLOT, cap + 2, flags & ~0x8000);
 }
 
 /* --- two groups, one container --- */
@@ -827,14 +863,12 @@ static void test_two_devices(gconstpointer opaque)
     g_autofree char *d1 = NULL, *d2 = NULL, *args = NULL, *log = NULL, *trace = NULL;
     g_autofree char *dir = NULL;
     g_autoptr(QTestState) s = NULL;
-    uint8_t out[XFER], in[XFER];
     unsigned fds_both;
 
     if (!edu || !nvme) {
         return;
     }
-    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
-    trace = g_build_filename(dir, "trace.log", NULL);
+    trace = trace_file_new(&dir);
     d1 = device_arg(b, edu, EDU_SLOT, "edu0");
     d2 = device_arg(b, nvme, NVME_SLOT, "nvme0");
     args = g_strdup_printf("%s %s -trace %s -D %s", d1, d2, b->share_trace, trace);
@@ -848,24 +882,13 @@ static void test_two_devices(gconstpointer opaque)
     g_free(nvme_identify_serial(s, MEM_BASE + 0x1000000));
     fds_both = fd_count(s);
 
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'nvme0'}}"));
-    json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
+    qmp_device_del(s, "nvme0");
     g_assert_cmpuint(fd_count(s), <, fds_both);
 
     /* edu still DMAs through the shared mappings. */
     edu_enable(s);
-    for (int i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i ^ 0x5a);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    qtest_memset(s, RAM_DST, 0, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
-    g_unlink(trace);
-    g_rmdir(dir);
+    edu_dma_round_trip(s, 1, 0x5a);
+    trace_file_remove(dir, trace);
 }
 
 /* --- slow path, expansion ROM --- */
@@ -876,31 +899,20 @@ static void test_edu_no_mmap(gconstpointer opaque)
     const char *edu = lab_env("LAB_EDU");
     g_autofree char *dev = NULL, *args = NULL, *dir = NULL, *trace = NULL, *log = NULL;
     g_autoptr(QTestState) s = NULL;
-    uint8_t out[XFER], in[XFER];
 
     if (!edu) {
         return;
     }
-    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
-    trace = g_build_filename(dir, "trace.log", NULL);
+    trace = trace_file_new(&dir);
     dev = device_arg(b, edu, EDU_SLOT, "edu0");
     args = g_strdup_printf("%s,x-no-mmap=on -trace vfio_region_read -D %s", dev, trace);
     s = start(b, args);
-    edu_enable(s);
-    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
-    for (int i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i * 3);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
+    edu_enable_check(s);
+    edu_dma_round_trip(s, 3, 0);
     /* Every access went through the device fd (the trapped slow path). */
     g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
     g_assert_nonnull(strstr(log, "vfio_region_read"));
-    g_unlink(trace);
-    g_rmdir(dir);
+    trace_file_remove(dir, trace);
 }
 
 static void test_edu_rom(gconstpointer opaque)
@@ -927,9 +939,9 @@ static void test_edu_rom(gconstpointer opaque)
     dev = device_arg(b, edu, EDU_SLOT, "edu0");
     args = g_strdup_printf("%s,romfile=%s", dev, rom);
     s = start(b, args);
-    cfg_writel(s, EDU_SLOT, 0x30, 0xfffff800);
-    g_assert_cmphex(cfg_readl(s, EDU_SLOT, 0x30), ==, 0xfffff000);
-    cfg_writel(s, EDU_SLOT, 0x30, MEM_BASE + 0x200000 + 1);
+    pci_cfg_writel(s, EDU_SLOT, 0x30, 0xfffff800);
+    g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x30), ==, 0xfffff000);
+    pci_cfg_writel(s, EDU_SLOT, 0x30, MEM_BASE + 0x200000 + 1);
     cmd_set(s, EDU_SLOT, 0x2);
     g_assert_cmphex(qtest_readw(s, MEM_BASE + 0x200000), ==, 0xaa55);
     g_assert_cmphex(qtest_readb(s, MEM_BASE + 0x200000 + 100), ==, 101);
@@ -939,8 +951,8 @@ static void test_edu_rom(gconstpointer opaque)
     g_free(args);
     args = g_strdup_printf("%s,rombar=0", dev);
     s2 = start(b, args);
-    cfg_writel(s2, EDU_SLOT, 0x30, 0xfffff800);
-    g_assert_cmphex(cfg_readl(s2, EDU_SLOT, 0x30), ==, 0);
+    pci_cfg_writel(s2, EDU_SLOT, 0x30, 0xfffff800);
+    g_assert_cmphex(pci_cfg_readl(s2, EDU_SLOT, 0x30), ==, 0);
     g_unlink(rom);
     g_rmdir(dir);
 }
@@ -987,8 +999,7 @@ static void test_request(gconstpointer opaque)
     s = start(b, NULL);
     fds = fd_count(s);
     add = device_add_json(b, nvme, NVME_SLOT, "nvme0");
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", add));
+    qmp_device_add(s, add);
     /* Unbinding from vfio-pci blocks in the kernel until hostdev lets the device go. */
     cmd = g_strdup_printf("sh -c 'echo %s > /sys/bus/pci/devices/%s/driver/unbind'", nvme, nvme);
     g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
@@ -1018,30 +1029,12 @@ static void test_request(gconstpointer opaque)
 
 #define RP_SLOT 0x1c
 
-static uint32_t cfg1_addr(int bus, int reg)
-{
-    return 0x80000000u | (uint32_t)bus << 16 | (uint32_t)(reg & 0xfc);
-}
-
-static uint32_t cfg1_readl(QTestState *s, int bus, int reg)
-{
-    qtest_outl(s, CF8, cfg1_addr(bus, reg));
-    return qtest_inl(s, CFC);
-}
-
-static void cfg1_writel(QTestState *s, int bus, int reg, uint32_t value)
-{
-    qtest_outl(s, CF8, cfg1_addr(bus, reg));
-    qtest_outl(s, CFC, value);
-}
-
 static void test_edu_root_port(gconstpointer opaque)
 {
     const LabVfioBackend *b = opaque;
     const char *edu = lab_env("LAB_EDU");
     g_autofree char *args = NULL;
     g_autoptr(QTestState) s = NULL;
-    uint8_t out[XFER], in[XFER];
     uint32_t size_mask;
 
     if (!edu) {
@@ -1052,25 +1045,17 @@ static void test_edu_root_port(gconstpointer opaque)
                            RP_SLOT, edu, b->device_opts);
     s = start(b, args);
     /* Bus numbers on the port: secondary 1, subordinate 1; bridge decoding and mastering. */
-    cfg_writel(s, RP_SLOT, 0x18, 0x00010100);
+    pci_cfg_writel(s, RP_SLOT, 0x18, 0x00010100);
     cmd_set(s, RP_SLOT, 0x6);
-    g_assert_cmphex(cfg1_readl(s, 1, 0x00), ==, 0x11e81234);
-    cfg1_writel(s, 1, 0x10, 0xffffffff);
-    size_mask = cfg1_readl(s, 1, 0x10);
+    g_assert_cmphex(pci_cfg_bus_readl(s, 1, 0, 0x00), ==, 0x11e81234);
+    pci_cfg_bus_writel(s, 1, 0, 0x10, 0xffffffff);
+    size_mask = pci_cfg_bus_readl(s, 1, 0, 0x10);
     g_assert_cmphex(~(size_mask & ~0xfu) + 1, ==, 1u << 20);
-    cfg1_writel(s, 1, 0x10, MEM_BASE);
-    cfg1_writel(s, 1, 0x04, 0x6);
+    pci_cfg_bus_writel(s, 1, 0, 0x10, MEM_BASE);
+    pci_cfg_bus_writel(s, 1, 0, 0x04, 0x6);
     edu_bar = MEM_BASE;
     g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
-    for (int i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i * 5 + 1);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    qtest_memset(s, RAM_DST, 0, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
+    edu_dma_round_trip(s, 5, 1);
 }
 
 /* --- start-up failures on the command line --- */
@@ -1104,17 +1089,6 @@ static char *expect_cmdline_error(const LabVfioBackend *b, const char *wrapper, 
         }
     }
     return g_steal_pointer(&err);
-}
-
-/* How many times @needle occurs in @hay. */
-static unsigned count_of(const char *hay, const char *needle)
-{
-    unsigned n = 0;
-
-    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) {
-        n++;
-    }
-    return n;
 }
 
 /* --- a group that is not viable (a peer function held by a host driver) --- */
@@ -1172,21 +1146,17 @@ static void test_edu_bus_reset(gconstpointer opaque)
     g_autofree char *dev = NULL, *args = NULL, *dir = NULL, *trace = NULL, *log = NULL;
     g_autofree char *line = NULL, *backend_line = NULL;
     g_autoptr(QTestState) s = NULL;
-    uint8_t out[XFER], in[XFER];
 
     if (!rp) {
         return;
     }
-    dir = g_dir_make_tmp("lab-vfio-pci-XXXXXX", NULL);
-    trace = g_build_filename(dir, "trace.log", NULL);
+    trace = trace_file_new(&dir);
     dev = device_arg(b, rp, EDU_SLOT, "edu0");
     args = g_strdup_printf("%s -trace 'vfio_*reset*' -D %s", dev, trace);
     s = start(b, args);
-    edu_enable(s);
-    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    edu_enable_check(s);
 
-    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
-    json_object_unref(qtest_qmp_eventwait(s, "RESET"));
+    qmp_system_reset(s);
     g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
     g_test_message("trace: %s", log);
     line = trace_line(log, "vfio_pci_reset_method");
@@ -1208,20 +1178,10 @@ static void test_edu_bus_reset(gconstpointer opaque)
     g_assert_null(strstr(log, "vfio_device_reset"));
 
     /* Back to power-on state, and it works again: ID register, a DMA round trip. */
-    g_assert_cmphex(cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
-    edu_enable(s);
-    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
-    for (int i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i * 7 + 3);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    qtest_memset(s, RAM_DST, 0, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
-    g_unlink(trace);
-    g_rmdir(dir);
+    g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
+    edu_enable_check(s);
+    edu_dma_round_trip(s, 7, 3);
+    trace_file_remove(dir, trace);
 }
 
 /* --- the locked-memory limit --- */
@@ -1249,32 +1209,12 @@ static void test_memlock(gconstpointer opaque)
 
 /* --- iommufd from the management: /dev/iommu passed with getfd, QMP object-add --- */
 
-/* How many fds hostdev has open on /dev/iommu. */
-static unsigned iommu_fds(QTestState *s)
-{
-    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)qtest_pid(s));
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *ent;
-    unsigned n = 0;
-
-    g_assert_nonnull(d);
-    while ((ent = g_dir_read_name(d))) {
-        g_autofree char *link = g_build_filename(dir, ent, NULL);
-        g_autofree char *target = g_file_read_link(link, NULL);
-
-        n += !g_strcmp0(target, "/dev/iommu");
-    }
-    g_dir_close(d);
-    return n;
-}
-
 static void test_iommufd_getfd(void)
 {
     const char *edu = lab_env("LAB_EDU");
     g_autoptr(QTestState) s = NULL;
     g_autoptr(JsonObject) reply = NULL;
     g_autofree char *add = NULL, *desc = NULL;
-    uint8_t out[XFER], in[XFER];
     unsigned fds;
     int fd;
 
@@ -1293,8 +1233,7 @@ static void test_iommufd_getfd(void)
         s, "{'execute': 'object-add', 'arguments': {'qom-type': 'iommufd', 'id': 'iofd0', "
            "'fd': 'iommufd0fd'}}"));
     add = device_add_json(&iommufd, edu, EDU_SLOT, "edu0");
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", add));
+    qmp_device_add(s, add);
     /*
      * getfd's copy stays under its name until closefd (the object adopted a duplicate); after
      * closefd the object's is the only /dev/iommu hostdev holds (nothing opened by path).
@@ -1304,26 +1243,15 @@ static void test_iommufd_getfd(void)
         s, "{'execute': 'closefd', 'arguments': {'fdname': 'iommufd0fd'}}"));
     g_assert_cmpuint(iommu_fds(s), ==, 1);
 
-    edu_enable(s);
-    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
-    for (int i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i * 11 + 7);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    qtest_memset(s, RAM_DST, 0, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
+    edu_enable_check(s);
+    edu_dma_round_trip(s, 11, 7);
 
     /* In use: object-del refuses; after device_del it goes, and the fd with it. */
     desc = qtest_qmp_expect_error(s, "GenericError",
                                   "{'execute': 'object-del', 'arguments': {'id': 'iofd0'}}");
     g_test_message("object-del while in use: %s", desc);
     g_assert_nonnull(strstr(desc, "in use"));
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': 'edu0'}}"));
-    json_object_unref(qtest_qmp_eventwait(s, "DEVICE_DELETED"));
+    qmp_device_del(s, "edu0");
     json_node_unref(
         qtest_qmp_assert_success(s, "{'execute': 'object-del', 'arguments': {'id': 'iofd0'}}"));
     g_assert_cmpuint(iommu_fds(s), ==, 0);

@@ -13,40 +13,16 @@
 
 #include "hw/pci/testdev.h"
 #include "libqtest.h"
+#include "qtest-pci.h"
 
-#define CF8 0xcf8
-#define CFC 0xcfc
 #define BAR0_ADDR 0xc0000000u
 #define MSI_DATA 0x42
-
-static uint32_t cfg_addr(int slot, int reg)
-{
-    return 0x80000000u | (uint32_t)slot << 11 | (uint32_t)(reg & 0xfc);
-}
-
-static uint32_t cfg_readl(QTestState *s, int slot, int reg)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    return qtest_inl(s, CFC);
-}
-
-static void cfg_writel(QTestState *s, int slot, int reg, uint32_t value)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    qtest_outl(s, CFC, value);
-}
-
-static void cfg_writew(QTestState *s, int slot, int reg, uint16_t value)
-{
-    qtest_outl(s, CF8, cfg_addr(slot, reg));
-    qtest_outw(s, CFC + (reg & 2), value);
-}
 
 /* The slot on bus 0 holding the test device, or -1. */
 static int find_testdev(QTestState *s)
 {
     for (int slot = 0; slot < 32; slot++) {
-        if (cfg_readl(s, slot, 0) == (TESTDEV_DEVICE_ID << 16 | TESTDEV_VENDOR_ID)) {
+        if (pci_cfg_readl(s, slot, 0) == (TESTDEV_DEVICE_ID << 16 | TESTDEV_VENDOR_ID)) {
             return slot;
         }
     }
@@ -112,11 +88,11 @@ static void test_pci_testdev(void)
 
     g_assert_cmpint(slot, >=, 0);
     /* Size BAR0, then map it at the start of the PCI hole and enable decode + bus master. */
-    cfg_writel(s, slot, 0x10, 0xffffffff);
-    size_mask = cfg_readl(s, slot, 0x10) & ~0xfu;
+    pci_cfg_writel(s, slot, 0x10, 0xffffffff);
+    size_mask = pci_cfg_readl(s, slot, 0x10) & ~0xfu;
     g_assert_cmphex(~size_mask + 1, ==, TESTDEV_BAR0_SIZE);
-    cfg_writel(s, slot, 0x10, BAR0_ADDR);
-    cfg_writew(s, slot, 0x04, 0x0006);
+    pci_cfg_writel(s, slot, 0x10, BAR0_ADDR);
+    pci_cfg_writew(s, slot, 0x04, 0x0006);
     g_assert_cmphex(qtest_readl(s, BAR0_ADDR + TESTDEV_REG_ID), ==, TESTDEV_ID_VALUE);
     qtest_writel(s, BAR0_ADDR + TESTDEV_REG_SCRATCH, 0x5a5a1234);
     g_assert_cmphex(qtest_readl(s, BAR0_ADDR + TESTDEV_REG_SCRATCH), ==, 0x5a5a1234);
@@ -129,11 +105,11 @@ static void test_pci_testdev(void)
 
     /* MSI: address 0xfee00000, data 0x42, enable; vector 0 pulses /machine/msi line 0x42. */
     qtest_irq_intercept_in(s, "/machine/msi");
-    cfg_writel(s, slot, TESTDEV_MSI_CAP + 4, 0xfee00000);
-    cfg_writel(s, slot, TESTDEV_MSI_CAP + 8, 0);
-    cfg_writew(s, slot, TESTDEV_MSI_CAP + 12, MSI_DATA);
-    msi_ctrl = cfg_readl(s, slot, TESTDEV_MSI_CAP) >> 16;
-    cfg_writew(s, slot, TESTDEV_MSI_CAP + 2, msi_ctrl | 1);
+    pci_cfg_writel(s, slot, TESTDEV_MSI_CAP + 4, 0xfee00000);
+    pci_cfg_writel(s, slot, TESTDEV_MSI_CAP + 8, 0);
+    pci_cfg_writew(s, slot, TESTDEV_MSI_CAP + 12, MSI_DATA);
+    msi_ctrl = pci_cfg_readl(s, slot, TESTDEV_MSI_CAP) >> 16;
+    pci_cfg_writew(s, slot, TESTDEV_MSI_CAP + 2, msi_ctrl | 1);
     qtest_writel(s, BAR0_ADDR + TESTDEV_REG_MSI, 0);
     g_assert_false(qtest_get_irq(s, MSI_DATA)); /* an edge: raised, then lowered */
     g_assert_true(g_file_get_contents(qtest_log_path(s), &log, NULL, NULL));
@@ -244,8 +220,8 @@ static void test_intx_and_set_irq(void)
 
     g_assert_cmpint(slot, >=, 0);
     qtest_irq_intercept_in(s, "/machine/ioapic");
-    cfg_writel(s, slot, 0x10, BAR0_ADDR);
-    cfg_writew(s, slot, 0x04, 0x0002); /* memory decode, INTx not disabled */
+    pci_cfg_writel(s, slot, 0x10, BAR0_ADDR);
+    pci_cfg_writew(s, slot, 0x04, 0x0002); /* memory decode, INTx not disabled */
     qtest_writel(s, BAR0_ADDR + TESTDEV_REG_INTX, 1);
     /* The INTx of PCI devices land on GSI 16..23. */
     for (int gsi = 16; gsi < 24; gsi++) {
