@@ -98,18 +98,8 @@ int vfio_sys_close(int fd)
 
 int vfio_sys_ioctl(int fd, unsigned long request, void *arg)
 {
-    int err = enter(VFIO_SYS_IOCTL, request);
-    int r;
-
-    if (err) {
-        return -err;
-    }
-    r = ioctl(fd, request, arg);
-    if (r < 0) {
-        return -errno;
-    }
-    ioctl_succeeded(request);
-    return r;
+    /* The kernel reads the argument as one unsigned long either way. */
+    return vfio_sys_ioctl_int(fd, request, (unsigned long)arg);
 }
 
 int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
