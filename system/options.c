@@ -7,6 +7,7 @@
 
 #include "qom/object.h"
 #include "system/options.h"
+#include "options-internal.h"
 
 typedef bool (*OptionFn)(HdConfig *config, const char *name, const char *arg, GError **errp);
 
@@ -25,9 +26,22 @@ static const char usage_text[] =
     "Machine:\n"
     "  -machine TYPE[,accel=qtest][,memory-backend=ID]   machine type (q35; help: list)\n"
     "  -M TYPE                  same as -machine\n"
-    "  -accel qtest             accelerator (no vCPU; tests drive the machine)\n"
+    "  -machine ...,acpi=on|off ACPI tables for the guest (KVM; default on)\n"
+    "  -accel kvm[,kernel-irqchip=on] | -enable-kvm   run the guest's vCPUs with KVM\n"
+    "  -accel qtest             no vCPU; tests drive the machine (the default)\n"
+    "  -cpu host|max|qemu64     vCPU model under KVM (default qemu64)\n"
     "  -m [size=]SIZE           guest RAM (default 128M; a bare number is MiB)\n"
-    "  -smp [cpus=]N            vCPU count\n"
+    "  -smp [cpus=]N[,sockets=S][,dies=1][,cores=C][,threads=T][,maxcpus=N]   vCPUs\n"
+    "Boot (KVM; firmware boot with -bios, SeaBIOS or OVMF, is not there yet):\n"
+    "  -kernel bzImage          boot this Linux kernel directly (x86 boot protocol)\n"
+    "  -initrd FILE             its initramfs\n"
+    "  -append CMDLINE          its command line (e.g. console=ttyS0)\n"
+    "  -no-shutdown             a guest power-off stops the VM instead of ending hostdev\n"
+    "  -no-reboot               a guest reset ends hostdev instead of resetting\n"
+    "  -rtc base=utc|localtime  what the CMOS clock starts at\n"
+    "Console:\n"
+    "  -serial stdio|pty|file:PATH|chardev:ID|null|none   COM1, then COM2, ... (16550A)\n"
+    "  -nographic               no display; COM1 on stdio unless -serial says otherwise\n"
     "  -S                       start paused (QMP cont starts the machine)\n"
     "  -nodefaults              create no default devices (hostdev creates none anyway)\n"
     "  -name [guest=]NAME       the VM's name\n"
@@ -37,6 +51,7 @@ static const char usage_text[] =
     "  -object TYPE,id=ID[,prop=value...] | -object '{\"qom-type\":...}'   (help: list)\n"
     "Control channels:\n"
     "  -chardev socket,id=ID,path=PATH|fd=N[,server=on|off][,wait=on|off]\n"
+    "  -chardev stdio|pty|null,id=ID | -chardev file,id=ID,path=PATH\n"
     "  -mon chardev=ID,mode=control     QMP monitor on a chardev\n"
     "  -qtest CHARDEV-SPEC      qtest protocol (unix:PATH[,server=on] or chardev:ID)\n"
     "  -qtest-log FILE|none     log qtest traffic\n"
@@ -69,9 +84,19 @@ static bool set_flag(HdConfig *config, const char *name, const char *arg, GError
 
 static bool set_accel_name(HdConfig *config, const char *what, const char *accel, GError **errp)
 {
-    if (strcmp(accel, "qtest") != 0) {
+    /* QEMU's fallback list (accel=kvm:tcg, as libvirt probes): the first one hostdev has. */
+    g_auto(GStrv) list = g_strsplit(accel, ":", -1);
+
+    for (guint i = 0; list[i]; i++) {
+        if (!strcmp(list[i], "qtest") || !strcmp(list[i], "kvm")) {
+            g_free(config->accel);
+            config->accel = g_strdup(list[i]);
+            return true;
+        }
+    }
+    if (true) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: accelerator '%s' is not supported by hostdev (only qtest)", what, accel);
+                    "%s: accelerator '%s' is not supported by hostdev (kvm or qtest)", what, accel);
         return false;
     }
     g_free(config->accel);
@@ -81,7 +106,7 @@ static bool set_accel_name(HdConfig *config, const char *what, const char *accel
 
 static bool opt_machine(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "type", "accel", "memory-backend", NULL };
+    static const char *const allowed[] = { "type", "accel", "memory-backend", "acpi", NULL };
     g_autofree char *what = g_strdup_printf("-%s", name);
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "type", errp);
     g_autofree char *type = NULL;
@@ -115,6 +140,9 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
     if (accel && !set_accel_name(config, what, accel, errp)) {
         return false;
     }
+    if (!hd_opts_get_bool(opts, "acpi", config->acpi, what, &config->acpi, errp)) {
+        return false;
+    }
     if (hd_opts_lookup(opts, "memory-backend")) {
         g_free(config->memory_backend);
         config->memory_backend = hd_opts_get_text(opts, "memory-backend");
@@ -124,8 +152,9 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
 
 static bool opt_accel(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "accel", NULL };
+    static const char *const allowed[] = { "accel", "kernel-irqchip", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "accel", errp);
+    g_autofree char *irqchip = NULL;
     g_autofree char *accel = NULL;
 
     (void)name;
@@ -142,7 +171,15 @@ static bool opt_accel(HdConfig *config, const char *name, const char *arg, GErro
     }
     accel = hd_opts_get_text(opts, "accel");
     if (!accel) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "-accel: name an accelerator (qtest)");
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-accel: name an accelerator (kvm or qtest)");
+        return false;
+    }
+    irqchip = hd_opts_get_text(opts, "kernel-irqchip");
+    if (irqchip && strcmp(irqchip, "on") && strcmp(irqchip, "true")) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-accel kvm,kernel-irqchip=%s: hostdev has only the in-kernel irqchip (kernel-irqchip=on); split and off need a userspace I/O APIC it does not have",
+                    irqchip);
         return false;
     }
     return set_accel_name(config, "-accel", accel, errp);
@@ -177,39 +214,6 @@ static bool opt_memory(HdConfig *config, const char *name, const char *arg, GErr
         return false;
     }
     config->ram_size_set = true;
-    return true;
-}
-
-static bool opt_smp(HdConfig *config, const char *name, const char *arg, GError **errp)
-{
-    static const char *const allowed[] = { "cpus", "maxcpus", "sockets", "dies", "cores",
-                                           "threads", NULL };
-    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "cpus", errp);
-    guint64 cpus = 1;
-
-    (void)name;
-    if (!opts) {
-        g_prefix_error(errp, "-smp: ");
-        return false;
-    }
-    if (!hd_opts_check_keys(opts, allowed, "-smp", errp)) {
-        return false;
-    }
-    for (guint i = 0; i < hd_opts_size(opts); i++) {
-        g_autofree char *text = hd_opts_get_text(opts, hd_opts_key(opts, i));
-        guint64 v = 0;
-
-        if (!text || !g_ascii_string_to_unsigned(text, 10, 1, 4096, &v, NULL)) {
-            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "-smp: %s must be a number from 1 to 4096, not '%s'",
-                        hd_opts_key(opts, i), text ? text : "");
-            return false;
-        }
-        if (!strcmp(hd_opts_key(opts, i), "cpus")) {
-            cpus = v;
-        }
-    }
-    config->smp = (unsigned)cpus;
     return true;
 }
 
@@ -258,9 +262,13 @@ static bool opt_chardev(HdConfig *config, const char *name, const char *arg, GEr
         return false;
     }
     backend = hd_opts_get_text(opts, "backend");
+    if (backend && hd_chardev_is_stream_backend(backend)) {
+        return opt_chardev_stream(config, opts, backend, errp) &&
+               (g_ptr_array_add(config->chardevs, g_steal_pointer(&opts)), true);
+    }
     if (!backend || strcmp(backend, "socket") != 0) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "-chardev: backend '%s' is not supported by hostdev (only socket)",
+                    "-chardev: backend '%s' is not supported by hostdev (socket, stdio, file, pty, null)",
                     backend ? backend : "");
         return false;
     }
@@ -282,14 +290,8 @@ static bool opt_chardev(HdConfig *config, const char *name, const char *arg, GEr
         !hd_opts_get_bool(opts, "nowait", false, "-chardev", &b, errp)) {
         return false;
     }
-    for (guint i = 0; i < config->chardevs->len; i++) {
-        g_autofree char *other = hd_opts_get_text(config->chardevs->pdata[i], "id");
-
-        if (!g_strcmp0(other, id)) {
-            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_DUPLICATE,
-                        "-chardev: duplicate chardev id '%s'", id);
-            return false;
-        }
+    if (!hd_chardev_id_unique(config, id, errp)) {
+        return false;
     }
     g_ptr_array_add(config->chardevs, g_steal_pointer(&opts));
     return true;
@@ -387,6 +389,16 @@ static const Option options[] = {
     { "m", true, opt_memory },
     { "smp", true, opt_smp },
     { "S", false, set_flag },
+    { "enable-kvm", false, opt_guest_flag },
+    { "nographic", false, opt_guest_flag },
+    { "no-shutdown", false, opt_guest_flag },
+    { "no-reboot", false, opt_guest_flag },
+    { "cpu", true, opt_guest_string },
+    { "kernel", true, opt_guest_string },
+    { "initrd", true, opt_guest_string },
+    { "append", true, opt_guest_string },
+    { "serial", true, opt_serial },
+    { "rtc", true, opt_rtc },
     { "nodefaults", false, set_flag },
     { "display", true, opt_display },
     { "name", true, opt_name },
@@ -413,6 +425,12 @@ void hd_config_free(HdConfig *config)
     g_free(config->memory_backend);
     g_free(config->accel);
     g_free(config->name);
+    g_free(config->kernel_irqchip);
+    g_free(config->cpu_model);
+    g_free(config->kernel);
+    g_free(config->initrd);
+    g_free(config->append);
+    g_ptr_array_unref(config->serials);
     g_ptr_array_unref(config->chardevs);
     g_ptr_array_unref(config->mons);
     g_ptr_array_unref(config->objects);
@@ -432,6 +450,10 @@ static HdConfig *config_new(void)
     config->accel = g_strdup("qtest");
     config->ram_size = HD_DEFAULT_RAM_SIZE;
     config->smp = 1;
+    config->sockets = config->cores = config->threads = 1;
+    config->cpu_model = g_strdup("qemu64");
+    config->acpi = true;
+    config->serials = g_ptr_array_new_with_free_func(g_free);
     config->chardevs = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
     config->mons = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
     config->objects = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);

@@ -60,9 +60,20 @@ void hd_reset_clear(void)
     g_clear_pointer(&handlers, g_array_unref);
 }
 
+static HdResetQuiesce quiesce_stop, quiesce_start;
+
+void hd_reset_set_quiesce(HdResetQuiesce stop, HdResetQuiesce start)
+{
+    quiesce_stop = stop;
+    quiesce_start = start;
+}
+
 void hd_system_reset(void)
 {
     trace_system_reset(handlers ? (int)handlers->len : 0);
+    if (quiesce_stop) {
+        quiesce_stop();
+    }
     for (guint i = 0; roots && i < roots->len; i++) {
         hd_device_reset(roots->pdata[i]);
     }
@@ -75,5 +86,8 @@ void hd_system_reset(void)
 
             h->fn(h->opaque);
         }
+    }
+    if (quiesce_start) {
+        quiesce_start();
     }
 }

@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chardev/char-fd.h"
 #include "chardev/chardev.h"
+#include "hw/char/serial.h"
+#include "hw/i386/acpi-build.h"
+#include "hw/i386/pc-boot.h"
+#include "hw/i386/pc-ports.h"
 #include "hw/i386/q35.h"
 #include "hw/vfio/vfio-pci.h"
 #include "monitor/monitor.h"
@@ -19,7 +24,10 @@
 #include "system/address-space.h"
 #include "system/device-hotplug.h"
 #include "system/hostmem.h"
+#include "system/bql.h"
 #include "system/iommufd.h"
+#include "system/kvm.h"
+#include "system/lifecycle.h"
 #include "system/machine.h"
 #include "system/main-loop.h"
 #include "system/options.h"
@@ -36,6 +44,8 @@ typedef struct Vm {
     HdTree *tree;
     HdMachine *machine;
     HdQtest *qtest;
+    HdPcPorts *ports;
+    HdPcBoot *boot;
 } Vm;
 
 typedef struct StartupStep {
@@ -48,6 +58,7 @@ static void register_types(void)
 {
     pci_register_types();
     hostmem_register_types();
+    serial_register_types();
     vfio_pci_register_types();
     iommufd_register_types();
 }
@@ -95,10 +106,17 @@ static bool setup_chardevs(Vm *vm, GError **errp)
         g_autofree char *id = hd_opts_get_text(opts, "id");
         g_autofree char *path = hd_opts_get_text(opts, "path");
         g_autofree char *fd_text = hd_opts_get_text(opts, "fd");
+        g_autofree char *backend = hd_opts_get_text(opts, "backend");
         bool server = false, wait = true, nowait = false;
         guint64 fd = 0;
         Chardev *chr;
 
+        if (g_strcmp0(backend, "socket")) {
+            if (!char_fd_new(id, backend, path, errp)) {
+                return false;
+            }
+            continue;
+        }
         hd_opts_get_bool(opts, "server", false, "-chardev", &server, NULL);
         hd_opts_get_bool(opts, "wait", true, "-chardev", &wait, NULL);
         hd_opts_get_bool(opts, "nowait", false, "-chardev", &nowait, NULL);
@@ -122,6 +140,7 @@ static void teardown_chardevs(Vm *vm)
 {
     (void)vm;
     chardev_close_all();
+    char_fd_close_all();
 }
 
 static bool setup_monitors(Vm *vm, GError **errp)
@@ -224,6 +243,118 @@ static void teardown_machine(Vm *vm)
     g_clear_pointer(&vm->machine, hd_machine_free);
 }
 
+static bool setup_accel(Vm *vm, GError **errp)
+{
+    HdConfig *c = vm->config;
+    HdKvmConfig kc = {
+        .cpus = c->smp,
+        .sockets = c->sockets,
+        .cores = c->cores,
+        .threads = c->threads,
+        .cpu_model = c->cpu_model,
+    };
+
+    hd_lifecycle_configure(c->no_shutdown, c->no_reboot);
+    if (strcmp(c->accel, "kvm") != 0) {
+        if (c->kernel) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-kernel: booting a kernel needs vCPUs: add -accel kvm (qtest has none)");
+            return false;
+        }
+        return true;
+    }
+    bql_init_main_thread();
+    return kvm_init(&kc, errp);
+}
+
+static void teardown_accel(Vm *vm)
+{
+    (void)vm;
+    kvm_cleanup();
+}
+
+/* -serial SPEC and -nographic: COM ports in order, each on its chardev. */
+static bool setup_console(Vm *vm, GError **errp)
+{
+    HdConfig *c = vm->config;
+    g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; i < c->serials->len; i++) {
+        g_ptr_array_add(specs, g_strdup(c->serials->pdata[i]));
+    }
+    if (!specs->len && c->nographic) {
+        g_ptr_array_add(specs, g_strdup("stdio"));
+    }
+    for (guint i = 0; i < specs->len; i++) {
+        const char *spec = specs->pdata[i];
+        g_autofree char *id = NULL;
+        g_autoptr(HdOpts) opts = NULL;
+        g_autofree char *text = NULL;
+
+        if (!strcmp(spec, "none")) {
+            continue;
+        }
+        if (g_str_has_prefix(spec, "chardev:")) {
+            id = g_strdup(spec + strlen("chardev:"));
+        } else {
+            id = g_strdup_printf("serial%u", i);
+            if (!char_fd_new(id, g_str_has_prefix(spec, "file:") ? "file" : spec,
+                             g_str_has_prefix(spec, "file:") ? spec + 5 : NULL, errp)) {
+                g_prefix_error(errp, "-serial %s: ", spec);
+                return false;
+            }
+        }
+        text = g_strdup_printf("isa-serial,chardev=%s,index=%u,id=serial%u", id, i, i);
+        opts = hd_opts_parse(text, "driver", errp);
+        if (!opts || !hd_device_add(vm->tree, opts, errp)) {
+            g_prefix_error(errp, "-serial %s: ", spec);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool setup_pc(Vm *vm, GError **errp)
+{
+    HdConfig *c = vm->config;
+    HdPcBootConfig bc = {
+        .kernel = c->kernel,
+        .initrd = c->initrd,
+        .append = c->append,
+        .ram_below_4g = hd_machine_ram_below_4g(vm->machine),
+        .ram_above_4g = hd_machine_ram_above_4g(vm->machine),
+        .cpus = c->smp,
+        .threads = c->threads,
+        .cores = c->cores,
+        .acpi = c->acpi,
+    };
+
+    if (!kvm_enabled()) {
+        return true;
+    }
+    vm->ports = hd_pc_ports_new(c->rtc_localtime, errp);
+    if (!vm->ports) {
+        return false;
+    }
+    if (!c->kernel) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-accel kvm: give a kernel to boot with -kernel bzImage (hostdev has no firmware yet: -bios, SeaBIOS and OVMF are not supported)");
+        return false;
+    }
+    if (c->initrd && !c->kernel) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "-initrd: needs -kernel");
+        return false;
+    }
+    vm->boot = hd_pc_boot_new(&bc, errp);
+    return vm->boot != NULL;
+}
+
+static void teardown_pc(Vm *vm)
+{
+    g_clear_pointer(&vm->boot, hd_pc_boot_free);
+    g_clear_pointer(&vm->ports, hd_pc_ports_free);
+}
+
 static bool setup_devices(Vm *vm, GError **errp)
 {
     for (guint i = 0; i < vm->config->devices->len; i++) {
@@ -258,6 +389,9 @@ static const StartupStep startup[] = {
     { "tree", setup_tree, teardown_tree },
     { "objects", setup_objects, NULL },
     { "machine", setup_machine, teardown_machine },
+    { "accel", setup_accel, teardown_accel },
+    { "pc", setup_pc, teardown_pc },
+    { "console", setup_console, NULL },
     { "devices", setup_devices, teardown_devices },
     { "run", setup_run, NULL },
 };
@@ -289,7 +423,7 @@ static int answer_request(HdConfig *config)
                "(alias of pc-q35)\n");
         return 0;
     case HD_ACTION_ACCEL_HELP:
-        printf("Accelerators supported in hostdev:\nqtest\n");
+        printf("Accelerators supported in hostdev:\nkvm\nqtest\n");
         return 0;
     case HD_ACTION_TRACE_HELP:
         hd_trace_list(stdout);
@@ -347,7 +481,9 @@ int main(int argc, char **argv)
         if (hd_main_loop_shutdown_reason()) {
             g_autoptr(JsonObject) data = json_object_new();
 
-            json_object_set_boolean_member(data, "guest", false);
+            json_object_set_boolean_member(data, "guest",
+                                           g_str_has_prefix(hd_main_loop_shutdown_reason(),
+                                                            "guest-"));
             json_object_set_string_member(data, "reason", hd_main_loop_shutdown_reason());
             qmp_event_emit("SHUTDOWN", data);
         }

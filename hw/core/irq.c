@@ -105,3 +105,29 @@ bool hd_irq_intercept(const char *qom_path, HdIrqHandler handler, void *opaque, 
     lines->intercept_opaque = opaque;
     return true;
 }
+
+bool hd_irq_set_handler(const char *qom_path, HdIrqHandler handler, void *opaque, GError **errp)
+{
+    HdIrqLines *lines = hd_irq_lines_find(qom_path);
+
+    if (!lines) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
+                    "no interrupt lines at '%s' to connect", qom_path ? qom_path : "(null)");
+        return false;
+    }
+    lines->handler = handler;
+    lines->opaque = opaque;
+    return true;
+}
+
+static HdMsiSink msi_sink;
+
+void hd_msi_set_sink(HdMsiSink sink)
+{
+    msi_sink = sink;
+}
+
+HdMsiSink hd_msi_get_sink(void)
+{
+    return msi_sink;
+}

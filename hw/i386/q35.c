@@ -9,6 +9,7 @@
 #include "hw/pci/pci-host.h"
 #include "hw/pci/pci.h"
 #include "qom/object.h"
+#include "system/lifecycle.h"
 
 #define Q35_IOAPIC_LINES 24
 #define Q35_INTX_GSI_BASE 16
@@ -63,6 +64,7 @@ typedef struct {
     MemoryRegion *msi_window;
     HdPciBus *root;
     uint32_t config_address;
+    uint8_t rst_cnt;
 } Q35Host;
 
 typedef struct {
@@ -93,25 +95,41 @@ static const MemoryRegionOps ecam_ops = {
     .impl = {.min_access_size = 1, .max_access_size = 4},
 };
 
+/*
+ * 0xcf8 decodes dword accesses as CONFIG_ADDRESS; a byte at 0xcf9 is the reset control
+ * register (RST_CNT): bit 2 set resets the machine (the guest's ACPI reset register).
+ */
 static uint64_t cf8_read(void *opaque, hwaddr addr, unsigned size)
 {
-    (void)addr;
-    (void)size;
-    return ((Q35Host *)opaque)->config_address;
+    Q35Host *h = opaque;
+
+    if (size == 1) {
+        return addr == 1 ? h->rst_cnt : 0xff;
+    }
+    return size == 4 ? h->config_address : 0xffffffffu;
 }
 
 static void cf8_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
 {
-    (void)addr;
-    (void)size;
-    ((Q35Host *)opaque)->config_address = value & 0x80fffffcu;
+    Q35Host *h = opaque;
+
+    if (size == 1 && addr == 1) {
+        h->rst_cnt = value & 0x0a;
+        if (value & 0x04) {
+            hd_guest_request_reset("guest-reset");
+        }
+        return;
+    }
+    if (size == 4) {
+        h->config_address = value & 0x80fffffcu;
+    }
 }
 
 static const MemoryRegionOps cf8_ops = {
     .read = cf8_read,
     .write = cf8_write,
-    .valid = {.min_access_size = 4, .max_access_size = 4},
-    .impl = {.min_access_size = 4, .max_access_size = 4},
+    .valid = {.min_access_size = 1, .max_access_size = 4},
+    .impl = {.min_access_size = 1, .max_access_size = 4},
 };
 
 static uint64_t cfc_read(void *opaque, hwaddr addr, unsigned size)
@@ -155,9 +173,13 @@ static uint64_t msi_window_read(void *opaque, hwaddr addr, unsigned size)
 static void msi_window_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
 {
     Q35Host *h = opaque;
+    HdMsiSink sink = hd_msi_get_sink();
 
-    (void)addr;
     (void)size;
+    if (sink) {
+        sink(Q35_MSI_BASE + addr, (uint32_t)value);
+        return;
+    }
     hd_irq_pulse(h->msi, value & 0xff);
 }
 
@@ -239,6 +261,7 @@ static void q35_host_unrealize(HdDevice *dev)
 static void q35_host_reset(HdDevice *dev)
 {
     ((Q35Host *)dev)->config_address = 0;
+    ((Q35Host *)dev)->rst_cnt = 0;
 }
 
 static void q35_host_dispose(GObject *obj)

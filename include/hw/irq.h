@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct HdIrqLines HdIrqLines;
 
@@ -41,6 +42,18 @@ HdIrqLines *hd_irq_lines_find(const char *qom_path);
  * (qtest's irq_intercept_in). False with @errp set when no set is registered there.
  */
 bool hd_irq_intercept(const char *qom_path, HdIrqHandler handler, void *opaque, GError **errp);
+
+/* Replace the handler of the set at @qom_path (an accelerator wiring the machine's lines to
+ * its interrupt controller); false with @errp set when no set is registered there. */
+bool hd_irq_set_handler(const char *qom_path, HdIrqHandler handler, void *opaque, GError **errp);
+
+/*
+ * Where MSI writes (a 32-bit @data to @address in the MSI window) go when an accelerator
+ * delivers them itself (KVM_SIGNAL_MSI); NULL restores the machine's own MSI input lines.
+ */
+typedef void (*HdMsiSink)(uint64_t address, uint32_t data);
+void hd_msi_set_sink(HdMsiSink sink);
+HdMsiSink hd_msi_get_sink(void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdIrqLines, hd_irq_lines_free)
 

@@ -35,6 +35,18 @@ typedef struct HdConfig {
     uint64_t ram_size;      /* -m, bytes */
     bool ram_size_set;      /* -m was given */
     unsigned smp;           /* -smp (vCPU count; no vCPU runs under qtest) */
+    unsigned sockets, cores, threads; /* -smp topology, consistent with smp */
+    char *kernel_irqchip;   /* -accel kvm,kernel-irqchip=on (the only mode) */
+    char *cpu_model;        /* -cpu (default "qemu64") */
+    char *kernel;           /* -kernel bzImage (KVM direct Linux boot) */
+    char *initrd;           /* -initrd */
+    char *append;           /* -append */
+    bool acpi;              /* -machine acpi=on|off (default on) */
+    GPtrArray *serials;     /* char *: -serial specs in order (COM1, COM2, ...) */
+    bool nographic;         /* -nographic: COM1 on stdio unless -serial says otherwise */
+    bool no_shutdown;       /* -no-shutdown */
+    bool no_reboot;         /* -no-reboot */
+    bool rtc_localtime;     /* -rtc base=localtime */
     bool start_paused;      /* -S */
     bool nodefaults;        /* -nodefaults */
     char *name;             /* -name guest=NAME */

@@ -15,6 +15,10 @@ void hd_reset_handler_register(HdResetHandler fn, void *opaque);
 /* Forget the handler registered with this exact pair; no-op when absent. */
 void hd_reset_handler_unregister(HdResetHandler fn, void *opaque);
 
+/* An accelerator's vCPUs stop before a reset and start again after it (if running). */
+typedef void (*HdResetQuiesce)(void);
+void hd_reset_set_quiesce(HdResetQuiesce stop, HdResetQuiesce start);
+
 /* Reset the machine: its devices (depth first), then the handlers. */
 void hd_system_reset(void);
 

@@ -12,7 +12,8 @@ typedef enum HdRunState {
     HD_RUN_STATE_PRELAUNCH, /* -S: set up, never started */
     HD_RUN_STATE_RUNNING,
     HD_RUN_STATE_PAUSED,    /* QMP stop */
-    HD_RUN_STATE_SHUTDOWN,  /* quit requested */
+    HD_RUN_STATE_SHUTDOWN,  /* quit requested, or the guest powered off (-no-shutdown) */
+    HD_RUN_STATE_INTERNAL_ERROR, /* stopped: the host failed the guest (e.g. DMA mapping) */
 } HdRunState;
 
 /* The current state (PRELAUNCH until the start-up table sets it). */
@@ -23,6 +24,11 @@ const char *hd_runstate_name(HdRunState state);
 
 /* Enter @state (traced as runstate_set). */
 void hd_runstate_set(HdRunState state);
+
+/* Called after every state change (the accelerator pauses and resumes its vCPUs). */
+typedef void (*HdRunStateNotifier)(HdRunState old_state, HdRunState new_state, void *opaque);
+void hd_runstate_add_notifier(HdRunStateNotifier fn, void *opaque);
+void hd_runstate_remove_notifier(HdRunStateNotifier fn, void *opaque);
 
 /* Whether the VM is running. */
 bool hd_runstate_is_running(void);

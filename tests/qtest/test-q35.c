@@ -385,7 +385,12 @@ static void test_bad_options(void)
     expect_refused("-accel qtest -machine q35,memory-backend=nope", "memory-backend=nope");
     expect_refused("-accel qtest -chardev socket,id=c0,path=/nonexistent/dir/sock "
                    "-mon chardev=c0,mode=control", "-chardev 'c0'");
-    expect_refused("-accel kvm", "-accel: accelerator 'kvm' is not supported");
+    /* With KVM missing the message says so; with it, the missing kernel is named. */
+    expect_refused("-accel kvm -kernel /nonexistent/bzImage",
+                   g_file_test("/dev/kvm", G_FILE_TEST_EXISTS)
+                       ? "-kernel: Failed to open file"
+                       : "-accel kvm: /dev/kvm does not exist");
+    expect_refused("-accel qtest -kernel /nonexistent/bzImage", "-kernel: booting a kernel needs vCPUs");
 }
 
 int main(int argc, char **argv)

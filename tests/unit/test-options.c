@@ -178,7 +178,7 @@ static void test_control_channels(void)
     g_assert_cmpstr(c->log_file, ==, "/tmp/log");
     g_assert_cmpuint(c->trace->len, ==, 2);
 
-    REFUSED("-chardev: backend 'pty' is not supported", "-chardev", "pty,id=x");
+    REFUSED("-chardev: backend 'udp' is not supported", "-chardev", "udp,id=x");
     REFUSED("-chardev: id= is required", "-chardev", "socket,path=/x");
     REFUSED("give exactly one of path= and fd=", "-chardev", "socket,id=x");
     REFUSED("-chardev: server needs on or off", "-chardev", "socket,id=x,path=/p,server=maybe");
@@ -192,18 +192,77 @@ static void test_control_channels(void)
 static void test_refused(void)
 {
     REFUSED("-hda: option not supported by hostdev", "-hda", "disk.img");
-    REFUSED("-enable-kvm: option not supported", "-enable-kvm");
     REFUSED("'disk.img': unexpected argument", "disk.img");
     REFUSED("-m: requires an argument", "-m");
     REFUSED("-machine: machine type 'pc' is not supported", "-machine", "pc");
     REFUSED("-machine: parameter 'kernel-irqchip' is not supported", "-machine",
             "q35,kernel-irqchip=on");
-    REFUSED("-accel: accelerator 'kvm' is not supported", "-accel", "kvm");
-    REFUSED("-machine: accelerator 'tcg' is not supported", "-machine", "q35,accel=tcg");
+    REFUSED("-machine: accelerator 'tcg' is not supported by hostdev (kvm or qtest)", "-machine",
+            "q35,accel=tcg");
+    REFUSED("kernel-irqchip=split: hostdev has only the in-kernel irqchip", "-accel",
+            "kvm,kernel-irqchip=split");
+    REFUSED("-cpu host,+vmx: CPU feature flags are not supported", "-cpu", "host,+vmx");
+    REFUSED("-smp: sockets (2) * cores (2) * threads (2) = 8 is not maxcpus (4)", "-smp",
+            "4,sockets=2,cores=2,threads=2");
+    REFUSED("vCPU hotplug is not supported", "-smp", "2,maxcpus=4");
+    REFUSED("-serial tcp:1234: not supported by hostdev", "-serial", "tcp:1234");
+    REFUSED("-rtc base=2006-06-17: hostdev starts the clock at utc or localtime only", "-rtc",
+            "base=2006-06-17");
+    REFUSED("-chardev pty,id=p: path= goes with the file backend only", "-chardev",
+            "pty,id=p,path=/x");
+    REFUSED("mux=on is not supported", "-chardev", "stdio,id=s,mux=on");
     REFUSED("-display: 'gtk' is not supported", "-display", "gtk");
     REFUSED("-smp: cpus must be a number", "-smp", "zero");
     REFUSED("-smp: parameter 'books'", "-smp", "2,books=1");
     REFUSED("-name: parameter 'debug-threads'", "-name", "vm,debug-threads=on");
+}
+
+/* The options of a running guest: KVM, topology, CPU model, boot, console, lifecycle. */
+static void test_guest_options(void)
+{
+    g_autoptr(GError) err = NULL;
+    char *argv[] = { "hostdev", "-enable-kvm", "-smp", "sockets=2,cores=2,threads=1",
+                     "-cpu", "host", "-kernel", "/k", "-initrd", "/i", "-append",
+                     "console=ttyS0 quiet", "-serial", "file:/tmp/c", "-serial", "pty",
+                     "-chardev", "pty,id=p0", "-chardev", "file,id=f0,path=/tmp/f",
+                     "-nographic", "-no-shutdown", "-no-reboot", "-rtc", "base=localtime",
+                     "-machine", "q35,acpi=off", NULL };
+    g_autoptr(HdConfig) c = hd_config_parse(G_N_ELEMENTS(argv) - 1, argv, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(c->accel, ==, "kvm");
+    g_assert_cmpuint(c->smp, ==, 4);
+    g_assert_cmpuint(c->sockets, ==, 2);
+    g_assert_cmpuint(c->cores, ==, 2);
+    g_assert_cmpuint(c->threads, ==, 1);
+    g_assert_cmpstr(c->cpu_model, ==, "host");
+    g_assert_cmpstr(c->kernel, ==, "/k");
+    g_assert_cmpstr(c->initrd, ==, "/i");
+    g_assert_cmpstr(c->append, ==, "console=ttyS0 quiet");
+    g_assert_cmpuint(c->serials->len, ==, 2);
+    g_assert_cmpstr(c->serials->pdata[0], ==, "file:/tmp/c");
+    g_assert_cmpuint(c->chardevs->len, ==, 2);
+    g_assert_true(c->nographic && c->no_shutdown && c->no_reboot && c->rtc_localtime);
+    g_assert_false(c->acpi);
+}
+
+/* libvirt's probe asks for kvm:tcg; -accel kvm,kernel-irqchip=on is the only irqchip. */
+static void test_accel_forms(void)
+{
+    g_autoptr(GError) err = NULL;
+    char *a1[] = { "hostdev", "-machine", "none,accel=kvm:tcg", NULL };
+    char *a2[] = { "hostdev", "-accel", "kvm,kernel-irqchip=on", "-smp", "3", NULL };
+    g_autoptr(HdConfig) c1 = NULL;
+    g_autoptr(HdConfig) c2 = hd_config_parse(G_N_ELEMENTS(a2) - 1, a2, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(c2->accel, ==, "kvm");
+    g_assert_cmpuint(c2->smp, ==, 3);
+    g_assert_cmpuint(c2->sockets, ==, 3);
+    g_assert_cmpuint(c2->cores * c2->threads, ==, 1);
+    c1 = hd_config_parse(G_N_ELEMENTS(a1) - 1, a1, &err);
+    g_assert_null(c1); /* machine 'none' is refused by name, before accel matters */
+    g_assert_nonnull(strstr(err->message, "machine type 'none'"));
 }
 
 static void test_size_helper(void)
@@ -227,6 +286,8 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/options/defaults", test_defaults);
+    g_test_add_func("/options/guest", test_guest_options);
+    g_test_add_func("/options/accel-forms", test_accel_forms);
     g_test_add_func("/options/machine-and-memory", test_machine_and_memory);
     g_test_add_func("/options/machine-names", test_machine_names);
     g_test_add_func("/options/sizes", test_sizes);

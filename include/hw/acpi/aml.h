@@ -1,0 +1,43 @@
+/*
+ * A small AML encoder for the DSDT hostdev writes: names, scopes, devices, packages, buffers
+ * and integers, each object a GByteArray that its parent takes over.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_ACPI_AML_H
+#define HW_ACPI_AML_H
+
+#include <glib.h>
+#include <stdint.h>
+
+typedef GByteArray Aml;
+
+/* An integer with the shortest encoding (Zero, One, Byte/Word/DWord/QWordConst). */
+Aml *aml_int(uint64_t value);
+/* A string constant. */
+Aml *aml_string(const char *s);
+/* A compressed EISA id ("PNP0A08") as a DWordConst. */
+Aml *aml_eisaid(const char *id);
+/* Name(NAME, object); takes @object. */
+Aml *aml_name_decl(const char *name, Aml *object);
+/* Scope(NAME) / Device(NAME) / Package(n) / Buffer: containers; append children with
+ * aml_append(), then aml_end() fixes the package length. */
+Aml *aml_scope(const char *name);
+Aml *aml_device(const char *name);
+Aml *aml_package(uint8_t elements);
+/* A Buffer holding @len bytes of @data (e.g. a resource template). */
+Aml *aml_buffer(const uint8_t *data, size_t len);
+/* Append @child to @parent and free @child. */
+void aml_append(Aml *parent, Aml *child);
+/* Close a container made by aml_scope/aml_device/aml_package; returns it. */
+Aml *aml_end(Aml *container);
+
+/* Resource template pieces (ACPI 6, 6.4): appended to a GByteArray, then aml_resource_end. */
+void aml_res_word_bus(GByteArray *r, uint16_t min, uint16_t max);
+void aml_res_io(GByteArray *r, uint16_t base, uint8_t len);
+void aml_res_word_io(GByteArray *r, uint16_t min, uint16_t max);
+void aml_res_dword_mem(GByteArray *r, uint32_t min, uint32_t max);
+void aml_res_qword_mem(GByteArray *r, uint64_t min, uint64_t max);
+void aml_res_mem32_fixed(GByteArray *r, uint32_t base, uint32_t len);
+void aml_resource_end(GByteArray *r);
+
+#endif /* HW_ACPI_AML_H */
