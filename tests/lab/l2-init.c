@@ -1,0 +1,405 @@
+/*
+ * /init of the L2 guest that hostdev boots under nested KVM in the lab: checks the devices
+ * hostdev assigned (nvme, igb, edu, an mtty mdev) with their real Linux drivers and prints one
+ * "L2: CHECK ok|FAIL detail" line each on the serial console, then powers off or reboots.
+ * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty l2.reboots=N.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/reboot.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NVME_PATTERN "HOSTDEVLAB-NVME-PATTERN-"
+#define CMOS_BOOT_COUNT 0x40 /* a CMOS RAM byte: survives the guest's resets */
+
+static int failures;
+
+static void report(int ok, const char *check, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    printf("L2: %s %s %s\n", check, ok ? "ok" : "FAIL", detail);
+    fflush(stdout);
+    failures += !ok;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY);
+    ssize_t n;
+
+    if (fd < 0) {
+        return -1;
+    }
+    n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0) {
+        return -1;
+    }
+    buf[n] = 0;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) {
+        buf[--n] = 0;
+    }
+    return 0;
+}
+
+static int wait_for(const char *path, double secs)
+{
+    double end = now() + secs;
+
+    while (access(path, F_OK) != 0) {
+        if (now() > end) {
+            return -1;
+        }
+        usleep(100000);
+    }
+    return 0;
+}
+
+/* The PCI address (in buf) of the first device with @vendor:@device, or -1. */
+static int find_pci(unsigned vendor, unsigned device, char *buf, size_t len)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    struct dirent *e;
+    int found = -1;
+
+    while (d && (e = readdir(d))) {
+        char path[300], v[32], dv[32];
+
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+        if (read_text(path, v, sizeof(v)) < 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
+        if (read_text(path, dv, sizeof(dv)) < 0) {
+            continue;
+        }
+        if (strtoul(v, NULL, 16) == vendor && strtoul(dv, NULL, 16) == device) {
+            snprintf(buf, len, "%s", e->d_name);
+            found = 0;
+            break;
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return found;
+}
+
+static long config_size(const char *bdf)
+{
+    char path[300];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void check_nvme(void)
+{
+    char serial[64] = "", bdf[64] = "?";
+    static char buf[4096] __attribute__((aligned(4096)));
+    int fd, ok;
+    ssize_t n;
+
+    find_pci(0x1b36, 0x0010, bdf, sizeof(bdf));
+    if (wait_for("/sys/class/nvme/nvme0/serial", 20) < 0) {
+        report(0, "nvme-driver", "no /sys/class/nvme/nvme0 after 20 s (device %s)", bdf);
+        return;
+    }
+    read_text("/sys/class/nvme/nvme0/serial", serial, sizeof(serial));
+    report(!strcmp(serial, "HOSTDEVLAB0001"), "nvme-serial", "'%s' at %s", serial, bdf);
+    if (wait_for("/dev/nvme0n1", 20) < 0) {
+        report(0, "nvme-read", "no /dev/nvme0n1 after 20 s");
+        return;
+    }
+    fd = open("/dev/nvme0n1", O_RDONLY | O_DIRECT);
+    if (fd < 0) {
+        report(0, "nvme-read", "open /dev/nvme0n1 O_DIRECT: %s", strerror(errno));
+        return;
+    }
+    n = pread(fd, buf, sizeof(buf), 0);
+    close(fd);
+    ok = n == (ssize_t)sizeof(buf);
+    for (size_t i = 0; ok && i < sizeof(buf); i++) {
+        ok = buf[i] == NVME_PATTERN[i % strlen(NVME_PATTERN)];
+    }
+    report(ok, "nvme-read", "O_DIRECT read of 4096 bytes: %zd, starts '%.24s'", n,
+           n > 0 ? buf : "");
+    report(config_size(bdf) == 4096, "nvme-ecam", "config space of %s is %ld bytes", bdf,
+           config_size(bdf));
+}
+
+/* Sum of the /proc/interrupts counts of lines naming @name. */
+static long irq_count(const char *name, int *vectors)
+{
+    FILE *f = fopen("/proc/interrupts", "r");
+    char line[1024];
+    long total = 0;
+
+    *vectors = 0;
+    while (f && fgets(line, sizeof(line), f)) {
+        char *p = strchr(line, ':');
+
+        if (!p || !strstr(line, name) || !strstr(line, "MSI")) {
+            continue;
+        }
+        (*vectors)++;
+        for (p++;;) {
+            char *end;
+            long v = strtol(p, &end, 10);
+
+            if (end == p) {
+                break;
+            }
+            total += v;
+            p = end;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    return total;
+}
+
+static void check_igb(void)
+{
+    char bdf[64] = "", drv[300], ifname[64] = "";
+    struct ifreq ifr;
+    long before, after;
+    int s, vectors;
+    DIR *d;
+    struct dirent *e;
+
+    if (find_pci(0x8086, 0x10c9, bdf, sizeof(bdf)) < 0) {
+        report(0, "igb-driver", "no 8086:10c9 device on the guest's PCI bus");
+        return;
+    }
+    snprintf(drv, sizeof(drv), "/sys/bus/pci/drivers/igb/%s", bdf);
+    if (wait_for(drv, 20) < 0) {
+        report(0, "igb-driver", "igb did not bind %s within 20 s", bdf);
+        return;
+    }
+    snprintf(drv, sizeof(drv), "/sys/bus/pci/devices/%s/net", bdf);
+    wait_for(drv, 10);
+    d = opendir(drv);
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] != '.') {
+            snprintf(ifname, sizeof(ifname), "%s", e->d_name);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    report(ifname[0] != 0, "igb-driver", "igb bound %s as %s", bdf, ifname);
+    if (!ifname[0]) {
+        return;
+    }
+    /* Up: the driver requests its MSI-X vectors; its watchdog then raises them. */
+    s = socket(AF_INET, SOCK_DGRAM, 0);
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+    ioctl(s, SIOCGIFFLAGS, &ifr);
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+        report(0, "igb-msix", "SIOCSIFFLAGS up %s: %s", ifname, strerror(errno));
+        close(s);
+        return;
+    }
+    close(s);
+    sleep(1);
+    before = irq_count(ifname, &vectors);
+    sleep(5);
+    after = irq_count(ifname, &vectors);
+    report(after > before && vectors > 1, "igb-msix",
+           "%d MSI-X vectors of %s, interrupts %ld -> %ld in 5 s", vectors, ifname, before,
+           after);
+}
+
+static void check_edu(void)
+{
+    char bdf[64] = "", path[300];
+    unsigned char id[4] = { 0 };
+    int fd;
+
+    if (find_pci(0x1234, 0x11e8, bdf, sizeof(bdf)) < 0) {
+        report(0, "edu", "no 1234:11e8 device on the guest's PCI bus");
+        return;
+    }
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+    fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        pread(fd, id, 4, 0);
+        close(fd);
+    }
+    report(id[0] == 0x34 && id[1] == 0x12 && id[2] == 0xe8 && id[3] == 0x11, "edu",
+           "%s: config %ld bytes, id %02x%02x:%02x%02x", bdf, config_size(bdf), id[1], id[0],
+           id[3], id[2]);
+}
+
+static void check_mtty(void)
+{
+    char bdf[64] = "", path[300], tty[64] = "", got[64] = { 0 };
+    const char *msg = "hostdev-mtty-loop";
+    struct termios tio;
+    DIR *d;
+    struct dirent *e;
+    size_t have = 0;
+    double end;
+    int fd;
+
+    if (find_pci(0x4348, 0x3253, bdf, sizeof(bdf)) < 0) {
+        report(0, "mtty", "no 4348:3253 (mtty) device on the guest's PCI bus");
+        return;
+    }
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/tty", bdf);
+    if (wait_for(path, 10) == 0 && (d = opendir(path))) {
+        while ((e = readdir(d))) {
+            if (e->d_name[0] != '.' && !tty[0]) {
+                snprintf(tty, sizeof(tty), "/dev/%s", e->d_name);
+            }
+        }
+        closedir(d);
+    }
+    if (!tty[0] || wait_for(tty, 5) < 0) {
+        report(0, "mtty", "8250_pci made no tty for %s", bdf);
+        return;
+    }
+    fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        report(0, "mtty", "open %s: %s", tty, strerror(errno));
+        return;
+    }
+    tcgetattr(fd, &tio);
+    cfmakeraw(&tio);
+    cfsetspeed(&tio, B115200);
+    tcsetattr(fd, TCSANOW, &tio);
+    write(fd, msg, strlen(msg));
+    end = now() + 5;
+    while (have < strlen(msg) && now() < end) {
+        ssize_t n = read(fd, got + have, sizeof(got) - 1 - have);
+
+        if (n > 0) {
+            have += (size_t)n;
+        } else {
+            usleep(20000);
+        }
+    }
+    close(fd);
+    report(!strcmp(got, msg), "mtty", "%s (%s): wrote '%s', read back '%s'", tty, bdf, msg, got);
+}
+
+static int cmos_read(unsigned reg)
+{
+    outb((unsigned char)reg, 0x70);
+    return inb(0x71);
+}
+
+static void cmos_write(unsigned reg, unsigned value)
+{
+    outb((unsigned char)reg, 0x70);
+    outb((unsigned char)value, 0x71);
+}
+
+static const char *cmdline_opt(const char *cmdline, const char *key, char *buf, size_t len)
+{
+    const char *p = strstr(cmdline, key);
+    size_t n = 0;
+
+    if (!p) {
+        return NULL;
+    }
+    p += strlen(key);
+    while (p[n] && p[n] != ' ' && p[n] != '\n' && n + 1 < len) {
+        buf[n] = p[n];
+        n++;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+int main(void)
+{
+    char cmdline[1024] = "", expect[128] = "nvme", reboots_s[16] = "0", rtc[64] = "";
+    int boot, reboots;
+    double t0;
+
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    if (!freopen("/dev/console", "w", stdout)) {
+        return 1;
+    }
+    t0 = now();
+    read_text("/proc/cmdline", cmdline, sizeof(cmdline));
+    cmdline_opt(cmdline, "l2.expect=", expect, sizeof(expect));
+    cmdline_opt(cmdline, "l2.reboots=", reboots_s, sizeof(reboots_s));
+    reboots = atoi(reboots_s);
+    ioperm(0x70, 2, 1);
+    boot = cmos_read(CMOS_BOOT_COUNT);
+    if (boot > 64) {
+        boot = 0;
+    }
+    printf("L2: boot %d of %d, userspace after %.2f s of guest uptime\n", boot + 1, reboots + 1,
+           t0);
+    read_text("/sys/class/rtc/rtc0/since_epoch", rtc, sizeof(rtc));
+    report(rtc[0] && atol(rtc) > 1700000000, "rtc", "rtc0 since_epoch %s", rtc[0] ? rtc : "?");
+    if (strstr(expect, "nvme")) {
+        check_nvme();
+    }
+    if (strstr(expect, "igb")) {
+        check_igb();
+    }
+    if (strstr(expect, "edu")) {
+        check_edu();
+    }
+    if (strstr(expect, "mtty")) {
+        check_mtty();
+    }
+    printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
+    fflush(stdout);
+    sync();
+    if (boot < reboots) {
+        cmos_write(CMOS_BOOT_COUNT, (unsigned)boot + 1);
+        reboot(LINUX_REBOOT_CMD_RESTART);
+    } else {
+        cmos_write(CMOS_BOOT_COUNT, 0);
+        reboot(LINUX_REBOOT_CMD_POWER_OFF);
+    }
+    for (;;) {
+        pause();
+    }
+}
