@@ -10,6 +10,7 @@
 #include "pci.h"
 #include "qom/tree.h"
 #include "system/device-hotplug.h"
+#include "system/kvm.h"
 #include "system/machine.h"
 #include "trace.h"
 
@@ -50,6 +51,60 @@ void vfio_pci_intx_eoi(VFIOPciDevice *vdev)
     vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
 }
 
+/*
+ * KVM fast path for INTx: the trigger eventfd is an irqfd on the pin's GSI with a resample
+ * eventfd, and VFIO unmasks the line when that fires (the guest's EOI): no exit per interrupt.
+ */
+static void intx_kvm_enable(VFIOPciDevice *vdev)
+{
+    int gsi = pci_intx_gsi(HD_PCI_DEVICE(vdev));
+    g_autoptr(GError) err = NULL;
+    int ret;
+
+    if (!kvm_enabled() || gsi < 0) {
+        return;
+    }
+    if (!vdev->intx_resample) {
+        vdev->intx_resample = vfio_notifier_new(&err);
+        if (!vdev->intx_resample) {
+            g_warning("%s: INTx stays on the slow path: %s", vdev->what, err->message);
+            return;
+        }
+    }
+    ret = kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi,
+                    vfio_notifier_get_fd(vdev->intx_resample), true);
+    if (ret < 0) {
+        g_warning("%s: INTx stays on the slow path: KVM_IRQFD with resample on GSI %d: %s",
+                  vdev->what, gsi, g_strerror(-ret));
+        return;
+    }
+    if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                VFIO_IRQ_SET_ACTION_UNMASK,
+                                vfio_notifier_get_fd(vdev->intx_resample), &err)) {
+        g_warning("%s: INTx stays on the slow path: %s", vdev->what, err->message);
+        kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi, -1, false);
+        return;
+    }
+    vfio_notifier_set_handler(vdev->intx, NULL, NULL);
+    vdev->intx_kvm = true;
+    trace_vfio_pci_intx_irqfd(vdev->vbasedev.name, gsi, true);
+}
+
+static void intx_kvm_disable(VFIOPciDevice *vdev)
+{
+    int gsi = pci_intx_gsi(HD_PCI_DEVICE(vdev));
+
+    if (!vdev->intx_kvm) {
+        return;
+    }
+    kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi, -1, false);
+    vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                           VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
+    vfio_notifier_set_handler(vdev->intx, intx_interrupt, vdev);
+    vdev->intx_kvm = false;
+    trace_vfio_pci_intx_irqfd(vdev->vbasedev.name, gsi, false);
+}
+
 bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp)
 {
     if (!vdev->intx_pin || vdev->irq_mode == VFIO_PCI_IRQ_INTX) {
@@ -69,6 +124,7 @@ bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp)
     }
     vdev->irq_mode = VFIO_PCI_IRQ_INTX;
     trace_vfio_pci_intx_enable(vdev->vbasedev.name, pci_intx_gsi(HD_PCI_DEVICE(vdev)));
+    intx_kvm_enable(vdev);
     return true;
 }
 
@@ -77,6 +133,7 @@ void vfio_pci_intx_disable(VFIOPciDevice *vdev)
     if (vdev->irq_mode != VFIO_PCI_IRQ_INTX) {
         return;
     }
+    intx_kvm_disable(vdev);
     vfio_disable_irq_index(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
     vdev->intx_pending = false;
     eoi_traps_set(vdev, false);
@@ -113,9 +170,65 @@ static void vector_interrupt(void *opaque)
     }
 }
 
+/*
+ * KVM fast path: a usable vector's eventfd is an irqfd on its own MSI route, so the kernel
+ * injects it without waking hostdev. Masked (released) vectors come back to the main loop,
+ * where msi_notify()/msix_notify() keep the pending bit. Routes stay until the vectors go,
+ * so unmasking with the same message rebuilds nothing.
+ */
+static void vector_kvm_use(VFIOPciVector *vec, HdMsiMessage msg)
+{
+    VFIOPciDevice *vdev = vec->vdev;
+    int ret;
+
+    if (!kvm_enabled() || !vec->notifier || !vec->armed) {
+        return;
+    }
+    if (vec->virq < 0) {
+        vec->virq = kvm_irqchip_add_msi_route(msg.address, msg.data);
+        if (vec->virq < 0) {
+            g_warning("%s: vector %u stays on the slow path: no KVM MSI route: %s", vdev->what,
+                      vec->nr, g_strerror(-vec->virq));
+            return;
+        }
+    } else if ((ret = kvm_irqchip_update_msi_route(vec->virq, msg.address, msg.data)) < 0) {
+        g_warning("%s: vector %u: updating its KVM MSI route: %s", vdev->what, vec->nr,
+                  g_strerror(-ret));
+    }
+    if (vec->irqfd) {
+        return;
+    }
+    ret = kvm_irqfd(vfio_notifier_get_fd(vec->notifier), vec->virq, -1, true);
+    if (ret < 0) {
+        g_warning("%s: vector %u stays on the slow path: KVM_IRQFD: %s", vdev->what, vec->nr,
+                  g_strerror(-ret));
+        return;
+    }
+    vec->irqfd = true;
+    vfio_notifier_set_handler(vec->notifier, NULL, NULL);
+    trace_vfio_pci_vector_irqfd(vdev->vbasedev.name, vec->nr, vec->virq, true);
+}
+
+static void vector_interrupt(void *opaque);
+
+static void vector_kvm_release(VFIOPciVector *vec, bool free_route)
+{
+    if (vec->irqfd) {
+        kvm_irqfd(vfio_notifier_get_fd(vec->notifier), vec->virq, -1, false);
+        vec->irqfd = false;
+        vfio_notifier_set_handler(vec->notifier, vector_interrupt, vec);
+        trace_vfio_pci_vector_irqfd(vec->vdev->vbasedev.name, vec->nr, vec->virq, false);
+    }
+    if (free_route && vec->virq >= 0) {
+        kvm_irqchip_release_route(vec->virq);
+        vec->virq = -1;
+    }
+}
+
 static void vectors_free(VFIOPciDevice *vdev)
 {
     for (unsigned i = 0; i < vdev->nr_vectors; i++) {
+        vector_kvm_release(&vdev->vectors[i], true);
         vfio_notifier_free(vdev->vectors[i].notifier);
     }
     g_clear_pointer(&vdev->vectors, g_free);
@@ -163,6 +276,7 @@ static bool vectors_enable(VFIOPciDevice *vdev, HdPciIrqKind kind, unsigned nr, 
 
         vec->vdev = vdev;
         vec->nr = i;
+        vec->virq = -1;
         fds[i] = -1;
         if (lazy) {
             continue;
@@ -292,6 +406,9 @@ static void vector_use(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, HdM
     if (kind == HD_PCI_IRQ_MSIX && vdev->irq_mode == VFIO_PCI_IRQ_MSIX) {
         msix_vector_arm(vdev, vector);
     }
+    if (vdev->irq_mode == kind_mode(kind) && vector < vdev->nr_vectors) {
+        vector_kvm_use(&vdev->vectors[vector], msg);
+    }
 }
 
 static void vector_release(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector, void *opaque)
@@ -301,6 +418,9 @@ static void vector_release(HdPciDevice *dev, HdPciIrqKind kind, unsigned vector,
     (void)dev;
     /* The trigger stays: msi_notify()/msix_notify() set the pending bit while masked. */
     trace_vfio_pci_vector_release(vdev->vbasedev.name, kind, vector);
+    if (vdev->irq_mode == kind_mode(kind) && vector < vdev->nr_vectors) {
+        vector_kvm_release(&vdev->vectors[vector], false);
+    }
 }
 
 static const HdPciVectorNotifiers vector_notifiers = {
@@ -415,9 +535,11 @@ void vfio_pci_irq_teardown(VFIOPciDevice *vdev)
         }
     }
     vectors_free(vdev);
+    intx_kvm_disable(vdev);
     vdev->irq_mode = VFIO_PCI_IRQ_NONE;
     vdev->intx_pending = false;
     g_clear_pointer(&vdev->intx, vfio_notifier_free);
+    g_clear_pointer(&vdev->intx_resample, vfio_notifier_free);
     g_clear_pointer(&vdev->err, vfio_notifier_free);
     g_clear_pointer(&vdev->req, vfio_notifier_free);
     if (vdev->req_source) {

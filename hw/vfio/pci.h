@@ -42,6 +42,8 @@ typedef struct VFIOPciVector {
     unsigned nr;
     VFIONotifier *notifier; /* MSI-X: created when the vector is first used */
     bool armed;             /* the kernel signals the notifier */
+    int virq;               /* KVM MSI route (GSI) of this vector, -1: none */
+    bool irqfd;             /* KVM takes the notifier's events straight to the guest */
 } VFIOPciVector;
 
 typedef struct VFIOPciBar {
@@ -84,6 +86,8 @@ struct _VFIOPciDevice {
     VFIOPciIrqMode irq_mode;
     uint8_t intx_pin; /* 0: no INTx */
     VFIONotifier *intx;
+    VFIONotifier *intx_resample; /* KVM: fires at the guest's EOI; the kernel unmasks INTx */
+    bool intx_kvm;               /* INTx goes to KVM through an irqfd with that resample fd */
     bool intx_pending;
     VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
     unsigned nr_vectors;
