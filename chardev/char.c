@@ -54,6 +54,23 @@ Chardev *chardev_find(const char *id)
     return registry && id ? g_hash_table_lookup(registry, id) : NULL;
 }
 
+void chardev_foreach(void (*fn)(const char *id, const char *filename, void *opaque),
+                     void *opaque)
+{
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!registry) {
+        return;
+    }
+    g_hash_table_iter_init(&it, registry);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        g_autofree char *filename = chardev_filename(value);
+
+        fn(key, filename, opaque);
+    }
+}
+
 void chardev_close_all(void)
 {
     if (!registry) {

@@ -583,3 +583,11 @@ void chardev_close(Chardev *chr)
     remove_socket_file(chr);
     chardev_registry_remove(chr->id);
 }
+
+char *chardev_filename(Chardev *chr)
+{
+    if (!chr->path) {
+        return g_strdup_printf("fd:%d", chr->conn_fd >= 0 ? chr->conn_fd : chr->listen_fd);
+    }
+    return g_strdup_printf("unix:%s%s", chr->path, chr->server ? ",server=on" : "");
+}

@@ -31,6 +31,7 @@
 #include "system/machine.h"
 #include "system/main-loop.h"
 #include "system/options.h"
+#include "system/qmp-machine.h"
 #include "system/qmp-objects.h"
 #include "system/qmp-runtime.h"
 #include "system/qtest-backend.h"
@@ -89,6 +90,7 @@ static bool setup_types(Vm *vm, GError **errp)
     register_types();
     qmp_register_runtime_commands();
     qmp_register_object_commands();
+    qmp_register_machine_commands();
     qmp_runtime_set_name(vm->config->name);
     return true;
 }

@@ -92,6 +92,13 @@ void chardev_disconnect(Chardev *chr);
  */
 void chardev_close(Chardev *chr);
 
+/* QMP query-chardev's filename of @chr ("unix:PATH,server=on", "fd:N"); free it. */
+char *chardev_filename(Chardev *chr);
+
+/* Call @fn with each registered chardev's id and filename. */
+void chardev_foreach(void (*fn)(const char *id, const char *filename, void *opaque),
+                     void *opaque);
+
 /* Close every registered chardev (at exit). */
 void chardev_close_all(void);
 
