@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hw/i386/acpi-build.h"
 #include "kvm-internal.h"
 #include "system/bql.h"
 #include "system/lifecycle.h"
@@ -346,7 +347,9 @@ bool kvm_vcpus_create(KvmState *s, GError **errp)
         const char *step = "KVM_CREATE_VCPU";
 
         cpu->index = i;
-        cpu->fd = ioctl(s->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+        /* The vCPU id is the initial APIC id: the topology's, as CPUID and the MADT say. */
+        cpu->fd = ioctl(s->vm_fd, KVM_CREATE_VCPU,
+                        (unsigned long)x86_apic_id(i, s->config.threads, s->config.cores));
         if (cpu->fd < 0) {
             goto fail;
         }

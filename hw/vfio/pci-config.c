@@ -151,7 +151,9 @@ uint32_t vfio_pci_config_read(HdPciDevice *dev, uint32_t addr, unsigned len)
     uint32_t mask, device = 0, val;
 
     if (addr + len > PCI_CONFIG_SPACE_SIZE) {
-        return all;
+        /* A PCIe device's extended space is there (ECAM reaches it) and lists no extended
+         * capabilities yet: a zero header at 0x100 ends the list. */
+        return addr + len <= pci_config_size(dev) ? 0 : all;
     }
     mask = range_mask(vdev->emulated, addr, len);
     if ((mask & all) != all) {
@@ -370,6 +372,9 @@ bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
             c[off + PCI_EXP_DEVCTL + 1] &= ~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
             vdev->emulated[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
             vdev->nowrite[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
+            if (vdev->config_size >= PCIE_CONFIG_SPACE_SIZE) {
+                pci_set_config_size(dev, PCIE_CONFIG_SPACE_SIZE);
+            }
         }
         trace_vfio_pci_cap_kept(vdev->vbasedev.name, id, off, size);
     }

@@ -5,6 +5,8 @@
  * request notifiers (the kernel asking for the device back unplugs it).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <errno.h>
+
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "pci.h"
@@ -51,6 +53,16 @@ void vfio_pci_intx_eoi(VFIOPciDevice *vdev)
     vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
 }
 
+/* The guest ended the interrupt (resample fd): let the device raise the next one. */
+static void intx_resample(void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    vfio_notifier_test_and_clear(vdev->intx_resample);
+    trace_vfio_pci_intx_eoi(vdev->vbasedev.name);
+    vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
+}
+
 /*
  * KVM fast path for INTx: the trigger eventfd is an irqfd on the pin's GSI with a resample
  * eventfd, and VFIO unmasks the line when that fires (the guest's EOI): no exit per interrupt.
@@ -81,9 +93,15 @@ static void intx_kvm_enable(VFIOPciDevice *vdev)
     if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
                                 VFIO_IRQ_SET_ACTION_UNMASK,
                                 vfio_notifier_get_fd(vdev->intx_resample), &err)) {
-        g_warning("%s: INTx stays on the slow path: %s", vdev->what, err->message);
-        kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi, -1, false);
-        return;
+        /*
+         * A device whose driver cannot unmask from an eventfd (mdevs such as mtty) still gets
+         * the irqfd: the line stays up until the guest's EOI, and hostdev unmasks when the
+         * resample fd fires. Trapping BAR accesses instead would drop the line while the
+         * guest is still in its handler, and a level interrupt raised then would be lost.
+         */
+        trace_vfio_pci_intx_user_unmask(vdev->vbasedev.name, err->message);
+        vfio_notifier_set_handler(vdev->intx_resample, intx_resample, vdev);
+        vdev->intx_user_unmask = true;
     }
     vfio_notifier_set_handler(vdev->intx, NULL, NULL);
     vdev->intx_kvm = true;
@@ -98,8 +116,13 @@ static void intx_kvm_disable(VFIOPciDevice *vdev)
         return;
     }
     kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi, -1, false);
-    vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
-                           VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
+    if (vdev->intx_user_unmask) {
+        vfio_notifier_set_handler(vdev->intx_resample, NULL, NULL);
+        vdev->intx_user_unmask = false;
+    } else {
+        vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                               VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
+    }
     vfio_notifier_set_handler(vdev->intx, intx_interrupt, vdev);
     vdev->intx_kvm = false;
     trace_vfio_pci_intx_irqfd(vdev->vbasedev.name, gsi, false);

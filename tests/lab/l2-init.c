@@ -2,7 +2,8 @@
  * /init of the L2 guest that hostdev boots under nested KVM in the lab: checks the devices
  * hostdev assigned (nvme, igb, edu, an mtty mdev) with their real Linux drivers and prints one
  * "L2: CHECK ok|FAIL detail" line each on the serial console, then powers off or reboots.
- * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty l2.reboots=N.
+ * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty l2.reboots=N (the
+ * boot count lives in a block of the assigned nvme, which survives the guest's resets).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef _GNU_SOURCE
@@ -11,13 +12,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/reboot.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -28,7 +29,7 @@
 #include <unistd.h>
 
 #define NVME_PATTERN "HOSTDEVLAB-NVME-PATTERN-"
-#define CMOS_BOOT_COUNT 0x40 /* a CMOS RAM byte: survives the guest's resets */
+#define COUNT_OFFSET 8192 /* nvme block holding the boot count: the disk survives resets */
 
 static int failures;
 
@@ -273,7 +274,9 @@ static void check_edu(void)
 static void check_mtty(void)
 {
     char bdf[64] = "", path[300], tty[64] = "", got[64] = { 0 };
-    const char *msg = "hostdev-mtty-loop";
+    /* Under 16 bytes: mtty's loopback FIFO reads as empty once 16 bytes fill it (its ring
+     * compares head and tail only), and the 8250 driver writes up to 16 at a time. */
+    const char *msg = "hostdev-mtty";
     struct termios tio;
     DIR *d;
     struct dirent *e;
@@ -285,14 +288,21 @@ static void check_mtty(void)
         report(0, "mtty", "no 4348:3253 (mtty) device on the guest's PCI bus");
         return;
     }
-    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/tty", bdf);
-    if (wait_for(path, 10) == 0 && (d = opendir(path))) {
-        while ((e = readdir(d))) {
-            if (e->d_name[0] != '.' && !tty[0]) {
+    /* The port's tty hangs below the PCI function: /sys/class/tty/ttySN resolves into it. */
+    for (double end = now() + 10; !tty[0] && now() < end; usleep(100000)) {
+        d = opendir("/sys/class/tty");
+        while (d && (e = readdir(d))) {
+            char real[PATH_MAX];
+
+            snprintf(path, sizeof(path), "/sys/class/tty/%s", e->d_name);
+            if (!strncmp(e->d_name, "ttyS", 4) && realpath(path, real) &&
+                strstr(real, bdf) && !tty[0]) {
                 snprintf(tty, sizeof(tty), "/dev/%s", e->d_name);
             }
         }
-        closedir(d);
+        if (d) {
+            closedir(d);
+        }
     }
     if (!tty[0] || wait_for(tty, 5) < 0) {
         report(0, "mtty", "8250_pci made no tty for %s", bdf);
@@ -319,19 +329,65 @@ static void check_mtty(void)
         }
     }
     close(fd);
+    if (strcmp(got, msg)) {
+        char line[256];
+        FILE *f = fopen("/proc/interrupts", "r");
+
+        while (f && fgets(line, sizeof(line), f)) {
+            if (strstr(line, "serial") || strstr(line, "ttyS")) {
+                printf("L2: (interrupts) %s", line);
+            }
+        }
+        if (f) {
+            fclose(f);
+        }
+        f = fopen("/proc/tty/driver/serial", "r");
+        while (f && fgets(line, sizeof(line), f)) {
+            printf("L2: (serial) %s", line);
+        }
+        if (f) {
+            fclose(f);
+        }
+    }
     report(!strcmp(got, msg), "mtty", "%s (%s): wrote '%s', read back '%s'", tty, bdf, msg, got);
 }
 
-static int cmos_read(unsigned reg)
+/* hostdev's pcie-root-port: its extended config space is reachable through ECAM (MCFG). */
+static void check_root_port(void)
 {
-    outb((unsigned char)reg, 0x70);
-    return inb(0x71);
+    char bdf[64] = "";
+
+    if (find_pci(0x1b36, 0x000c, bdf, sizeof(bdf)) < 0) {
+        report(0, "root-port-ecam", "no pcie-root-port (1b36:000c) on the guest's PCI bus");
+        return;
+    }
+    report(config_size(bdf) == 4096, "root-port-ecam", "%s: config space %ld bytes", bdf,
+           config_size(bdf));
 }
 
-static void cmos_write(unsigned reg, unsigned value)
+/* The boot count kept on the assigned nvme (reboot loop only); -1 when unreadable. */
+static int boot_count(int set)
 {
-    outb((unsigned char)reg, 0x70);
-    outb((unsigned char)value, 0x71);
+    static char buf[4096] __attribute__((aligned(4096)));
+    int fd, ret = -1;
+
+    if (wait_for("/dev/nvme0n1", 20) < 0) {
+        return -1;
+    }
+    fd = open("/dev/nvme0n1", O_RDWR | O_DIRECT);
+    if (fd < 0) {
+        return -1;
+    }
+    if (set >= 0) {
+        memset(buf, 0, sizeof(buf));
+        snprintf(buf, sizeof(buf), "boots=%d", set);
+        ret = pwrite(fd, buf, sizeof(buf), COUNT_OFFSET) == (ssize_t)sizeof(buf) ? set : -1;
+    } else if (pread(fd, buf, sizeof(buf), COUNT_OFFSET) == (ssize_t)sizeof(buf)) {
+        ret = strncmp(buf, "boots=", 6) ? 0 : atoi(buf + 6);
+    }
+    fsync(fd);
+    close(fd);
+    return ret;
 }
 
 static const char *cmdline_opt(const char *cmdline, const char *key, char *buf, size_t len)
@@ -368,15 +424,36 @@ int main(void)
     cmdline_opt(cmdline, "l2.expect=", expect, sizeof(expect));
     cmdline_opt(cmdline, "l2.reboots=", reboots_s, sizeof(reboots_s));
     reboots = atoi(reboots_s);
-    ioperm(0x70, 2, 1);
-    boot = cmos_read(CMOS_BOOT_COUNT);
-    if (boot > 64) {
-        boot = 0;
+    boot = reboots > 0 ? boot_count(-1) : 0;
+    if (boot < 0 || boot > 64) {
+        report(0, "boot-count", "cannot read the boot count from the nvme");
+        boot = reboots; /* power off instead of looping */
     }
     printf("L2: boot %d of %d, userspace after %.2f s of guest uptime\n", boot + 1, reboots + 1,
            t0);
-    read_text("/sys/class/rtc/rtc0/since_epoch", rtc, sizeof(rtc));
-    report(rtc[0] && atol(rtc) > 1700000000, "rtc", "rtc0 since_epoch %s", rtc[0] ? rtc : "?");
+    {
+        DIR *d = opendir("/sys/class/rtc");
+        struct dirent *e;
+
+        while (d && (e = readdir(d))) {
+            printf("L2: (rtc) /sys/class/rtc/%s\n", e->d_name);
+        }
+        if (d) {
+            closedir(d);
+        }
+        d = opendir("/sys/class/rtc/rtc0");
+        while (d && (e = readdir(d))) {
+            printf("L2: (rtc0) %s\n", e->d_name);
+        }
+        if (d) {
+            closedir(d);
+        }
+    }
+    if (wait_for("/sys/class/rtc/rtc0/since_epoch", 5) < 0 ||
+        read_text("/sys/class/rtc/rtc0/since_epoch", rtc, sizeof(rtc)) < 0) {
+        snprintf(rtc, sizeof(rtc), "unreadable (%s)", strerror(errno));
+    }
+    report(atol(rtc) > 1700000000, "rtc", "the CMOS clock reads %s s since the epoch", rtc);
     if (strstr(expect, "nvme")) {
         check_nvme();
     }
@@ -389,14 +466,19 @@ int main(void)
     if (strstr(expect, "mtty")) {
         check_mtty();
     }
+    if (strstr(expect, "rp")) {
+        check_root_port();
+    }
     printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
     fflush(stdout);
     sync();
     if (boot < reboots) {
-        cmos_write(CMOS_BOOT_COUNT, (unsigned)boot + 1);
+        boot_count(boot + 1);
         reboot(LINUX_REBOOT_CMD_RESTART);
     } else {
-        cmos_write(CMOS_BOOT_COUNT, 0);
+        if (reboots > 0) {
+            boot_count(0);
+        }
         reboot(LINUX_REBOOT_CMD_POWER_OFF);
     }
     for (;;) {
