@@ -431,24 +431,6 @@ int main(void)
     }
     printf("L2: boot %d of %d, userspace after %.2f s of guest uptime\n", boot + 1, reboots + 1,
            t0);
-    {
-        DIR *d = opendir("/sys/class/rtc");
-        struct dirent *e;
-
-        while (d && (e = readdir(d))) {
-            printf("L2: (rtc) /sys/class/rtc/%s\n", e->d_name);
-        }
-        if (d) {
-            closedir(d);
-        }
-        d = opendir("/sys/class/rtc/rtc0");
-        while (d && (e = readdir(d))) {
-            printf("L2: (rtc0) %s\n", e->d_name);
-        }
-        if (d) {
-            closedir(d);
-        }
-    }
     if (wait_for("/sys/class/rtc/rtc0/since_epoch", 5) < 0 ||
         read_text("/sys/class/rtc/rtc0/since_epoch", rtc, sizeof(rtc)) < 0) {
         snprintf(rtc, sizeof(rtc), "unreadable (%s)", strerror(errno));

@@ -3,11 +3,12 @@
 # assigned (nvme, igb, edu, an mtty mdev) on one backend; the guest's /init (l2-init.c) checks
 # them with their Linux drivers on the serial console, reboots N times, then powers off.
 # TAP: one line per guest check and per host-side expectation (exit status, QMP events).
-# usage: test-kvm-boot.sh [--backend legacy|iommufd] [--expect nvme,igb,edu,mtty] [--reboots N]
+# usage: test-kvm-boot.sh [--backend legacy|iommufd] [--expect nvme,igb,edu,mtty,rp] [--reboots N]
+# (rp: edu sits behind a pcie-root-port, whose extended config space the guest reads via ECAM)
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -uo pipefail
 
-backend=legacy expect=nvme,igb,edu,mtty reboots=0 smp=2
+backend=legacy expect=nvme,igb,edu,mtty,rp reboots=0 smp=2
 while [ $# -gt 0 ]; do
     case $1 in
     --backend) backend=$2; shift 2 ;;
@@ -42,7 +43,12 @@ for dev in ${expect//,/ }; do
     case $dev in
     nvme) args+=(-device "vfio-pci,host=$LAB_NVME,id=nvme0$iommufd") ;;
     igb) args+=(-device "vfio-pci,host=$LAB_IGB,id=igb0$iommufd") ;;
-    edu) args+=(-device "vfio-pci,host=$LAB_EDU,id=edu0$iommufd") ;;
+    edu) if [[ ,$expect, == *,rp,* ]]; then
+             args+=(-device pcie-root-port,id=rp1,chassis=1
+                    -device "vfio-pci,host=$LAB_EDU,id=edu0,bus=rp1$iommufd")
+         else
+             args+=(-device "vfio-pci,host=$LAB_EDU,id=edu0$iommufd")
+         fi ;;
     mtty) args+=(-device "vfio-pci,sysfsdev=${LAB_MDEVS%% *},id=mtty0$iommufd") ;;
     esac
 done
@@ -75,7 +81,8 @@ while read -r check status detail; do
     tap "$([ "$status" = ok ] && echo ok || echo not-ok)" "$backend: L2 $check: $detail"
 done < "$dir/checks"
 for dev in ${expect//,/ }; do
-    grep -q "^$dev" "$dir/checks" || tap not-ok "$backend: L2 reported nothing about $dev"
+    pat=$dev; [ "$dev" = rp ] && pat=root-port
+    grep -q "^$pat" "$dir/checks" || tap not-ok "$backend: L2 reported nothing about $dev"
 done
 resets=$(grep -c '"event": "RESET"' "$dir/events" 2>/dev/null)
 tap "$([ "${resets:-0}" -eq "$reboots" ] && echo ok || echo not-ok)" \
