@@ -2,7 +2,8 @@
  * /init of the L2 guest that hostdev boots under nested KVM in the lab: checks the devices
  * hostdev assigned (nvme, igb, edu, an mtty mdev) with their real Linux drivers and prints one
  * "L2: CHECK ok|FAIL detail" line each on the serial console, then powers off or reboots.
- * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty l2.reboots=N (the
+ * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty,rp l2.bench=SECS
+ * (nvme read throughput and IOPS, printed as "L2-BENCH: ...") l2.reboots=N (the
  * boot count lives in a block of the assigned nvme, which survives the guest's resets).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -352,6 +353,48 @@ static void check_mtty(void)
     report(!strcmp(got, msg), "mtty", "%s (%s): wrote '%s', read back '%s'", tty, bdf, msg, got);
 }
 
+/*
+ * l2.bench=SECONDS: O_DIRECT reads of the assigned nvme from inside the guest, 4 KiB at random
+ * offsets (queue depth 1: the interrupt path) and 128 KiB in sequence, SECONDS each.
+ */
+static void bench_nvme(int secs)
+{
+    static char buf[128 * 1024] __attribute__((aligned(4096)));
+    off_t size;
+    long n4k = 0, nseq = 0;
+    double t0, t4k, tseq;
+    unsigned seed = 1;
+    int fd;
+
+    fd = open("/dev/nvme0n1", O_RDONLY | O_DIRECT);
+    if (fd < 0) {
+        report(0, "nvme-bench", "open /dev/nvme0n1: %s", strerror(errno));
+        return;
+    }
+    size = lseek(fd, 0, SEEK_END);
+    t0 = now();
+    while (now() - t0 < secs) {
+        seed = seed * 1103515245u + 12345u;
+        if (pread(fd, buf, 4096, (off_t)(seed % (unsigned)(size / 4096)) * 4096) != 4096) {
+            break;
+        }
+        n4k++;
+    }
+    t4k = now() - t0;
+    t0 = now();
+    for (off_t off = 0; now() - t0 < secs; off = (off + (off_t)sizeof(buf)) % size) {
+        if (pread(fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf)) {
+            break;
+        }
+        nseq++;
+    }
+    tseq = now() - t0;
+    close(fd);
+    printf("L2-BENCH: iops4k=%.0f seq_mibps=%.1f\n", n4k / t4k,
+           nseq * (sizeof(buf) / 1048576.0) / tseq);
+    fflush(stdout);
+}
+
 /* hostdev's pcie-root-port: its extended config space is reachable through ECAM (MCFG). */
 static void check_root_port(void)
 {
@@ -410,6 +453,7 @@ static const char *cmdline_opt(const char *cmdline, const char *key, char *buf, 
 int main(void)
 {
     char cmdline[1024] = "", expect[128] = "nvme", reboots_s[16] = "0", rtc[64] = "";
+    char bench_s[16] = "0";
     int boot, reboots;
     double t0;
 
@@ -424,6 +468,7 @@ int main(void)
     cmdline_opt(cmdline, "l2.expect=", expect, sizeof(expect));
     cmdline_opt(cmdline, "l2.reboots=", reboots_s, sizeof(reboots_s));
     reboots = atoi(reboots_s);
+    cmdline_opt(cmdline, "l2.bench=", bench_s, sizeof(bench_s));
     boot = reboots > 0 ? boot_count(-1) : 0;
     if (boot < 0 || boot > 64) {
         report(0, "boot-count", "cannot read the boot count from the nvme");
@@ -438,6 +483,9 @@ int main(void)
     report(atol(rtc) > 1700000000, "rtc", "the CMOS clock reads %s s since the epoch", rtc);
     if (strstr(expect, "nvme")) {
         check_nvme();
+    }
+    if (atoi(bench_s) > 0) {
+        bench_nvme(atoi(bench_s));
     }
     if (strstr(expect, "igb")) {
         check_igb();
