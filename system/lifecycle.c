@@ -3,8 +3,6 @@
  * in the main thread (so the vCPU that asked can be paused like the others).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <stdio.h>
-
 #include "monitor/qmp.h"
 #include "system/bql.h"
 #include "system/lifecycle.h"
@@ -68,9 +66,7 @@ static gboolean do_reset(gpointer opaque)
 
 static gboolean do_internal_error(gpointer opaque)
 {
-    g_autofree char *message = opaque;
-
-    fprintf(stderr, "hostdev: %s; the VM is stopped (status internal-error)\n", message);
+    (void)opaque;
     if (hd_main_loop_quit_requested() || hd_runstate_get() == HD_RUN_STATE_INTERNAL_ERROR) {
         return G_SOURCE_REMOVE;
     }
@@ -91,5 +87,7 @@ void hd_guest_request_reset(const char *reason)
 
 void hd_guest_internal_error(char *message)
 {
-    bql_run_in_main(do_internal_error, message);
+    g_warning("%s; the VM is stopped (status internal-error)", message);
+    g_free(message);
+    bql_run_in_main(do_internal_error, NULL);
 }

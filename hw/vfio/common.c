@@ -17,6 +17,7 @@
 #include "system/memory-listener.h"
 #include "system/ramblock.h"
 #include "system/reset.h"
+#include "system/lifecycle.h"
 #include "trace.h"
 #include "vfio-internal.h"
 
@@ -204,7 +205,11 @@ static void map_error(VFIOContainerPrivate *priv, const char *what, uint64_t iov
     }
 }
 
-/* A mapping failure: fatal while an attach replays the address space, else a warning. */
+/*
+ * A mapping failure: fatal to the attach while it replays the address space; at run time guest
+ * RAM a device cannot reach stops the VM (status internal-error, as QEMU does) rather than let
+ * the guest run on with DMA that would fault; device memory (peer-to-peer) only warns.
+ */
 static void report_map_error(VFIOContainerPrivate *priv, bool ram_device, GError *err)
 {
     if (priv->replaying && !ram_device) {
@@ -215,7 +220,8 @@ static void report_map_error(VFIOContainerPrivate *priv, bool ram_device, GError
     } else if (ram_device) {
         g_warning("%s; peer-to-peer DMA to it will not work", err->message);
     } else {
-        g_warning("%s; devices doing DMA there will fault", err->message);
+        hd_guest_internal_error(
+            g_strdup_printf("%s; devices doing DMA there would fault", err->message));
     }
     g_error_free(err);
 }

@@ -18,8 +18,8 @@ void hd_guest_request_shutdown(const char *reason);
 /* The guest reset the machine (@reason: "guest-reset"): RESET and a system reset. */
 void hd_guest_request_reset(const char *reason);
 
-/* The host cannot keep the guest running: print @message (taken), stop the VM with status
- * internal-error and a STOP event. */
+/* The host cannot keep the guest running: warn with @message (taken) at once, then stop the
+ * VM with status internal-error and a STOP event. */
 void hd_guest_internal_error(char *message);
 
 #endif /* SYSTEM_LIFECYCLE_H */

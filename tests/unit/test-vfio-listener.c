@@ -11,6 +11,7 @@
 #include "hw/vfio/vfio-common.h"
 #include "hw/vfio/vfio-container-base.h"
 #include "system/memory.h"
+#include "system/runstate.h"
 #include "vfio-internal.h"
 
 /* --- a fake backend: records calls, keeps the kernel's mapping list, can fail --- */
@@ -350,6 +351,32 @@ static void test_ram_device_warns(Fixture *f, gconstpointer data)
     memory_region_del_subregion(f->root, bar);
 }
 
+/* Guest RAM that cannot be mapped once running stops the VM (internal-error), with a warning
+ * naming the region; it never leaves the guest running with DMA that would fault. */
+static void test_runtime_map_failure(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(MemoryRegion) ram = NULL;
+
+    (void)data;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    hd_runstate_set(HD_RUN_STATE_RUNNING);
+    f->c->map_err = -EFAULT;
+    ram = memory_region_new_ram("hot-ram", 0x10000, &err);
+    g_assert_no_error(err);
+    g_test_log_set_fatal_handler(ignore_log, NULL);
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                          "*hot-ram*would fault*status internal-error*");
+    memory_region_add_subregion(f->root, 0x900000, ram);
+    g_test_assert_expected_messages();
+    while (g_main_context_iteration(NULL, FALSE)) {
+    }
+    g_assert_cmpint(hd_runstate_get(), ==, HD_RUN_STATE_INTERNAL_ERROR);
+    f->c->map_err = 0;
+    memory_region_del_subregion(f->root, ram);
+    hd_runstate_set(HD_RUN_STATE_PRELAUNCH);
+}
+
 static void test_dirty(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
@@ -385,6 +412,7 @@ int main(int argc, char **argv)
     ADD("memlock-error", test_memlock_error);
     ADD("other-errors", test_other_errors);
     ADD("ram-device-warns", test_ram_device_warns);
+    ADD("runtime-map-failure", test_runtime_map_failure);
     ADD("dirty", test_dirty);
     return g_test_run();
 }
