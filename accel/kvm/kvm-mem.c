@@ -106,13 +106,13 @@ static void region_del(MemoryListener *listener, MemoryRegionSection *section)
     if (!section_range(section, &gpa, &size, &host)) {
         return;
     }
+    /* Every slot inside the range goes: a removal may cover sections added one by one. */
     for (guint i = 0; i < s->slots->len; i++) {
         KvmSlot *slot = &g_array_index(s->slots, KvmSlot, i);
 
-        if (slot->used && slot->gpa == gpa && slot->size == size) {
+        if (slot->used && slot->gpa >= gpa && slot->gpa + slot->size <= gpa + size) {
             set_slot(s, slot, 0);
             slot->used = false;
-            return;
         }
     }
 }

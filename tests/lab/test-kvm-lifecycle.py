@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+# Lab test: the life of a KVM guest under hostdev, seen from QMP. Started with -S and
+# -no-shutdown: no vCPU runs before cont; query-kvm, query-cpus-fast (real vCPU threads);
+# stop really pauses the guest (its console stays still) and cont resumes it; the guest's
+# power-off leaves hostdev up with status "shutdown" after SHUTDOWN; quit ends it. TAP output.
+# SPDX-License-Identifier: GPL-2.0-or-later
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+results = []
+
+
+def tap(ok, what):
+    results.append(ok)
+    print(f"{'ok' if ok else 'not ok'} {len(results)} {what}", flush=True)
+
+
+class Qmp:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.s.connect(path)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.f = self.s.makefile("rw")
+        self.events = []
+        json.loads(self.f.readline())
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+        self.f.flush()
+        while True:
+            msg = json.loads(self.f.readline())
+            if "event" in msg:
+                self.events.append(msg)
+            else:
+                return msg
+
+    def wait_event(self, name, timeout):
+        self.s.settimeout(timeout)
+        try:
+            while not any(e["event"] == name for e in self.events):
+                self.events.append(json.loads(self.f.readline()))
+        except (socket.timeout, json.JSONDecodeError):
+            return None
+        finally:
+            self.s.settimeout(None)
+        return next(e for e in self.events if e["event"] == name)
+
+
+def console_size(path):
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
+def wait_for_text(path, text, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path) and text in open(path, errors="replace").read():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def main():
+    hostdev, initramfs = os.environ["HOSTDEV_BINARY"], os.environ["L2_INITRAMFS"]
+    kernel, nvme = os.environ.get("LAB_KERNEL"), os.environ.get("LAB_NVME")
+    if not (kernel and nvme and os.path.exists("/dev/kvm")):
+        print("Bail out! needs LAB_KERNEL, LAB_NVME and /dev/kvm (run inside scripts/lab/run)")
+        return 1
+    d = tempfile.mkdtemp(prefix="kvm-life.")
+    con, sock = f"{d}/console.log", f"{d}/qmp.sock"
+    p = subprocess.Popen([hostdev, "-accel", "kvm", "-cpu", "host", "-M", "q35", "-m", "512M",
+                          "-smp", "sockets=1,cores=2,threads=1", "-nodefaults", "-display",
+                          "none", "-S", "-no-shutdown", "-kernel", kernel, "-initrd", initramfs,
+                          "-append", "console=ttyS0 panic=-1 l2.expect=nvme",
+                          "-serial", f"file:{con}", "-device", f"vfio-pci,host={nvme}",
+                          "-chardev", f"socket,id=qmp,path={sock},server=on,wait=off",
+                          "-mon", "chardev=qmp,mode=control"], stderr=subprocess.PIPE)
+    try:
+        q = Qmp(sock)
+        st = q.cmd("query-status")["return"]
+        tap(st["status"] == "prelaunch" and not st["running"], f"-S: status {st}")
+        kvm = q.cmd("query-kvm")["return"]
+        tap(kvm == {"enabled": True, "present": True}, f"query-kvm: {kvm}")
+        cpus = q.cmd("query-cpus-fast")["return"]
+        tids = sorted(c["thread-id"] for c in cpus)
+        tasks = sorted(int(t) for t in os.listdir(f"/proc/{p.pid}/task"))
+        tap(len(cpus) == 2 and all(t in tasks and t != p.pid for t in tids),
+            f"query-cpus-fast: 2 vCPUs on their own threads {tids} (process {p.pid})")
+        time.sleep(2)
+        tap(console_size(con) == 0, f"no vCPU runs before cont: console {console_size(con)} bytes")
+        q.cmd("cont")
+        tap(q.wait_event("RESUME", 10) is not None, "cont: RESUME")
+        tap(wait_for_text(con, "Linux version", 60), "the guest starts after cont")
+        q.cmd("stop")
+        tap(q.wait_event("STOP", 10) is not None, "stop: STOP")
+        time.sleep(1)
+        before = console_size(con)
+        time.sleep(3)
+        after = console_size(con)
+        st = q.cmd("query-status")["return"]
+        tap(before == after and st["status"] == "paused",
+            f"stopped guest is still: console {before} -> {after} bytes in 3 s, status {st['status']}")
+        q.cmd("cont")
+        tap(wait_for_text(con, "L2-RESULT: boot 1 failures 0", 180),
+            "cont: the guest goes on and its nvme checks pass")
+        ev = q.wait_event("SHUTDOWN", 60)
+        tap(ev is not None and ev["data"] == {"guest": True, "reason": "guest-shutdown"},
+            f"guest power-off: {ev}")
+        time.sleep(0.5)
+        st = q.cmd("query-status")["return"]
+        tap(p.poll() is None and st["status"] == "shutdown",
+            f"-no-shutdown: hostdev stays up, status {st['status']}")
+        q.cmd("quit")
+        rc = p.wait(30)
+        tap(rc == 0, f"quit: hostdev exited {rc}")
+    finally:
+        if p.poll() is None:
+            p.kill()
+        err = p.stderr.read().decode(errors="replace")
+        for line in err.splitlines():
+            print(f"# stderr: {line}")
+        p.wait()
+    print(f"1..{len(results)}")
+    return 0 if all(results) else 1
+
+
+sys.exit(main())
