@@ -34,16 +34,19 @@ static bool open_kvm(KvmState *s, GError **errp)
     int version;
 
     s->fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (s->fd < 0 && errno == ENOENT) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "-accel kvm: /dev/kvm does not exist: this host has no KVM (load kvm_intel or kvm_amd, enable virtualization in the firmware, or use -accel qtest)");
+        return false;
+    }
+    if (s->fd < 0 && (errno == EACCES || errno == EPERM)) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_ACCES,
+                    "-accel kvm: /dev/kvm: permission denied: add this user to the group that owns /dev/kvm (usually 'kvm') or run as root");
+        return false;
+    }
     if (s->fd < 0) {
-        int err = errno;
-
-        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(err),
-                    err == ENOENT
-                        ? "-accel kvm: /dev/kvm does not exist: this host has no KVM (load kvm_intel or kvm_amd, enable virtualization in the firmware, or use -accel qtest)"
-                    : err == EACCES
-                        ? "-accel kvm: /dev/kvm: permission denied: add this user to the group that owns /dev/kvm (usually 'kvm') or run as root"
-                        : "-accel kvm: cannot open /dev/kvm: %s",
-                    g_strerror(err));
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "-accel kvm: cannot open /dev/kvm: %s", g_strerror(errno));
         return false;
     }
     version = ioctl(s->fd, KVM_GET_API_VERSION, 0);
