@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/i386/acpi-build.h"
+#include "hw/i386/mptable.h"
 #include "hw/i386/pc-boot.h"
 #include "hw/i386/q35.h"
 #include "system/address-space.h"
@@ -20,6 +21,7 @@
 #define KERNEL_ADDR 0x100000
 #define LOW_RAM_END 0x9fc00    /* conventional memory, then the EBDA */
 #define BIOS_AREA 0xe0000      /* 0xe0000..0xfffff: ACPI tables, reserved */
+#define MP_TABLE_ADDR 0xf0000  /* the BIOS ROM area the kernel scans for MP tables */
 #define BOOT_CS 0x10
 #define BOOT_DS 0x18
 
@@ -53,7 +55,8 @@ struct HdPcBoot {
     GBytes *kernel;  /* the protected-mode part */
     GBytes *initrd;
     uint8_t params[4096];
-    GBytes *acpi;    /* tables at BIOS_AREA */
+    GBytes *acpi;    /* ACPI tables (or MP tables with acpi=off) at tables_addr */
+    uint64_t tables_addr;
     uint32_t initrd_addr;
 };
 
@@ -128,7 +131,7 @@ static void boot_load(void *opaque)
     }
     if (b->acpi) {
         data = g_bytes_get_data(b->acpi, &len);
-        write_guest(BIOS_AREA, data, len);
+        write_guest(b->tables_addr, data, len);
     }
     kvm_set_boot_state(&state);
     trace_pc_boot_load(b->kernel_path, g_bytes_get_size(b->kernel),
@@ -255,6 +258,7 @@ HdPcBoot *hd_pc_boot_new(const HdPcBootConfig *config, GError **errp)
     uint64_t rsdp;
 
     b->config = *config;
+    b->tables_addr = BIOS_AREA;
     b->kernel_path = g_strdup(config->kernel);
     b->initrd_path = g_strdup(config->initrd);
     b->append = g_strdup(config->append);
@@ -281,6 +285,10 @@ HdPcBoot *hd_pc_boot_new(const HdPcBootConfig *config, GError **errp)
 
         b->acpi = hd_acpi_build(&ac, &rsdp);
         put64(b->params + BP_ACPI_RSDP, rsdp);
+    } else {
+        /* acpi=off: MP tables at 0xf0000, where the kernel scans for "_MP_". */
+        b->tables_addr = MP_TABLE_ADDR;
+        b->acpi = hd_mptable_build(MP_TABLE_ADDR, config->cpus, config->threads, config->cores);
     }
     boot_load(b);
     hd_reset_handler_register(boot_load, b);

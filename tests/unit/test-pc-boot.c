@@ -11,6 +11,7 @@
 
 #include "hw/acpi/aml.h"
 #include "hw/i386/acpi-build.h"
+#include "hw/i386/mptable.h"
 #include "hw/i386/pc-boot.h"
 #include "system/address-space.h"
 
@@ -94,6 +95,51 @@ static void test_acpi_tables(void)
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_PRT", 4));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_CRS", 4));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "\\_S5_", 5));
+}
+
+/* -machine acpi=off: the MP floating pointer and table, checksummed, one CPU entry each. */
+static void test_mptable(void)
+{
+    g_autoptr(GBytes) bytes = hd_mptable_build(0xf0000, 3, 1, 3);
+    gsize len;
+    const uint8_t *b = g_bytes_get_data(bytes, &len);
+    const uint8_t *t = b + 16;
+    unsigned count, cpus = 0, ioapics = 0, irqs = 0;
+    const uint8_t *e;
+
+    g_assert_cmpmem(b, 4, "_MP_", 4);
+    g_assert_cmphex(le32(b + 4), ==, 0xf0010);
+    g_assert_cmpuint(sum(b, 16), ==, 0);
+    g_assert_cmpmem(t, 4, "PCMP", 4);
+    g_assert_cmpuint(t[4] | (t[5] << 8), ==, len - 16);
+    g_assert_cmpuint(sum(t, len - 16), ==, 0);
+    count = t[34] | (t[35] << 8);
+    e = t + 44;
+    for (unsigned i = 0; i < count; i++) {
+        switch (e[0]) {
+        case 0:
+            g_assert_cmpuint(e[1], ==, x86_apic_id(cpus, 1, 3));
+            g_assert_cmpuint(e[3] & 2, ==, cpus == 0 ? 2 : 0);
+            cpus++;
+            e += 20;
+            break;
+        case 2:
+            ioapics++;
+            g_assert_cmpuint(e[1], ==, 4); /* after the LAPIC ids 0, 1, 2 */
+            e += 8;
+            break;
+        case 3:
+            irqs++;
+            e += 8;
+            break;
+        default:
+            e += 8;
+        }
+    }
+    g_assert_true(e == b + len);
+    g_assert_cmpuint(cpus, ==, 3);
+    g_assert_cmpuint(ioapics, ==, 1);
+    g_assert_cmpuint(irqs, ==, 1 + 15 + 128);
 }
 
 /* PkgLength: one byte below 63, then 2..4 bytes with the low nibble first. */
@@ -213,6 +259,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pc-boot/acpi-tables", test_acpi_tables);
     g_test_add_func("/pc-boot/aml-pkglength", test_aml_pkglength);
+    g_test_add_func("/pc-boot/mptable", test_mptable);
     g_test_add_func("/pc-boot/direct-boot", test_direct_boot);
     return g_test_run();
 }
