@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/input.h>
 #include <linux/reboot.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -408,6 +409,27 @@ static void check_root_port(void)
            config_size(bdf));
 }
 
+/* l2.powerbutton: wait for the ACPI power button (QMP system_powerdown) as an input event. */
+static void wait_power_button(void)
+{
+    struct input_event ev;
+    int fd;
+
+    printf("L2: waiting for the power button\n");
+    fflush(stdout);
+    if (wait_for("/dev/input/event0", 10) < 0 || (fd = open("/dev/input/event0", O_RDONLY)) < 0) {
+        report(0, "power-button", "no /dev/input/event0 (the ACPI power button)");
+        return;
+    }
+    while (read(fd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev)) {
+        if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1) {
+            report(1, "power-button", "KEY_POWER from the ACPI power button");
+            break;
+        }
+    }
+    close(fd);
+}
+
 /* The boot count kept on the assigned nvme (reboot loop only); -1 when unreadable. */
 static int boot_count(int set)
 {
@@ -498,6 +520,10 @@ int main(void)
     }
     if (strstr(expect, "rp")) {
         check_root_port();
+    }
+    if (strstr(cmdline, "l2.powerbutton")) {
+        printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
+        wait_power_button();
     }
     printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
     fflush(stdout);

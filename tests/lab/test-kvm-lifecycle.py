@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # Lab test: the life of a KVM guest under hostdev, seen from QMP. Started with -S and
-# -no-shutdown: no vCPU runs before cont; query-kvm, query-cpus-fast (real vCPU threads);
-# stop really pauses the guest (its console stays still) and cont resumes it; the guest's
-# power-off leaves hostdev up with status "shutdown" after SHUTDOWN; quit ends it. TAP output.
+# -no-shutdown, its RAM a memory-backend-memfd: no vCPU runs before cont; query-kvm,
+# query-cpus-fast (real vCPU threads); stop really pauses the guest (its console stays still)
+# and cont resumes it; system_powerdown presses the ACPI power button and the guest powers
+# off; that leaves hostdev up with status "shutdown" after SHUTDOWN; quit ends it. TAP output.
 # SPDX-License-Identifier: GPL-2.0-or-later
 import json
 import os
@@ -83,7 +84,9 @@ def main():
     p = subprocess.Popen([hostdev, "-accel", "kvm", "-cpu", "host", "-M", "q35", "-m", "512M",
                           "-smp", "sockets=1,cores=2,threads=1", "-nodefaults", "-display",
                           "none", "-S", "-no-shutdown", "-kernel", kernel, "-initrd", initramfs,
-                          "-append", "console=ttyS0 panic=-1 l2.expect=nvme",
+                          "-append", "console=ttyS0 panic=-1 l2.expect=nvme l2.powerbutton",
+                          "-object", "memory-backend-memfd,id=ram0,size=512M",
+                          "-machine", "memory-backend=ram0",
                           "-serial", f"file:{con}", "-device", f"vfio-pci,host={nvme}",
                           "-chardev", f"socket,id=qmp,path={sock},server=on,wait=off",
                           "-mon", "chardev=qmp,mode=control"], stderr=subprocess.PIPE)
@@ -113,8 +116,13 @@ def main():
         tap(before == after and st["status"] == "paused",
             f"stopped guest is still: console {before} -> {after} bytes in 3 s, status {st['status']}")
         q.cmd("cont")
-        tap(wait_for_text(con, "L2-RESULT: boot 1 failures 0", 180),
-            "cont: the guest goes on and its nvme checks pass")
+        tap(wait_for_text(con, "L2: waiting for the power button", 180) and
+            "L2-RESULT: boot 1 failures 0" in open(con, errors="replace").read(),
+            "cont: the guest goes on and its nvme checks pass (RAM from -machine memory-backend)")
+        q.cmd("system_powerdown")
+        tap(q.wait_event("POWERDOWN", 10) is not None, "system_powerdown: POWERDOWN")
+        tap(wait_for_text(con, "L2: power-button ok", 30),
+            "the guest sees the ACPI power button (SCI, fixed event) and powers off")
         ev = q.wait_event("SHUTDOWN", 60)
         tap(ev is not None and ev["data"] == {"guest": True, "reason": "guest-shutdown"},
             f"guest power-off: {ev}")

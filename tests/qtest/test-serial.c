@@ -181,6 +181,21 @@ static void test_reset_register(void)
     g_assert_cmphex(qtest_inl(s, 0xcf8), ==, 0);
 }
 
+/* -no-reboot: the guest's reset ends hostdev with SHUTDOWN (reason guest-reset) instead. */
+static void test_no_reboot(void)
+{
+    g_autoptr(QTestState) s = qtest_init("-M q35 -nodefaults -display none -no-reboot");
+    g_autoptr(JsonObject) ev = NULL;
+    JsonObject *data;
+
+    qtest_outb(s, 0xcf9, 0x06);
+    ev = qtest_qmp_eventwait(s, "SHUTDOWN");
+    data = json_object_get_object_member(ev, "data");
+    g_assert_true(json_object_get_boolean_member(data, "guest"));
+    g_assert_cmpstr(json_object_get_string_member(data, "reason"), ==, "guest-reset");
+    g_assert_null(qtest_qmp_event_take(s, "RESET"));
+}
+
 static void test_errors(void)
 {
     g_autofree char *err = NULL;
@@ -200,6 +215,7 @@ int main(int argc, char **argv)
     g_test_add_func("/serial/probe-and-loopback", test_probe_and_loopback);
     g_test_add_func("/serial/pty-and-file", test_pty_and_file);
     g_test_add_func("/serial/reset-register", test_reset_register);
+    g_test_add_func("/serial/no-reboot", test_no_reboot);
     g_test_add_func("/serial/errors", test_errors);
     return g_test_run();
 }
