@@ -55,16 +55,13 @@ done
 
 echo "# $backend: $hostdev ${args[*]}"
 start=$(date +%s.%N)
-"$hostdev" "${args[@]}" > "$dir/stdout" 2> "$dir/stderr" &
+limit=$((240 + 120 * reboots))
+timeout -s KILL "$limit" "$hostdev" "${args[@]}" > "$dir/stdout" 2> "$dir/stderr" &
 pid=$!
 /usr/bin/python3 "$here/qmp-events.py" "$dir/qmp.sock" "$dir/events" &
 wpid=$!
-limit=$((240 + 120 * reboots))
-( sleep "$limit"; kill -9 $pid 2>/dev/null ) &
-killer=$!
 wait $pid
 rc=$?
-kill $killer 2>/dev/null
 wait $wpid 2>/dev/null
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 sed 's/^/# console: /' "$dir/console.log" | grep -v '^# console: $' | tail -n 60
