@@ -257,6 +257,11 @@ static bool setup_accel(Vm *vm, GError **errp)
     };
 
     hd_lifecycle_configure(c->no_shutdown, c->no_reboot);
+    if ((c->initrd || c->append) && !c->kernel) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: goes with -kernel, which is missing", c->initrd ? "-initrd" : "-append");
+        return false;
+    }
     if (strcmp(c->accel, "kvm") != 0) {
         if (c->kernel) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
@@ -341,10 +346,6 @@ static bool setup_pc(Vm *vm, GError **errp)
     if (!c->kernel) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
                     "-accel kvm: give a kernel to boot with -kernel bzImage (hostdev has no firmware yet: -bios, SeaBIOS and OVMF are not supported)");
-        return false;
-    }
-    if (c->initrd && !c->kernel) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "-initrd: needs -kernel");
         return false;
     }
     vm->boot = hd_pc_boot_new(&bc, errp);

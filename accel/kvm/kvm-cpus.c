@@ -113,7 +113,6 @@ static void *vcpu_thread(void *opaque)
     KvmVcpu *cpu = opaque;
     KvmState *s = kvm_state;
     bool broken = false;
-
     sigset_t kick;
 
     sigemptyset(&kick);

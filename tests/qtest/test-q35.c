@@ -391,6 +391,7 @@ static void test_bad_options(void)
                        ? "-kernel: Failed to open file"
                        : "-accel kvm: /dev/kvm does not exist");
     expect_refused("-accel qtest -kernel /nonexistent/bzImage", "-kernel: booting a kernel needs vCPUs");
+    expect_refused("-accel qtest -initrd /nonexistent/initrd", "-initrd: goes with -kernel");
 }
 
 int main(int argc, char **argv)
