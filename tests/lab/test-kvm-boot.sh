@@ -4,17 +4,19 @@
 # them with their Linux drivers on the serial console, reboots N times, then powers off.
 # TAP: one line per guest check and per host-side expectation (exit status, QMP events).
 # usage: test-kvm-boot.sh [--backend legacy|iommufd] [--expect nvme,igb,edu,mtty,rp] [--reboots N]
+#                         [--acpi-off] (MP tables; the guest ends with a reset under -no-reboot)
 # (rp: edu sits behind a pcie-root-port, whose extended config space the guest reads via ECAM)
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -uo pipefail
 
-backend=legacy expect=nvme,igb,edu,mtty,rp reboots=0 smp=2
+backend=legacy expect=nvme,igb,edu,mtty,rp reboots=0 smp=2 acpi=on
 while [ $# -gt 0 ]; do
     case $1 in
     --backend) backend=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --reboots) reboots=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
+    --acpi-off) acpi=off; shift ;;
     *) echo "Bail out! unknown option $1"; exit 1 ;;
     esac
 done
@@ -31,9 +33,12 @@ tap() { # ok|not-ok description
 dir=$(mktemp -d "${TMPDIR:-/tmp}/kvm-boot.XXXXXX")
 args=(-accel kvm -cpu host -M q35 -m 512M -smp "$smp" -nodefaults -display none
       -kernel "$LAB_KERNEL" -initrd "$initramfs"
-      -append "console=ttyS0 panic=-1 quiet l2.expect=$expect l2.reboots=$reboots"
+      -append "console=ttyS0 panic=-1 quiet l2.expect=$expect l2.reboots=$reboots l2.cpus=$smp$([ $acpi = off ] && echo ' l2.end=reboot')"
       -serial "file:$dir/console.log"
       -chardev "socket,id=qmp,path=$dir/qmp.sock,server=on,wait=off" -mon chardev=qmp,mode=control)
+if [ "$acpi" = off ]; then
+    args+=(-machine acpi=off -no-reboot)
+fi
 iommufd=
 if [ "$backend" = iommufd ]; then
     args+=(-object iommufd,id=iommufd0)
@@ -84,10 +89,12 @@ done
 resets=$(grep -c '"event": "RESET"' "$dir/events" 2>/dev/null)
 tap "$([ "${resets:-0}" -eq "$reboots" ] && echo ok || echo not-ok)" \
     "$backend: $resets RESET events for $reboots guest reboots"
-if grep -q '"event": "SHUTDOWN".*"guest": true.*"reason": "guest-shutdown"' "$dir/events" 2>/dev/null; then
-    tap ok "$backend: SHUTDOWN (guest: true, reason guest-shutdown) after the guest powered off"
+reason=guest-shutdown
+[ "$acpi" = off ] && reason=guest-reset
+if grep -q "\"event\": \"SHUTDOWN\".*\"guest\": true.*\"reason\": \"$reason\"" "$dir/events" 2>/dev/null; then
+    tap ok "$backend: SHUTDOWN (guest: true, reason $reason) when the guest ended"
 else
-    tap not-ok "$backend: no SHUTDOWN event from a guest power-off; events: $(tr '\n' ' ' < "$dir/events" 2>/dev/null)"
+    tap not-ok "$backend: no SHUTDOWN event ($reason) from the guest; events: $(tr '\n' ' ' < "$dir/events" 2>/dev/null)"
 fi
 echo "1..$n"
 [ $failed -eq 0 ] && rm -rf "$dir"
