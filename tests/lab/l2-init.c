@@ -4,7 +4,7 @@
  * "L2: CHECK ok|FAIL detail" line each on the serial console, then powers off or reboots.
  * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty,rp l2.bench=SECS
  * (nvme read throughput and IOPS, printed as "L2-BENCH: ...") l2.cpus=N (online CPUs)
- * l2.end=reboot (end with a reset, not a power-off) l2.reboots=N (the
+ * l2.end=halt (acpi=off: stay up, the host ends it) l2.reboots=N (the
  * boot count lives in a block of the assigned nvme, which survives the guest's resets).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -512,7 +512,7 @@ int main(void)
     }
     report(atol(rtc) > 1700000000, "rtc", "the CMOS clock reads %s s since the epoch", rtc);
     if (strstr(expect, "nvme")) {
-        check_nvme(!strstr(cmdline, "l2.end=reboot")); /* no ACPI, no MCFG: no ECAM */
+        check_nvme(!strstr(cmdline, "l2.end=halt")); /* no ACPI, no MCFG: no ECAM */
     }
     if (atoi(bench_s) > 0) {
         bench_nvme(atoi(bench_s));
@@ -539,8 +539,12 @@ int main(void)
     if (boot < reboots) {
         boot_count(boot + 1);
         reboot(LINUX_REBOOT_CMD_RESTART);
-    } else if (strstr(cmdline, "l2.end=reboot")) {
-        reboot(LINUX_REBOOT_CMD_RESTART); /* no ACPI: the way out is a reset (-no-reboot) */
+    } else if (strstr(cmdline, "l2.end=halt")) {
+        /* No ACPI: no power-off. (A reset from here hangs in the guest with two CPUs and MP
+         * tables; not understood yet.) The host ends it. */
+        for (;;) {
+            pause();
+        }
     } else {
         if (reboots > 0) {
             boot_count(0);
