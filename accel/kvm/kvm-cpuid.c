@@ -83,21 +83,11 @@ struct kvm_cpuid2 *kvm_cpuid_build(KvmState *s, const char *model, GError **errp
     return g_steal_pointer(&c);
 }
 
-static unsigned bits_for(unsigned n)
-{
-    unsigned b = 0;
-
-    while ((1u << b) < n) {
-        b++;
-    }
-    return b;
-}
-
 /* The vCPU's APIC id from its index and the topology (the MADT uses the same). */
 static uint32_t apic_id(KvmState *s, unsigned index, unsigned *tbits, unsigned *cbits)
 {
-    *tbits = bits_for(s->config.threads);
-    *cbits = bits_for(s->config.cores);
+    *tbits = x86_topo_bits(s->config.threads);
+    *cbits = x86_topo_bits(s->config.cores);
     return x86_apic_id(index, s->config.threads, s->config.cores);
 }
 
@@ -118,7 +108,7 @@ bool kvm_cpuid_set_vcpu(KvmState *s, KvmVcpu *cpu, GError **errp)
         if (e->function == 4) {
             unsigned sharing = (e->eax >> 5 & 7) >= 3 ? per_pkg : s->config.threads;
 
-            e->eax = (e->eax & 0x3fff) | ((uint32_t)(bits_for(s->config.cores) ? (1u << cbits) - 1 : 0) << 26) |
+            e->eax = (e->eax & 0x3fff) | (((1u << cbits) - 1) << 26) |
                      ((uint32_t)(sharing - 1) << 14);
         } else if (e->function == 0xb || e->function == 0x1f) {
             e->edx = id;

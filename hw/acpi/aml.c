@@ -22,7 +22,7 @@
 #define OP_EXT 0x5b
 #define OP_DEVICE 0x82
 
-static void put_le(GByteArray *a, uint64_t v, unsigned n)
+void aml_append_le(GByteArray *a, uint64_t v, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         uint8_t b = (uint8_t)(v >> (8 * i));
@@ -30,6 +30,17 @@ static void put_le(GByteArray *a, uint64_t v, unsigned n)
         g_byte_array_append(a, &b, 1);
     }
 }
+
+uint8_t acpi_checksum(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+
+    while (len--) {
+        sum += *p++;
+    }
+    return (uint8_t)-sum;
+}
+
 
 static void put_byte(GByteArray *a, uint8_t b)
 {
@@ -74,7 +85,7 @@ static void pkg_length(GByteArray *out, size_t len)
 
         if (total < (1u << (4 + 8 * extra))) {
             put_byte(out, (uint8_t)((extra << 6) | (total & 0xf)));
-            put_le(out, total >> 4, extra);
+            aml_append_le(out, total >> 4, extra);
             return;
         }
     }
@@ -88,16 +99,16 @@ Aml *aml_int(uint64_t v)
         put_byte(a, v ? OP_ONE : OP_ZERO);
     } else if (v <= 0xff) {
         put_byte(a, OP_BYTE);
-        put_le(a, v, 1);
+        aml_append_le(a, v, 1);
     } else if (v <= 0xffff) {
         put_byte(a, OP_WORD);
-        put_le(a, v, 2);
+        aml_append_le(a, v, 2);
     } else if (v <= 0xffffffffu) {
         put_byte(a, OP_DWORD);
-        put_le(a, v, 4);
+        aml_append_le(a, v, 4);
     } else {
         put_byte(a, OP_QWORD);
-        put_le(a, v, 8);
+        aml_append_le(a, v, 8);
     }
     return a;
 }
@@ -218,79 +229,77 @@ void aml_append(Aml *parent, Aml *child)
 /* Address space descriptors: producer, min and max fixed, positive decode. */
 #define ADDR_FLAGS 0x0c
 
-void aml_res_word_bus(GByteArray *r, uint16_t min, uint16_t max)
+/* A Word Address Space descriptor of @type (1: I/O, 2: bus numbers) for [min, max]. */
+static void word_range(GByteArray *r, uint8_t type, uint8_t type_flags, uint16_t min,
+                       uint16_t max)
 {
     put_byte(r, 0x88);
-    put_le(r, 13, 2);
-    put_byte(r, 2); /* bus number range */
+    aml_append_le(r, 13, 2);
+    put_byte(r, type);
     put_byte(r, ADDR_FLAGS);
-    put_byte(r, 0);
-    put_le(r, 0, 2);
-    put_le(r, min, 2);
-    put_le(r, max, 2);
-    put_le(r, 0, 2);
-    put_le(r, (uint32_t)max - min + 1, 2);
+    put_byte(r, type_flags);
+    aml_append_le(r, 0, 2);
+    aml_append_le(r, min, 2);
+    aml_append_le(r, max, 2);
+    aml_append_le(r, 0, 2);
+    aml_append_le(r, (uint32_t)max - min + 1, 2);
+}
+
+void aml_res_word_bus(GByteArray *r, uint16_t min, uint16_t max)
+{
+    word_range(r, 2, 0, min, max);
 }
 
 void aml_res_io(GByteArray *r, uint16_t base, uint8_t len)
 {
     put_byte(r, 0x47);
     put_byte(r, 1); /* 16-bit decode */
-    put_le(r, base, 2);
-    put_le(r, base, 2);
+    aml_append_le(r, base, 2);
+    aml_append_le(r, base, 2);
     put_byte(r, 1);
     put_byte(r, len);
 }
 
 void aml_res_word_io(GByteArray *r, uint16_t min, uint16_t max)
 {
-    put_byte(r, 0x88);
-    put_le(r, 13, 2);
-    put_byte(r, 1); /* I/O range */
-    put_byte(r, ADDR_FLAGS);
-    put_byte(r, 3); /* entire range */
-    put_le(r, 0, 2);
-    put_le(r, min, 2);
-    put_le(r, max, 2);
-    put_le(r, 0, 2);
-    put_le(r, (uint32_t)max - min + 1, 2);
+    word_range(r, 1, 3 /* entire range */, min, max);
 }
 
 void aml_res_dword_mem(GByteArray *r, uint32_t min, uint32_t max)
 {
     put_byte(r, 0x87);
-    put_le(r, 23, 2);
+    aml_append_le(r, 23, 2);
     put_byte(r, 0); /* memory range */
     put_byte(r, ADDR_FLAGS);
     put_byte(r, 1); /* read-write, non-cacheable */
-    put_le(r, 0, 4);
-    put_le(r, min, 4);
-    put_le(r, max, 4);
-    put_le(r, 0, 4);
-    put_le(r, (uint64_t)max - min + 1, 4);
+    aml_append_le(r, 0, 4);
+    aml_append_le(r, min, 4);
+    aml_append_le(r, max, 4);
+    aml_append_le(r, 0, 4);
+    aml_append_le(r, (uint64_t)max - min + 1, 4);
 }
 
 void aml_res_qword_mem(GByteArray *r, uint64_t min, uint64_t max)
 {
     put_byte(r, 0x8a);
-    put_le(r, 43, 2);
+    aml_append_le(r, 43, 2);
     put_byte(r, 0);
     put_byte(r, ADDR_FLAGS);
     put_byte(r, 1);
-    put_le(r, 0, 8);
-    put_le(r, min, 8);
-    put_le(r, max, 8);
-    put_le(r, 0, 8);
-    put_le(r, max - min + 1, 8);
+    aml_append_le(r, 0, 8);
+    aml_append_le(r, min, 8);
+    aml_append_le(r, max, 8);
+    aml_append_le(r, 0, 8);
+    aml_append_le(r, max - min + 1, 8);
 }
 
 void aml_res_mem32_fixed(GByteArray *r, uint32_t base, uint32_t len)
 {
     put_byte(r, 0x86);
-    put_le(r, 9, 2);
+    aml_append_le(r, 9, 2);
     put_byte(r, 1); /* read-write */
-    put_le(r, base, 4);
-    put_le(r, len, 4);
+    aml_append_le(r, base, 4);
+    aml_append_le(r, len, 4);
 }
 
 void aml_resource_end(GByteArray *r)

@@ -45,6 +45,7 @@ typedef struct {
     char *chardev;
     guint index;
     CharFd *chr;
+    HdIrqLines *isa_irqs; /* the I/O APIC's lines (ISA IRQs 0-15 among them), borrowed */
     MemoryRegion *io;
     uint8_t rx[RX_FIFO];
     unsigned rx_head, rx_count;
@@ -81,11 +82,10 @@ static uint8_t iir(IsaSerial *s)
 static void update_irq(IsaSerial *s)
 {
     int level = !(iir(s) & IIR_NONE) && (s->mcr & MCR_OUT2);
-    HdIrqLines *lines = hd_irq_lines_find(Q35_IOAPIC_PATH);
 
-    if (level != s->irq_level && lines) {
+    if (level != s->irq_level && s->isa_irqs) {
         s->irq_level = level;
-        hd_irq_set(lines, com_ports[s->index].irq, level);
+        hd_irq_set(s->isa_irqs, com_ports[s->index].irq, level);
     }
 }
 
@@ -246,6 +246,7 @@ static bool isa_serial_realize(HdDevice *dev, GError **errp)
         }
         char_fd_set_reader(s->chr, serial_receive, s);
     }
+    s->isa_irqs = hd_irq_lines_find(Q35_IOAPIC_PATH);
     s->io = memory_region_new_io("isa-serial", 8, &serial_ops, s);
     memory_region_add_subregion(memory_system_io_root(), com_ports[s->index].port, s->io);
     return true;
@@ -259,6 +260,7 @@ static void isa_serial_unrealize(HdDevice *dev)
         char_fd_set_reader(s->chr, NULL, NULL);
         s->chr = NULL;
     }
+    s->isa_irqs = NULL;
     if (s->io) {
         memory_region_del_subregion(memory_system_io_root(), s->io);
         g_clear_pointer(&s->io, memory_region_unref);

@@ -13,7 +13,7 @@
 #define HDR_LEN 36
 #define PCI_64BIT_WINDOW_SIZE (64ULL << 30)
 
-static unsigned bits_for(unsigned n)
+unsigned x86_topo_bits(unsigned n)
 {
     unsigned b = 0;
 
@@ -25,20 +25,12 @@ static unsigned bits_for(unsigned n)
 
 uint32_t x86_apic_id(unsigned index, unsigned threads, unsigned cores)
 {
-    unsigned tb = bits_for(threads), cb = bits_for(cores);
+    unsigned tb = x86_topo_bits(threads), cb = x86_topo_bits(cores);
 
     return ((index / (threads * cores)) << (tb + cb)) | (((index / threads) % cores) << tb) |
            (index % threads);
 }
 
-static void put(GByteArray *a, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t b = (uint8_t)(v >> (8 * i));
-
-        g_byte_array_append(a, &b, 1);
-    }
-}
 
 static void set(GByteArray *a, size_t off, uint64_t v, unsigned n)
 {
@@ -47,51 +39,41 @@ static void set(GByteArray *a, size_t off, uint64_t v, unsigned n)
     }
 }
 
-static uint8_t checksum(const uint8_t *p, size_t len)
-{
-    uint8_t sum = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        sum += p[i];
-    }
-    return (uint8_t)-sum;
-}
-
 /* Start a table at the blob's end (8-byte aligned); returns its offset. */
 static size_t table_begin(GByteArray *blob, const char *sig, uint8_t rev)
 {
     size_t off;
 
     while (blob->len % 8) {
-        put(blob, 0, 1);
+        aml_append_le(blob, 0, 1);
     }
     off = blob->len;
     g_byte_array_append(blob, (const guint8 *)sig, 4);
-    put(blob, 0, 4); /* length */
-    put(blob, rev, 1);
-    put(blob, 0, 1); /* checksum */
+    aml_append_le(blob, 0, 4); /* length */
+    aml_append_le(blob, rev, 1);
+    aml_append_le(blob, 0, 1); /* checksum */
     g_byte_array_append(blob, (const guint8 *)"HOSTDV", 6);
     g_byte_array_append(blob, (const guint8 *)"HOSTDEV ", 8);
-    put(blob, 1, 4);
+    aml_append_le(blob, 1, 4);
     g_byte_array_append(blob, (const guint8 *)"HDEV", 4);
-    put(blob, 1, 4);
+    aml_append_le(blob, 1, 4);
     return off;
 }
 
 static void table_end(GByteArray *blob, size_t off)
 {
     set(blob, off + 4, blob->len - off, 4);
-    blob->data[off + 9] = checksum(blob->data + off, blob->len - off);
+    blob->data[off + 9] = acpi_checksum(blob->data + off, blob->len - off);
 }
 
 /* Generic Address Structure in system I/O space. */
 static void put_gas_io(GByteArray *a, uint16_t port, uint8_t bits, uint8_t access)
 {
-    put(a, 1, 1);
-    put(a, bits, 1);
-    put(a, 0, 1);
-    put(a, access, 1);
-    put(a, port, 8);
+    aml_append_le(a, 1, 1);
+    aml_append_le(a, bits, 1);
+    aml_append_le(a, 0, 1);
+    aml_append_le(a, access, 1);
+    aml_append_le(a, port, 8);
 }
 
 static Aml *build_crs(const HdAcpiConfig *c)
@@ -174,12 +156,12 @@ static void build_facs(GByteArray *blob)
     size_t off;
 
     while (blob->len % 64) {
-        put(blob, 0, 1);
+        aml_append_le(blob, 0, 1);
     }
     off = blob->len;
     g_byte_array_append(blob, (const guint8 *)"FACS", 4);
-    put(blob, 64, 4);
-    put(blob, 0, 56);
+    aml_append_le(blob, 64, 4);
+    aml_append_le(blob, 0, 56);
     blob->data[off + 32] = 2; /* version */
 }
 
@@ -187,43 +169,43 @@ static void build_fadt(GByteArray *blob, uint64_t base, size_t facs, size_t dsdt
 {
     size_t off = table_begin(blob, "FACP", 6);
 
-    put(blob, base + facs, 4);          /* FIRMWARE_CTRL */
-    put(blob, base + dsdt, 4);          /* DSDT */
-    put(blob, 0, 1);
-    put(blob, 0, 1);                    /* unspecified PM profile */
-    put(blob, ACPI_SCI_IRQ, 2);
-    put(blob, 0, 4);                    /* no SMI_CMD: always in ACPI mode */
-    put(blob, 0, 4);                    /* ACPI_ENABLE .. PSTATE_CNT */
-    put(blob, ACPI_PM1_EVT, 4);
-    put(blob, 0, 4);
-    put(blob, ACPI_PM1_CNT, 4);
-    put(blob, 0, 4);
-    put(blob, 0, 4);                    /* PM2 */
-    put(blob, ACPI_PM_TMR, 4);
-    put(blob, 0, 4);                    /* GPE0 */
-    put(blob, 0, 4);                    /* GPE1 */
-    put(blob, 4, 1);                    /* PM1_EVT_LEN */
-    put(blob, 2, 1);                    /* PM1_CNT_LEN */
-    put(blob, 0, 1);
-    put(blob, 4, 1);                    /* PM_TMR_LEN */
-    put(blob, 0, 4);                    /* GPE lengths, GPE1 base, CST_CNT */
-    put(blob, 0xfff, 2);                /* no C2 */
-    put(blob, 0xfff, 2);                /* no C3 */
-    put(blob, 0, 4);                    /* flush size and stride */
-    put(blob, 0, 4);                    /* duty, day and month alarms */
-    put(blob, 0x32, 1);                 /* CMOS century register */
-    put(blob, 0, 2);                    /* IAPC_BOOT_ARCH: no legacy devices, no 8042 */
-    put(blob, 0, 1);
+    aml_append_le(blob, base + facs, 4);          /* FIRMWARE_CTRL */
+    aml_append_le(blob, base + dsdt, 4);          /* DSDT */
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, 0, 1);                    /* unspecified PM profile */
+    aml_append_le(blob, ACPI_SCI_IRQ, 2);
+    aml_append_le(blob, 0, 4);                    /* no SMI_CMD: always in ACPI mode */
+    aml_append_le(blob, 0, 4);                    /* ACPI_ENABLE .. PSTATE_CNT */
+    aml_append_le(blob, ACPI_PM1_EVT, 4);
+    aml_append_le(blob, 0, 4);
+    aml_append_le(blob, ACPI_PM1_CNT, 4);
+    aml_append_le(blob, 0, 4);
+    aml_append_le(blob, 0, 4);                    /* PM2 */
+    aml_append_le(blob, ACPI_PM_TMR, 4);
+    aml_append_le(blob, 0, 4);                    /* GPE0 */
+    aml_append_le(blob, 0, 4);                    /* GPE1 */
+    aml_append_le(blob, 4, 1);                    /* PM1_EVT_LEN */
+    aml_append_le(blob, 2, 1);                    /* PM1_CNT_LEN */
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, 4, 1);                    /* PM_TMR_LEN */
+    aml_append_le(blob, 0, 4);                    /* GPE lengths, GPE1 base, CST_CNT */
+    aml_append_le(blob, 0xfff, 2);                /* no C2 */
+    aml_append_le(blob, 0xfff, 2);                /* no C3 */
+    aml_append_le(blob, 0, 4);                    /* flush size and stride */
+    aml_append_le(blob, 0, 4);                    /* duty, day and month alarms */
+    aml_append_le(blob, 0x32, 1);                 /* CMOS century register */
+    aml_append_le(blob, 0, 2);                    /* IAPC_BOOT_ARCH: no legacy devices, no 8042 */
+    aml_append_le(blob, 0, 1);
     /* WBINVD, C1 on all CPUs, no fixed sleep button, reset register supported. */
-    put(blob, (1u << 0) | (1u << 2) | (1u << 5) | (1u << 10), 4);
+    aml_append_le(blob, (1u << 0) | (1u << 2) | (1u << 5) | (1u << 10), 4);
     put_gas_io(blob, 0xcf9, 8, 1);      /* RESET_REG */
-    put(blob, 0x06, 1);                 /* RESET_VALUE: full reset */
-    put(blob, 0, 2);                    /* ARM_BOOT_ARCH */
-    put(blob, 0, 1);                    /* minor version */
-    put(blob, 0, 8);                    /* X_FIRMWARE_CTRL (FIRMWARE_CTRL is set) */
-    put(blob, base + dsdt, 8);          /* X_DSDT */
-    put(blob, 0, 12 * 8);               /* X_ blocks: the kernel uses the 32-bit ones */
-    put(blob, 0, 8);                    /* hypervisor vendor */
+    aml_append_le(blob, 0x06, 1);                 /* RESET_VALUE: full reset */
+    aml_append_le(blob, 0, 2);                    /* ARM_BOOT_ARCH */
+    aml_append_le(blob, 0, 1);                    /* minor version */
+    aml_append_le(blob, 0, 8);                    /* X_FIRMWARE_CTRL (FIRMWARE_CTRL is set) */
+    aml_append_le(blob, base + dsdt, 8);          /* X_DSDT */
+    aml_append_le(blob, 0, 12 * 8);               /* X_ blocks: the kernel uses the 32-bit ones */
+    aml_append_le(blob, 0, 8);                    /* hypervisor vendor */
     table_end(blob, off);
 }
 
@@ -231,40 +213,40 @@ static void build_madt(GByteArray *blob, const HdAcpiConfig *c)
 {
     size_t off = table_begin(blob, "APIC", 3);
 
-    put(blob, 0xfee00000, 4);
-    put(blob, 1, 4); /* PCAT_COMPAT: the 8259s are there */
+    aml_append_le(blob, 0xfee00000, 4);
+    aml_append_le(blob, 1, 4); /* PCAT_COMPAT: the 8259s are there */
     for (unsigned i = 0; i < c->cpus; i++) {
-        put(blob, 0, 1);
-        put(blob, 8, 1);
-        put(blob, i, 1);
-        put(blob, x86_apic_id(i, c->threads, c->cores), 1);
-        put(blob, 1, 4); /* enabled */
+        aml_append_le(blob, 0, 1);
+        aml_append_le(blob, 8, 1);
+        aml_append_le(blob, i, 1);
+        aml_append_le(blob, x86_apic_id(i, c->threads, c->cores), 1);
+        aml_append_le(blob, 1, 4); /* enabled */
     }
-    put(blob, 1, 1); /* I/O APIC */
-    put(blob, 12, 1);
-    put(blob, 0, 1);
-    put(blob, 0, 1);
-    put(blob, 0xfec00000, 4);
-    put(blob, 0, 4);
+    aml_append_le(blob, 1, 1); /* I/O APIC */
+    aml_append_le(blob, 12, 1);
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, 0xfec00000, 4);
+    aml_append_le(blob, 0, 4);
     /* IRQ 0 is the PIT on GSI 2; the SCI is level, active high. */
-    put(blob, 2, 1);
-    put(blob, 10, 1);
-    put(blob, 0, 1);
-    put(blob, 0, 1);
-    put(blob, 2, 4);
-    put(blob, 0, 2);
-    put(blob, 2, 1);
-    put(blob, 10, 1);
-    put(blob, 0, 1);
-    put(blob, ACPI_SCI_IRQ, 1);
-    put(blob, ACPI_SCI_IRQ, 4);
-    put(blob, 0x000d, 2);
+    aml_append_le(blob, 2, 1);
+    aml_append_le(blob, 10, 1);
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, 2, 4);
+    aml_append_le(blob, 0, 2);
+    aml_append_le(blob, 2, 1);
+    aml_append_le(blob, 10, 1);
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, ACPI_SCI_IRQ, 1);
+    aml_append_le(blob, ACPI_SCI_IRQ, 4);
+    aml_append_le(blob, 0x000d, 2);
     /* LINT1 of every LAPIC is NMI. */
-    put(blob, 4, 1);
-    put(blob, 6, 1);
-    put(blob, 0xff, 1);
-    put(blob, 0, 2);
-    put(blob, 1, 1);
+    aml_append_le(blob, 4, 1);
+    aml_append_le(blob, 6, 1);
+    aml_append_le(blob, 0xff, 1);
+    aml_append_le(blob, 0, 2);
+    aml_append_le(blob, 1, 1);
     table_end(blob, off);
 }
 
@@ -272,12 +254,12 @@ static void build_mcfg(GByteArray *blob)
 {
     size_t off = table_begin(blob, "MCFG", 1);
 
-    put(blob, 0, 8);
-    put(blob, Q35_ECAM_BASE, 8);
-    put(blob, 0, 2);
-    put(blob, 0, 1);
-    put(blob, (Q35_ECAM_SIZE >> 20) - 1, 1);
-    put(blob, 0, 4);
+    aml_append_le(blob, 0, 8);
+    aml_append_le(blob, Q35_ECAM_BASE, 8);
+    aml_append_le(blob, 0, 2);
+    aml_append_le(blob, 0, 1);
+    aml_append_le(blob, (Q35_ECAM_SIZE >> 20) - 1, 1);
+    aml_append_le(blob, 0, 4);
     table_end(blob, off);
 }
 
@@ -287,7 +269,7 @@ GBytes *hd_acpi_build(const HdAcpiConfig *c, uint64_t *rsdp)
     size_t facs, dsdt, fadt, madt, mcfg, xsdt;
 
     /* RSDP first, at the area's start (the kernel also scans 0xe0000..0xfffff for it). */
-    put(blob, 0, 36);
+    aml_append_le(blob, 0, 36);
     build_facs(blob);
     facs = blob->len - 64;
     dsdt = (blob->len + 7) & ~7u;
@@ -299,9 +281,9 @@ GBytes *hd_acpi_build(const HdAcpiConfig *c, uint64_t *rsdp)
     mcfg = (blob->len + 7) & ~7u;
     build_mcfg(blob);
     xsdt = table_begin(blob, "XSDT", 1);
-    put(blob, c->base + fadt, 8);
-    put(blob, c->base + madt, 8);
-    put(blob, c->base + mcfg, 8);
+    aml_append_le(blob, c->base + fadt, 8);
+    aml_append_le(blob, c->base + madt, 8);
+    aml_append_le(blob, c->base + mcfg, 8);
     table_end(blob, xsdt);
 
     memcpy(blob->data, "RSD PTR ", 8);
@@ -310,8 +292,8 @@ GBytes *hd_acpi_build(const HdAcpiConfig *c, uint64_t *rsdp)
     set(blob, 16, 0, 4);              /* RSDT: none */
     set(blob, 20, 36, 4);             /* length */
     set(blob, 24, c->base + xsdt, 8); /* XSDT */
-    blob->data[8] = checksum(blob->data, 20);
-    blob->data[32] = checksum(blob->data, 36);
+    blob->data[8] = acpi_checksum(blob->data, 20);
+    blob->data[32] = acpi_checksum(blob->data, 36);
     *rsdp = c->base;
     return g_byte_array_free_to_bytes(blob);
 }

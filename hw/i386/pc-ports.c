@@ -31,6 +31,7 @@
 
 struct HdPcPorts {
     GPtrArray *regions; /* MemoryRegion *, mapped in the I/O root */
+    HdIrqLines *ioapic; /* the SCI's line set, borrowed from the chipset */
     uint16_t pm1_sts, pm1_en, pm1_cnt;
     int64_t start_ns;
     uint8_t rtc_index;
@@ -46,10 +47,8 @@ static HdPcPorts *the_ports;
 
 static void sci_update(HdPcPorts *p)
 {
-    HdIrqLines *ioapic = hd_irq_lines_find(Q35_IOAPIC_PATH);
-
-    if (ioapic) {
-        hd_irq_set(ioapic, ACPI_SCI_IRQ, (p->pm1_sts & p->pm1_en) ? 1 : 0);
+    if (p->ioapic) {
+        hd_irq_set(p->ioapic, ACPI_SCI_IRQ, (p->pm1_sts & p->pm1_en) ? 1 : 0);
     }
 }
 
@@ -330,6 +329,7 @@ HdPcPorts *hd_pc_ports_new(bool rtc_localtime, GError **errp)
 
     (void)errp;
     p->regions = g_ptr_array_new();
+    p->ioapic = hd_irq_lines_find(Q35_IOAPIC_PATH);
     p->start_ns = g_get_monotonic_time() * 1000;
     p->rtc_localtime = rtc_localtime;
     p->rtc_ram[RTC_REG_A] = 0x26;

@@ -11,6 +11,11 @@
 
 typedef GByteArray Aml;
 
+/* Append the low @n bytes of @v, little-endian (also for the binary ACPI and MP tables). */
+void aml_append_le(GByteArray *a, uint64_t v, unsigned n);
+/* The byte that makes @len bytes at @p sum to zero (ACPI and MP table checksums). */
+uint8_t acpi_checksum(const uint8_t *p, size_t len);
+
 /* An integer with the shortest encoding (Zero, One, Byte/Word/DWord/QWordConst). */
 Aml *aml_int(uint64_t value);
 /* A string constant. */

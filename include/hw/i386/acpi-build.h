@@ -28,6 +28,9 @@ typedef struct HdAcpiConfig {
 /* The tables as one blob for @config->base; *rsdp is the RSDP's guest address. */
 GBytes *hd_acpi_build(const HdAcpiConfig *config, uint64_t *rsdp);
 
+/* Bits an APIC id gives a topology level of @n members (ceil(log2(n))). */
+unsigned x86_topo_bits(unsigned n);
+
 /* x2APIC-style APIC id of vCPU @index for the given threads per core and cores per socket. */
 uint32_t x86_apic_id(unsigned index, unsigned threads, unsigned cores);
 
