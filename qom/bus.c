@@ -13,6 +13,8 @@ typedef struct {
     char *bus_type;
     HdDevice *owner;     /* not a reference: the owner holds one on us */
     GPtrArray *children; /* HdDevice *, references, plug order */
+    const HdHotplugOps *hotplug; /* NULL: no run-time plugging */
+    void *hotplug_opaque;
 } HdBusPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE(HdBus, hd_bus, G_TYPE_OBJECT)
@@ -227,6 +229,26 @@ void hd_bus_detach(HdBus *bus, HdDevice *dev)
     }
     hd_device_set_parent_bus(dev, NULL);
     g_ptr_array_remove_index(priv->children, index);
+}
+
+void hd_bus_set_hotplug_handler(HdBus *bus, const HdHotplugOps *ops, void *opaque)
+{
+    g_return_if_fail(HD_IS_BUS(bus));
+    HdBusPrivate *priv = hd_bus_get_instance_private(bus);
+
+    priv->hotplug = ops;
+    priv->hotplug_opaque = ops ? opaque : NULL;
+}
+
+const HdHotplugOps *hd_bus_get_hotplug_handler(HdBus *bus, void **opaque)
+{
+    g_return_val_if_fail(HD_IS_BUS(bus), NULL);
+    HdBusPrivate *priv = hd_bus_get_instance_private(bus);
+
+    if (opaque) {
+        *opaque = priv->hotplug_opaque;
+    }
+    return priv->hotplug;
 }
 
 void hd_bus_reset(HdBus *bus)

@@ -12,6 +12,7 @@ typedef struct {
     char *id;
     char *bus_name;
     bool realized;
+    bool unplug_pending;
     HdBus *parent_bus;      /* not a reference: the bus holds one on us */
     GPtrArray *child_buses; /* HdBus *, references */
 } HdDevicePrivate;
@@ -23,6 +24,7 @@ enum {
     PROP_ID,
     PROP_BUS,
     PROP_REALIZED,
+    PROP_UNPLUG_PENDING,
     N_PROPS,
 };
 
@@ -60,6 +62,9 @@ static void hd_device_get_property(GObject *obj, guint prop_id, GValue *value, G
         break;
     case PROP_REALIZED:
         g_value_set_boolean(value, priv->realized);
+        break;
+    case PROP_UNPLUG_PENDING:
+        g_value_set_boolean(value, priv->unplug_pending);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
@@ -112,6 +117,10 @@ static void hd_device_class_init(HdDeviceClass *klass)
     props[PROP_REALIZED] =
         g_param_spec_boolean("realized", "realized", "whether the device is realized", FALSE,
                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    props[PROP_UNPLUG_PENDING] = g_param_spec_boolean(
+        "unplug-pending", "unplug-pending",
+        "device_del asked the guest to release the device, which has not gone yet", FALSE,
+        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -150,6 +159,23 @@ GPtrArray *hd_device_get_child_buses(HdDevice *dev)
 {
     g_return_val_if_fail(HD_IS_DEVICE(dev), NULL);
     return ((HdDevicePrivate *)hd_device_get_instance_private(dev))->child_buses;
+}
+
+bool hd_device_unplug_pending(HdDevice *dev)
+{
+    g_return_val_if_fail(HD_IS_DEVICE(dev), false);
+    return ((HdDevicePrivate *)hd_device_get_instance_private(dev))->unplug_pending;
+}
+
+void hd_device_set_unplug_pending(HdDevice *dev, bool pending)
+{
+    g_return_if_fail(HD_IS_DEVICE(dev));
+    HdDevicePrivate *priv = hd_device_get_instance_private(dev);
+
+    if (priv->unplug_pending != pending) {
+        priv->unplug_pending = pending;
+        g_object_notify_by_pspec(G_OBJECT(dev), props[PROP_UNPLUG_PENDING]);
+    }
 }
 
 char *hd_device_describe(HdDevice *dev)

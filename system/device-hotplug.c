@@ -10,10 +10,42 @@
 #include "qom/props.h"
 #include "reset-internal.h"
 #include "system/device-hotplug.h"
+#include "system/machine.h"
+#include "system/kvm.h"
 #include "trace.h"
 
 /* User devices in creation order (paths), so teardown can remove them newest first. */
 static GPtrArray *user_devices;
+
+/* Whether start-up is over: device_add and device_del now plug into a running machine. */
+static bool hotplug_active;
+
+void hd_device_hotplug_set_active(bool active)
+{
+    hotplug_active = active;
+}
+
+/*
+ * A run-time plug into @bus: through its hot-plug handler, which may refuse. A bus without one
+ * takes devices only while no guest runs (the qtest accelerator: the test is the guest).
+ */
+static bool hot_plug_check(HdBus *bus, HdDevice *dev, GError **errp)
+{
+    void *opaque;
+    const HdHotplugOps *ops = hd_bus_get_hotplug_handler(bus, &opaque);
+
+    if (ops) {
+        return !ops->pre_plug || ops->pre_plug(bus, dev, opaque, errp);
+    }
+    if (kvm_enabled()) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "bus '%s' does not support hot-plug while the guest runs; plug it into a "
+                    "pcie-root-port (hotplug=on) with bus=",
+                    hd_bus_get_name(bus));
+        return false;
+    }
+    return true;
+}
 
 /* Prefix @err with the device's name unless the message already starts with it. */
 static void name_device(GError *err, HdDevice *dev)
@@ -31,8 +63,11 @@ HdDevice *hd_device_add(HdTree *tree, const HdOpts *opts, GError **errp)
     const HdTypeInfo *info = driver ? hd_type_lookup(driver) : NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *path = NULL;
+    const HdHotplugOps *ops;
+    void *opaque;
     GObject *obj;
     HdDevice *dev;
+    HdBus *bus;
 
     if (!driver) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
@@ -53,6 +88,11 @@ HdDevice *hd_device_add(HdTree *tree, const HdOpts *opts, GError **errp)
     if (!hd_device_plug(dev, &err)) {
         goto fail;
     }
+    bus = hd_device_get_parent_bus(dev);
+    if (hotplug_active && bus && !hot_plug_check(bus, dev, &err)) {
+        hd_device_unplug(dev);
+        goto fail;
+    }
     path = hd_tree_add_device(tree, dev, &err);
     if (!path) {
         hd_device_unplug(dev);
@@ -71,6 +111,10 @@ HdDevice *hd_device_add(HdTree *tree, const HdOpts *opts, GError **errp)
     }
     g_ptr_array_add(user_devices, g_strdup(path));
     trace_device_add(driver, hd_device_get_id(dev) ? hd_device_get_id(dev) : "", path);
+    ops = hotplug_active && bus ? hd_bus_get_hotplug_handler(bus, &opaque) : NULL;
+    if (ops && ops->plugged) {
+        ops->plugged(bus, dev, opaque);
+    }
     g_object_unref(obj); /* the tree (and the bus) hold it now */
     return dev;
 
@@ -176,26 +220,9 @@ static bool device_is_below(HdDevice *dev, HdDevice *ancestor)
     return false;
 }
 
-bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
+/* Remove @dev (at @path, a user device) and the user devices below it, each with its event. */
+static void remove_now(HdTree *tree, HdDevice *dev, char *path)
 {
-    HdDevice *dev = hd_tree_find_device(tree, id_or_path, errp);
-    char *path;
-    int index;
-
-    if (!dev) {
-        return false;
-    }
-    path = hd_tree_get_path(tree, G_OBJECT(dev));
-    index = path ? user_device_index(path) : -1;
-    if (index < 0) {
-        g_autofree char *what = hd_device_describe(dev);
-
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: not a device created with -device or device_add; it cannot be unplugged",
-                    what);
-        g_free(path);
-        return false;
-    }
     /* Devices plugged below it (e.g. behind a root port) go first, newest first. */
     for (guint i = user_devices->len; i-- > 0;) {
         GObject *obj = hd_tree_resolve(tree, user_devices->pdata[i], NULL);
@@ -206,9 +233,86 @@ bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
             queue_deleted(remove_user_device(tree, i), child_path);
         }
     }
-    index = user_device_index(path);
-    queue_deleted(remove_user_device(tree, (guint)index), path);
+    queue_deleted(remove_user_device(tree, (guint)user_device_index(path)), path);
+}
+
+/*
+ * A run-time unplug from @bus: its hot-plug handler asks the guest, and the device stays
+ * (unplug-pending) until the guest lets go. Returns false with @errp set when refused; sets
+ * @asked when the handler took it.
+ */
+static bool hot_unplug_request(HdBus *bus, HdDevice *dev, bool *asked, GError **errp)
+{
+    void *opaque;
+    const HdHotplugOps *ops = hd_bus_get_hotplug_handler(bus, &opaque);
+    bool was_pending = hd_device_unplug_pending(dev);
+
+    *asked = false;
+    if (!ops) {
+        if (kvm_enabled()) {
+            g_autofree char *what = hd_device_describe(dev);
+
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "%s: bus '%s' does not support hot-unplug while the guest runs; only "
+                        "devices in a pcie-root-port (hotplug=on) can be unplugged",
+                        what, hd_bus_get_name(bus));
+            return false;
+        }
+        return true;
+    }
+    hd_device_set_unplug_pending(dev, true);
+    if (!ops->unplug_request(bus, dev, opaque, errp)) {
+        hd_device_set_unplug_pending(dev, was_pending);
+        return false;
+    }
+    *asked = true;
     return true;
+}
+
+bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp)
+{
+    HdDevice *dev = hd_tree_find_device(tree, id_or_path, errp);
+    HdBus *bus;
+    char *path;
+    bool asked = false;
+
+    if (!dev) {
+        return false;
+    }
+    path = hd_tree_get_path(tree, G_OBJECT(dev));
+    if (!path || user_device_index(path) < 0) {
+        g_autofree char *what = hd_device_describe(dev);
+
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: not a device created with -device or device_add; it cannot be unplugged",
+                    what);
+        g_free(path);
+        return false;
+    }
+    bus = hd_device_get_parent_bus(dev);
+    if (hotplug_active && bus && !hot_unplug_request(bus, dev, &asked, errp)) {
+        g_free(path);
+        return false;
+    }
+    if (asked) {
+        trace_device_del_requested(hd_device_get_id(dev) ? hd_device_get_id(dev) : "", path);
+        g_free(path);
+        return true;
+    }
+    remove_now(tree, dev, path);
+    return true;
+}
+
+void hd_device_unplug_complete(HdDevice *dev)
+{
+    HdTree *tree = hd_qom_tree();
+    char *path = tree ? hd_tree_get_path(tree, G_OBJECT(dev)) : NULL;
+
+    if (!path || user_device_index(path) < 0) {
+        g_free(path);
+        return;
+    }
+    remove_now(tree, dev, path);
 }
 
 void hd_device_del_all(HdTree *tree)
@@ -217,6 +321,7 @@ void hd_device_del_all(HdTree *tree)
         g_free(remove_user_device(tree, user_devices->len - 1));
     }
     g_clear_pointer(&user_devices, g_ptr_array_unref);
+    hotplug_active = false;
     while (pending_events) {
         DeletedEvent *ev = pending_events->data;
 

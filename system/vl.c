@@ -366,6 +366,7 @@ static bool setup_devices(Vm *vm, GError **errp)
             return false;
         }
     }
+    hd_device_hotplug_set_active(true);
     return true;
 }
 

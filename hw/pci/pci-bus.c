@@ -250,6 +250,12 @@ void pci_bus_set_slot0_only(HdPciBus *bus, bool only)
     bus->slot0_only = only;
 }
 
+void pci_bus_set_powered(HdPciBus *bus, bool on)
+{
+    g_return_if_fail(HD_IS_PCI_BUS(bus));
+    bus->powered_off = !on;
+}
+
 GPtrArray *pci_root_buses(void)
 {
     GPtrArray *out = g_ptr_array_new();
@@ -296,7 +302,7 @@ static HdPciDevice *find_device(HdPciBus *bus, unsigned own, unsigned bus_nr, un
                                 int depth)
 {
     if (bus_nr == own) {
-        return bus->devices[devfn];
+        return bus->powered_off ? NULL : bus->devices[devfn];
     }
     if (depth > 255) {
         return NULL;

@@ -96,6 +96,7 @@ struct _HdPciBus {
     PciRoot *root;
     HdPciDevice *bridge; /* NULL for a root bus */
     bool slot0_only;
+    bool powered_off; /* a hot-plug slot with its power off: config cycles find nothing */
 };
 
 /* The private state of @dev. */

@@ -1,9 +1,11 @@
 /*
  * pcie-root-port: a PCI Express root port (type 1 header, 1b36:000c) providing one child bus,
- * named after the port's id, whose single slot devices plug into with bus=ID. Windows are
- * pass-through: devices behind it map their BARs straight into the host bridge's roots.
+ * named after the port's id, whose single slot devices plug into with bus=ID; the slot is
+ * hot-plug capable unless hotplug=off (hw/pci/pcie-slot.c), with an MSI event interrupt. Windows
+ * are pass-through: devices behind it map their BARs straight into the host bridge's roots.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "hw/pci/msi.h"
 #include "hw/pci/pci-host.h"
 #include "hw/pci/pcie.h"
 #include "pci-internal.h"
@@ -15,8 +17,10 @@
 typedef struct {
     HdPciDevice parent_instance;
     guint chassis;
-    guint slot;
+    guint slot_nr;
     guint port;
+    gboolean hotplug;
+    PcieSlot *slot;
 } PcieRootPort;
 
 typedef struct {
@@ -30,6 +34,7 @@ enum {
     PROP_CHASSIS,
     PROP_SLOT,
     PROP_PORT,
+    PROP_HOTPLUG,
     N_PROPS,
 };
 
@@ -48,10 +53,13 @@ static void pcie_root_port_set_property(GObject *obj, guint prop_id, const GValu
         rp->chassis = g_value_get_uint(value);
         break;
     case PROP_SLOT:
-        rp->slot = g_value_get_uint(value);
+        rp->slot_nr = g_value_get_uint(value);
         break;
     case PROP_PORT:
         rp->port = g_value_get_uint(value);
+        break;
+    case PROP_HOTPLUG:
+        rp->hotplug = g_value_get_boolean(value);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
@@ -68,10 +76,13 @@ static void pcie_root_port_get_property(GObject *obj, guint prop_id, GValue *val
         g_value_set_uint(value, rp->chassis);
         break;
     case PROP_SLOT:
-        g_value_set_uint(value, rp->slot);
+        g_value_set_uint(value, rp->slot_nr);
         break;
     case PROP_PORT:
         g_value_set_uint(value, rp->port);
+        break;
+    case PROP_HOTPLUG:
+        g_value_set_boolean(value, rp->hotplug);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
@@ -101,12 +112,31 @@ static bool pcie_root_port_realize(HdPciDevice *dev, GError **errp)
         bus = pci_bridge_bus_new(dev, name);
     }
     pci_bus_set_slot0_only(bus, true);
-    if (!pcie_cap_init(dev, 0, PCI_EXP_TYPE_ROOT_PORT, rp->port, errp)) {
+    if (!pcie_cap_init(dev, 0, PCI_EXP_TYPE_ROOT_PORT, rp->port, errp) ||
+        !msi_init(dev, 0, 1, true, false, errp)) {
         return false;
     }
-    pcie_cap_slot_init(dev, rp->slot);
     pci_set_byte(pci_config(dev) + PCI_INTERRUPT_PIN, 1);
+    rp->slot = pcie_slot_new(dev, bus, rp->slot_nr, rp->hotplug);
     return true;
+}
+
+static void pcie_root_port_exit(HdPciDevice *dev)
+{
+    PcieRootPort *rp = (PcieRootPort *)dev;
+
+    g_clear_pointer(&rp->slot, pcie_slot_free);
+}
+
+static void pcie_root_port_reset(HdPciDevice *dev)
+{
+    pcie_slot_reset(((PcieRootPort *)dev)->slot);
+}
+
+static void pcie_root_port_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val,
+                                        unsigned len)
+{
+    pcie_slot_config_write(((PcieRootPort *)dev)->slot, addr, val, len);
 }
 
 static void pcie_root_port_class_init(PcieRootPortClass *klass)
@@ -125,6 +155,9 @@ static void pcie_root_port_class_init(PcieRootPortClass *klass)
     pc->is_bridge = true;
     pc->is_express = true;
     pc->realize = pcie_root_port_realize;
+    pc->exit = pcie_root_port_exit;
+    pc->reset = pcie_root_port_reset;
+    pc->config_write = pcie_root_port_config_write;
 
     props[PROP_CHASSIS] = g_param_spec_uint("chassis", "chassis", "chassis number", 0, 255, 0,
                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
@@ -132,10 +165,14 @@ static void pcie_root_port_class_init(PcieRootPortClass *klass)
                                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     props[PROP_PORT] = g_param_spec_uint("port", "port", "port number in the link capabilities", 0,
                                          255, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    props[PROP_HOTPLUG] = g_param_spec_boolean(
+        "hotplug", "hotplug",
+        "native PCI Express hot-plug: devices come and go at run time with the guest's consent",
+        TRUE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
 static void pcie_root_port_init(PcieRootPort *rp)
 {
-    (void)rp;
+    rp->hotplug = TRUE;
 }

@@ -18,7 +18,8 @@ G_DECLARE_DERIVABLE_TYPE(HdBus, hd_bus, HD, BUS, GObject)
 
 /*
  * Properties of every device: "id" (str), "bus" (str: name of the bus to plug into, resolved by
- * hd_device_plug()), "realized" (bool, read-only).
+ * hd_device_plug()), "realized" (bool, read-only), "unplug-pending" (bool, read-only: device_del
+ * asked the guest to release the device and the guest has not yet done so).
  */
 struct _HdDeviceClass {
     GObjectClass parent_class;
@@ -44,6 +45,20 @@ struct _HdBusClass {
     void (*unplug)(HdBus *bus, HdDevice *dev);
 };
 
+/*
+ * A bus whose slot the guest controls (a PCI Express hot-plug slot) installs a hot-plug
+ * handler. device_add and device_del after start-up go through it; the handler finishes an
+ * unplug with hd_device_unplug_complete() once the guest has let the device go.
+ */
+typedef struct HdHotplugOps {
+    /* Refuse a run-time plug of @dev (slot occupied, hot-plug off); optional. */
+    bool (*pre_plug)(HdBus *bus, HdDevice *dev, void *opaque, GError **errp);
+    /* @dev was realized on @bus at run time: tell the guest. */
+    void (*plugged)(HdBus *bus, HdDevice *dev, void *opaque);
+    /* Ask the guest to release @dev (again, if it is already pending); false with @errp. */
+    bool (*unplug_request)(HdBus *bus, HdDevice *dev, void *opaque, GError **errp);
+} HdHotplugOps;
+
 /* The device's id, or NULL when it has none. */
 const char *hd_device_get_id(HdDevice *dev);
 
@@ -55,6 +70,10 @@ bool hd_device_is_realized(HdDevice *dev);
 
 /* The bus the device is plugged into, or NULL. */
 HdBus *hd_device_get_parent_bus(HdDevice *dev);
+
+/* Whether device_del asked the guest to release @dev and it has not yet gone. */
+bool hd_device_unplug_pending(HdDevice *dev);
+void hd_device_set_unplug_pending(HdDevice *dev, bool pending);
 
 /* "TYPE 'ID'" or "TYPE" (registry name), for the start of error messages; free it. */
 char *hd_device_describe(HdDevice *dev);
@@ -100,6 +119,12 @@ GPtrArray *hd_bus_get_children(HdBus *bus);
 
 /* Plug @dev (not on a bus yet, of the bus's kind) into @bus, which takes a reference. */
 bool hd_bus_attach(HdBus *bus, HdDevice *dev, GError **errp);
+
+/* Install (or, with NULL @ops, remove) @bus's hot-plug handler. */
+void hd_bus_set_hotplug_handler(HdBus *bus, const HdHotplugOps *ops, void *opaque);
+
+/* @bus's hot-plug handler and its @opaque, or NULL when run-time plugging is not offered. */
+const HdHotplugOps *hd_bus_get_hotplug_handler(HdBus *bus, void **opaque);
 
 /* Reset every realized device on @bus, depth first. */
 void hd_bus_reset(HdBus *bus);

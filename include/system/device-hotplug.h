@@ -20,11 +20,24 @@
 HdDevice *hd_device_add(HdTree *tree, const HdOpts *opts, GError **errp);
 
 /*
- * Remove the user device with id (or QOM path) @id_or_path: unrealize, unplug, drop it from
- * the tree, then emit DEVICE_DELETED {device, path}. hostdev has no guest OS to ask under
- * qtest, so the unplug completes at once (QEMU would wait for the guest).
+ * Start-up is over (@active) or the machine is going away: from now on device_add and
+ * device_del act on a running machine, through the bus's hot-plug handler (a PCI Express
+ * slot asks the guest). Without a handler, a bus takes and gives up devices at once while no
+ * guest runs (the qtest accelerator) and refuses while a KVM guest runs.
+ */
+void hd_device_hotplug_set_active(bool active);
+
+/*
+ * Remove the user device with id (or QOM path) @id_or_path. In a hot-plug slot at run time
+ * this asks the guest and returns: the device stays, unplug-pending, until the guest lets go
+ * (the slot then calls hd_device_unplug_complete()); asking again is allowed. Otherwise it goes
+ * at once: unrealize, unplug, drop it from the tree. Either way DEVICE_DELETED {device, path}
+ * follows the removal, after the command's reply; devices below it go first.
  */
 bool hd_device_del(HdTree *tree, const char *id_or_path, GError **errp);
+
+/* The guest let @dev go: remove it (and what is below it) from hd_qom_tree() with events. */
+void hd_device_unplug_complete(HdDevice *dev);
 
 /* Remove every user device, newest first, without events; drop unsent events (teardown). */
 void hd_device_del_all(HdTree *tree);

@@ -148,7 +148,7 @@ static void test_devices(void)
     anon = list_text(tree, "/machine/peripheral-anon");
     g_assert_cmpstr(anon, ==, "type:string device[0]:child<test-nic> device[2]:child<test-nic>");
     dev = list_text(tree, "/machine/peripheral/net0");
-    g_assert_cmpstr(dev, ==, "type:string bus:str id:str queues:uint32 realized:bool");
+    g_assert_cmpstr(dev, ==, "type:string bus:str id:str queues:uint32 realized:bool unplug-pending:bool");
 }
 
 static void test_duplicates(void)

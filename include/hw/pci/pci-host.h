@@ -57,4 +57,10 @@ JsonNode *pci_query_pci(void);
 /* Only slot 0 may be used on @bus (PCIe ports: the link has one device). */
 void pci_bus_set_slot0_only(HdPciBus *bus, bool only);
 
+/*
+ * Power the slot @bus sits behind on or off: while off, config cycles to its devices find
+ * nothing (all-ones), as when a hot-plug slot's power controller has cut the power.
+ */
+void pci_bus_set_powered(HdPciBus *bus, bool on);
+
 #endif /* HW_PCI_PCI_HOST_H */

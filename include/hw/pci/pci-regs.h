@@ -169,10 +169,37 @@
 #define PCI_EXP_LNKSTA 0x12
 #define PCI_EXP_LNKSTA_DLLLA 0x2000
 #define PCI_EXP_SLTCAP 0x14
+#define PCI_EXP_SLTCAP_ABP 0x00000001  /* attention button present */
+#define PCI_EXP_SLTCAP_PCP 0x00000002  /* power controller present */
+#define PCI_EXP_SLTCAP_AIP 0x00000008  /* attention indicator present */
+#define PCI_EXP_SLTCAP_PIP 0x00000010  /* power indicator present */
+#define PCI_EXP_SLTCAP_HPC 0x00000040  /* hot-plug capable */
+#define PCI_EXP_SLTCAP_NCCS 0x00040000 /* no command completed support */
 #define PCI_EXP_SLTCAP_PSN_SHIFT 19
 #define PCI_EXP_SLTCTL 0x18
+#define PCI_EXP_SLTCTL_ABPE 0x0001 /* attention button pressed enable */
+#define PCI_EXP_SLTCTL_PFDE 0x0002
+#define PCI_EXP_SLTCTL_MRLSCE 0x0004
+#define PCI_EXP_SLTCTL_PDCE 0x0008  /* presence detect changed enable */
+#define PCI_EXP_SLTCTL_CCIE 0x0010  /* command completed interrupt enable */
+#define PCI_EXP_SLTCTL_HPIE 0x0020  /* hot-plug interrupt enable */
+#define PCI_EXP_SLTCTL_AIC 0x00c0   /* attention indicator: 01 on, 10 blink, 11 off */
+#define PCI_EXP_SLTCTL_AIC_SHIFT 6
+#define PCI_EXP_SLTCTL_PIC 0x0300   /* power indicator: 01 on, 10 blink, 11 off */
+#define PCI_EXP_SLTCTL_PIC_SHIFT 8
+#define PCI_EXP_SLTCTL_IND_ON 0x1
+#define PCI_EXP_SLTCTL_IND_BLINK 0x2
+#define PCI_EXP_SLTCTL_IND_OFF 0x3
+#define PCI_EXP_SLTCTL_PCC 0x0400   /* power controller control: 1 = power off */
+#define PCI_EXP_SLTCTL_DLLSCE 0x1000 /* data link layer state changed enable */
 #define PCI_EXP_SLTSTA 0x1a
-#define PCI_EXP_SLTSTA_PDS 0x0040
+#define PCI_EXP_SLTSTA_ABP 0x0001  /* attention button pressed */
+#define PCI_EXP_SLTSTA_PFD 0x0002
+#define PCI_EXP_SLTSTA_MRLSC 0x0004
+#define PCI_EXP_SLTSTA_PDC 0x0008  /* presence detect changed */
+#define PCI_EXP_SLTSTA_CC 0x0010   /* command completed */
+#define PCI_EXP_SLTSTA_PDS 0x0040  /* presence detect state */
+#define PCI_EXP_SLTSTA_DLLSC 0x0100 /* data link layer state changed */
 #define PCI_EXP_RTCTL 0x1c
 #define PCI_EXP_RTCAP 0x1e
 #define PCI_EXP_RTSTA 0x20

@@ -25,6 +25,26 @@ uint8_t pcie_cap_init(HdPciDevice *dev, uint8_t offset, uint8_t port_type, uint8
  */
 void pcie_cap_slot_init(HdPciDevice *dev, uint16_t slot);
 
+/*
+ * Native hot-plug of a port's slot (hw/pci/pcie-slot.c). pcie_slot_new() marks the slot of
+ * @port (after pcie_cap_init(), and msi_init() for an MSI event interrupt) with physical
+ * number @number and, with @hotplug, hot-plug capable: attention button, power controller,
+ * power and attention indicators, command completed, data link layer reporting. It installs
+ * the hot-plug handler of @bus, the port's secondary bus: a run-time device_add signals
+ * presence and link up; device_del presses the attention button, and the device goes once the
+ * guest has powered the slot off (at once when it is off already). While the guest keeps the
+ * power off, the slot's device is invisible to config cycles.
+ */
+typedef struct PcieSlot PcieSlot;
+
+PcieSlot *pcie_slot_new(HdPciDevice *port, HdPciBus *bus, uint16_t number, bool hotplug);
+/* Give the bus its handler back and free the slot (port unrealize). */
+void pcie_slot_free(PcieSlot *slot);
+/* Power-on state: an occupied slot powered with its indicator on, an empty one off. */
+void pcie_slot_reset(PcieSlot *slot);
+/* A guest config write to the port: the default write, then slot control and status effects. */
+void pcie_slot_config_write(PcieSlot *slot, uint32_t addr, uint32_t val, unsigned len);
+
 /* The PCI Express capability's offset, 0 when there is none. */
 uint8_t pcie_cap_offset(HdPciDevice *dev);
 
