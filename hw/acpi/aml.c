@@ -19,6 +19,13 @@
 #define OP_SCOPE 0x10
 #define OP_BUFFER 0x11
 #define OP_PACKAGE 0x12
+#define OP_METHOD 0x14
+#define OP_ARG0 0x68
+#define OP_OR 0x7d
+#define OP_CREATE_DWORD_FIELD 0x8a
+#define OP_LEQUAL 0x93
+#define OP_IF 0xa0
+#define OP_RETURN 0xa4
 #define OP_EXT 0x5b
 #define OP_DEVICE 0x82
 
@@ -205,6 +212,88 @@ Aml *aml_end(Aml *c)
     g_byte_array_append(out, c->data + 1 + oplen, (guint)body);
     g_byte_array_unref(c);
     return out;
+}
+
+Aml *aml_method(const char *name, unsigned nargs)
+{
+    static const uint8_t op[] = { OP_METHOD };
+
+    /* MethodFlags: argument count, not serialized, sync level 0. */
+    return container(op, 1, name, (int)(nargs & 7));
+}
+
+Aml *aml_if(Aml *predicate)
+{
+    static const uint8_t op[] = { OP_IF };
+    Aml *a = container(op, 1, NULL, -1);
+
+    aml_append(a, predicate);
+    return a;
+}
+
+Aml *aml_name(const char *name)
+{
+    Aml *a = g_byte_array_new();
+
+    put_name(a, name);
+    return a;
+}
+
+Aml *aml_arg(unsigned n)
+{
+    Aml *a = g_byte_array_new();
+
+    put_byte(a, (uint8_t)(OP_ARG0 + (n & 7)));
+    return a;
+}
+
+/* An operator followed by its operands, each taken over. */
+static Aml *op_with(uint8_t op, Aml *x, Aml *y, Aml *z)
+{
+    Aml *a = g_byte_array_new();
+
+    put_byte(a, op);
+    aml_append(a, x);
+    if (y) {
+        aml_append(a, y);
+    }
+    if (z) {
+        aml_append(a, z);
+    }
+    return a;
+}
+
+Aml *aml_return(Aml *value)
+{
+    return op_with(OP_RETURN, value, NULL, NULL);
+}
+
+Aml *aml_lequal(Aml *a, Aml *b)
+{
+    return op_with(OP_LEQUAL, a, b, NULL);
+}
+
+Aml *aml_or(Aml *a, Aml *b, Aml *target)
+{
+    return op_with(OP_OR, a, b, target);
+}
+
+Aml *aml_create_dword_field(Aml *buffer, Aml *index, const char *name)
+{
+    return op_with(OP_CREATE_DWORD_FIELD, buffer, index, aml_name(name));
+}
+
+Aml *aml_uuid(const char *uuid)
+{
+    uint8_t b[16];
+    /* ToUUID byte order: the first three groups little-endian, the rest as written. */
+    static const int order[16] = { 6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34 };
+
+    g_assert(strlen(uuid) == 36);
+    for (int i = 0; i < 16; i++) {
+        b[i] = (uint8_t)((hexval(uuid[order[i]]) << 4) | hexval(uuid[order[i] + 1]));
+    }
+    return aml_buffer(b, sizeof(b));
 }
 
 Aml *aml_buffer(const uint8_t *data, size_t len)

@@ -117,6 +117,27 @@ static Aml *build_prt(void)
     return aml_end(prt);
 }
 
+/* The PCI Firmware Specification's _OSC UUID for PCI Express host bridges. */
+#define PCI_HOST_BRIDGE_OSC_UUID "33db4d5b-1ff7-401c-9657-7441c03dd766"
+
+/*
+ * _OSC: the OS gets every PCI Express feature it asks for, native hot-plug included, so the
+ * guest's pciehp drives the root ports' slots (hostdev has no ACPI hot-plug). Another UUID gets
+ * "unrecognized UUID" (bit 2 of the first dword).
+ */
+static Aml *build_osc(void)
+{
+    Aml *osc = aml_method("_OSC", 4);
+    Aml *known = aml_if(aml_lequal(aml_arg(0), aml_uuid(PCI_HOST_BRIDGE_OSC_UUID)));
+
+    aml_append(osc, aml_create_dword_field(aml_arg(3), aml_int(0), "CDW1"));
+    aml_append(known, aml_return(aml_arg(3)));
+    aml_append(osc, aml_end(known));
+    aml_append(osc, aml_or(aml_name("CDW1"), aml_int(4), aml_name("CDW1")));
+    aml_append(osc, aml_return(aml_arg(3)));
+    return aml_end(osc);
+}
+
 static void build_dsdt(GByteArray *blob, const HdAcpiConfig *c)
 {
     size_t off = table_begin(blob, "DSDT", 2);
@@ -133,6 +154,7 @@ static void build_dsdt(GByteArray *blob, const HdAcpiConfig *c)
     aml_append(pci, aml_name_decl("_UID", aml_int(0)));
     aml_append(pci, aml_name_decl("_CRS", build_crs(c)));
     aml_append(pci, aml_name_decl("_PRT", build_prt()));
+    aml_append(pci, build_osc());
     aml_append(sb, aml_end(pci));
 
     /* Motherboard resources: ECAM, so the kernel accepts MCFG's window. */

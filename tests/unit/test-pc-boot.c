@@ -95,6 +95,12 @@ static void test_acpi_tables(void)
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_PRT", 4));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_CRS", 4));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "\\_S5_", 5));
+    /* _OSC with 4 arguments, comparing Arg0 with the PCI host bridge UUID in ToUUID order. */
+    g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_OSC\x04\x8a\x6b\x00" "CDW1", 12));
+    g_assert_nonnull(memmem(dsdt, le32(dsdt + 4),
+                            "\x93\x68\x11\x13\x0a\x10\x5b\x4d\xdb\x33\xf7\x1f\x1c\x40"
+                            "\x96\x57\x74\x41\xc0\x3d\xd7\x66\xa4\x6b",
+                            24));
 }
 
 /* -machine acpi=off: the MP floating pointer and table, checksummed, one CPU entry each. */

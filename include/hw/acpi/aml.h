@@ -29,6 +29,19 @@ Aml *aml_name_decl(const char *name, Aml *object);
 Aml *aml_scope(const char *name);
 Aml *aml_device(const char *name);
 Aml *aml_package(uint8_t elements);
+/* Method(NAME, nargs) and If(predicate): containers like aml_device (close with aml_end). */
+Aml *aml_method(const char *name, unsigned nargs);
+Aml *aml_if(Aml *predicate);
+/* A reference to a named object; Arg0..Arg6. */
+Aml *aml_name(const char *name);
+Aml *aml_arg(unsigned n);
+/* Return(value), LEqual(a, b), Or(a, b, target), CreateDWordField(buffer, index, NAME). */
+Aml *aml_return(Aml *value);
+Aml *aml_lequal(Aml *a, Aml *b);
+Aml *aml_or(Aml *a, Aml *b, Aml *target);
+Aml *aml_create_dword_field(Aml *buffer, Aml *index, const char *name);
+/* ToUUID("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"): its 16-byte Buffer. */
+Aml *aml_uuid(const char *uuid);
 /* A Buffer holding @len bytes of @data (e.g. a resource template). */
 Aml *aml_buffer(const uint8_t *data, size_t len);
 /* Append @child to @parent and free @child. */
