@@ -111,11 +111,25 @@ static bool hd_pci_bus_plug(HdBus *b, HdDevice *d, GError **errp)
                 devfn = PCI_DEVFN(slot, 0);
             }
         }
+        if (devfn < 0 && bus->slot0_only) {
+            HdPciDevice *in_use = NULL;
+            g_autofree char *other = NULL;
+
+            for (int fn = 0; fn < 8 && !in_use; fn++) {
+                in_use = bus->devices[fn];
+            }
+            other = hd_device_describe(HD_DEVICE(in_use));
+
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_DUPLICATE,
+                        "%s: PCI Express port bus '%s' has one slot, in use by %s; put it on "
+                        "another bus with bus=",
+                        what, bname, other);
+            return false;
+        }
         if (devfn < 0) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: no free slot on PCI bus '%s'%s; put it on another bus with bus=", what,
-                        bname,
-                        bus->slot0_only ? ": a PCI Express port has only slot 0, in use" : "");
+                        "%s: no free slot on PCI bus '%s'; put it on another bus with bus=", what,
+                        bname);
             return false;
         }
     }
