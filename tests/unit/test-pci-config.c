@@ -233,7 +233,7 @@ static void test_root_port(PciFixture *f, gconstpointer data)
     g_assert_cmpstr(bdf, ==, "01:00.0");
 
     /* A port has one slot; a port without id gets a generated bus name. */
-    expect_error("hostdev-testdev,id=second,bus=rp1", "'second'", "only slot 0");
+    expect_error("hostdev-testdev,id=second,bus=rp1", "'second'", "one slot, in use by hostdev-testdev 'behind'");
     expect_error("hostdev-testdev,id=third,bus=rp1,addr=1", "'third'", "slot 0");
     dev = fix_device("pcie-root-port,addr=8");
     g_assert_nonnull(pci_bridge_get_sec_bus(dev));
