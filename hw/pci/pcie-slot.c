@@ -111,7 +111,7 @@ static void set_presence(PcieSlot *slot, bool present)
                               : pci_get_word(lnk) & ~PCI_EXP_LNKSTA_DLLLA);
 }
 
-/* The guest powered the slot off while its device was to go: remove it, outside the access. */
+/* The guest is done with the slot whose device was to go: remove it, outside the access. */
 static gboolean finish_unplug(gpointer opaque)
 {
     PcieSlot *slot = opaque;
@@ -281,10 +281,15 @@ void pcie_slot_config_write(PcieSlot *slot, uint32_t addr, uint32_t val, unsigne
     pci_default_config_write(slot->port, addr, val, len);
     if (ctl && slot->hotplug) {
         HdPciDevice *dev = occupant(slot);
+        uint16_t pic = indicator(sltctl(slot), PCI_EXP_SLTCTL_PIC, PCI_EXP_SLTCTL_PIC_SHIFT);
 
         trace_pcie_slot_control(hd_bus_get_name(HD_BUS(slot->bus)), sltctl(slot));
-        pci_bus_set_powered(slot->bus, powered(slot));
-        if (was_powered && !powered(slot) && dev && hd_device_unplug_pending(HD_DEVICE(dev))) {
+        if (was_powered != powered(slot)) {
+            pci_bus_set_powered(slot->bus, powered(slot));
+        }
+        /* Done with the slot: power off and its indicator off (Linux: a second later). */
+        if (!powered(slot) && pic == PCI_EXP_SLTCTL_IND_OFF && dev &&
+            hd_device_unplug_pending(HD_DEVICE(dev))) {
             schedule_finish(slot);
         }
         /* Every command completes at once. */

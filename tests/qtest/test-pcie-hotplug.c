@@ -193,8 +193,14 @@ static void test_native(void)
     g_assert_cmphex(sltsta(&p) & PCI_EXP_SLTSTA_ABP, ==, 0);
     g_assert_cmphex(pci_cfg_bus_readl(s, RP_BUS, 0, PCI_VENDOR_ID), ==, TESTDEV_ID);
 
-    /* Power off: now it goes, DEVICE_DELETED follows, presence and link drop. */
+    /* Power off: the device is gone from config space but stays until the indicator is off. */
     set_ctl(&p, ctl_with(enables, PCI_EXP_SLTCTL_IND_BLINK, true));
+    ack(&p, PCI_EXP_SLTSTA_CC);
+    g_assert_cmphex(pci_cfg_bus_readl(s, RP_BUS, 0, PCI_VENDOR_ID), ==, 0xffffffff);
+    g_assert_true(unplug_pending(s, "t1"));
+    g_assert_null(qtest_qmp_event_take(s, "DEVICE_DELETED"));
+    /* Indicator off too: now it goes, DEVICE_DELETED follows, presence and link drop. */
+    set_ctl(&p, ctl_with(enables, PCI_EXP_SLTCTL_IND_OFF, true));
     ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
     g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"),
                                                   "device"), ==, "t1");

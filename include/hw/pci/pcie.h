@@ -32,7 +32,8 @@ void pcie_cap_slot_init(HdPciDevice *dev, uint16_t slot);
  * power and attention indicators, command completed, data link layer reporting. It installs
  * the hot-plug handler of @bus, the port's secondary bus: a run-time device_add signals
  * presence and link up; device_del presses the attention button, and the device goes once the
- * guest has powered the slot off (at once when it is off already). While the guest keeps the
+ * guest is done with the slot: power off and power indicator off (at once when the guest never
+ * powered it). While the guest keeps the
  * power off, the slot's device is invisible to config cycles.
  */
 typedef struct PcieSlot PcieSlot;
