@@ -5,7 +5,8 @@
  * Options come from the kernel command line: l2.expect=nvme,igb,edu,mtty,rp l2.bench=SECS
  * (nvme read throughput and IOPS, printed as "L2-BENCH: ...") l2.cpus=N (online CPUs)
  * l2.end=halt (acpi=off: stay up, the host ends it) l2.reboots=N (the
- * boot count lives in a block of the assigned nvme, which survives the guest's resets).
+ * boot count lives in a block of the assigned nvme, which survives the guest's resets)
+ * l2.hotplug (report PCI devices the host hot-plugs and unplugs until the power button).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef _GNU_SOURCE
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -433,6 +435,278 @@ static void wait_power_button(void)
     close(fd);
 }
 
+/* --- l2.hotplug --- */
+
+#define MAX_PCI 64
+
+typedef struct {
+    char bdf[32];
+    unsigned vendor, device;
+} PciFn;
+
+static int list_pci(PciFn *out)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    struct dirent *e;
+    int n = 0;
+
+    while (d && (e = readdir(d)) && n < MAX_PCI) {
+        char path[300], v[32], dv[32];
+
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+        if (read_text(path, v, sizeof(v)) < 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
+        if (read_text(path, dv, sizeof(dv)) < 0) {
+            continue;
+        }
+        snprintf(out[n].bdf, sizeof(out[n].bdf), "%s", e->d_name);
+        out[n].vendor = strtoul(v, NULL, 16);
+        out[n].device = strtoul(dv, NULL, 16);
+        n++;
+    }
+    if (d) {
+        closedir(d);
+    }
+    return n;
+}
+
+static int pci_find(const PciFn *list, int n, const PciFn *f)
+{
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(list[i].bdf, f->bdf) && list[i].vendor == f->vendor &&
+            list[i].device == f->device) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    while (d && (e = readdir(d))) {
+        n += e->d_name[0] != '.';
+    }
+    if (d) {
+        closedir(d);
+    }
+    return n;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY);
+
+    if (fd >= 0) {
+        write(fd, text, strlen(text));
+        close(fd);
+    }
+}
+
+/* The driver bound to @bdf, waiting up to @secs; "" when none. */
+static void bound_driver(const char *bdf, double secs, char *buf, size_t len)
+{
+    char path[300], target[PATH_MAX];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+    wait_for(path, secs);
+    n = readlink(path, target, sizeof(target) - 1);
+    target[n > 0 ? n : 0] = 0;
+    snprintf(buf, len, "%s", n > 0 ? strrchr(target, '/') + 1 : "");
+}
+
+/* A hot-added nvme: the nvme driver binds, the serial reads back, block 0 holds the pattern. */
+static int hotplug_nvme(const char *bdf, char *detail, size_t len)
+{
+    static char buf[4096] __attribute__((aligned(4096)));
+    char path[300], ctrl[64] = "", serial[64] = "", dev[80];
+    DIR *d;
+    struct dirent *e;
+    ssize_t n = -1;
+    int fd, ok;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/nvme", bdf);
+    wait_for(path, 20);
+    d = opendir(path);
+    while (d && (e = readdir(d))) {
+        if (!strncmp(e->d_name, "nvme", 4)) {
+            snprintf(ctrl, sizeof(ctrl), "%s", e->d_name);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    /* The serial is there once the controller is live (identify done). */
+    snprintf(path, sizeof(path), "/sys/class/nvme/%s/state", ctrl);
+    for (double t = now(); ctrl[0] && now() - t < 20; usleep(20000)) {
+        char state[32] = "";
+
+        if (read_text(path, state, sizeof(state)) == 0 && !strcmp(state, "live")) {
+            break;
+        }
+    }
+    snprintf(path, sizeof(path), "/sys/class/nvme/%s/serial", ctrl);
+    if (!ctrl[0] || read_text(path, serial, sizeof(serial)) < 0) {
+        snprintf(detail, len, "nvme driver did not bind (controller '%s')", ctrl);
+        return 0;
+    }
+    snprintf(dev, sizeof(dev), "/dev/%sn1", ctrl);
+    if (wait_for(dev, 20) == 0 && (fd = open(dev, O_RDONLY | O_DIRECT)) >= 0) {
+        n = pread(fd, buf, sizeof(buf), 0);
+        close(fd);
+    }
+    ok = n == (ssize_t)sizeof(buf) && !strcmp(serial, "HOSTDEVLAB0001");
+    for (size_t i = 0; ok && i < sizeof(buf); i++) {
+        ok = buf[i] == NVME_PATTERN[i % strlen(NVME_PATTERN)];
+    }
+    snprintf(detail, len, "driver nvme, %s serial '%s', read %zd bytes of %s '%.24s'", ctrl,
+             serial, n, dev, n > 0 ? buf : "");
+    return ok;
+}
+
+/* A hot-added edu (no guest driver): enable it, then its liveness register through BAR0. */
+static int hotplug_edu(const char *bdf, char *detail, size_t len)
+{
+    char path[300];
+    volatile uint32_t *bar;
+    uint32_t id = 0, live = 0;
+    const char *error = "";
+    int fd;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
+    write_text(path, "1");
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+    fd = open(path, O_RDWR | O_SYNC);
+    bar = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (bar == MAP_FAILED) {
+        error = strerror(errno);
+    } else {
+        id = bar[0];
+        bar[1] = 0x12345678;
+        live = bar[1];
+        munmap((void *)bar, 4096);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+    snprintf(detail, len, "BAR0 %s: id 0x%08x, liveness 0x12345678 -> 0x%08x%s%s", path, id,
+             live, error[0] ? ", mmap: " : "", error);
+    return (id & 0xff) == 0xed && live == ~0x12345678u;
+}
+
+static void hotplug_added(const PciFn *f)
+{
+    char detail[400], driver[64], path[300];
+    unsigned char id[2] = { 0 };
+    int ok, fd;
+
+    if (f->vendor == 0x1b36 && f->device == 0x0010) {
+        ok = hotplug_nvme(f->bdf, detail, sizeof(detail));
+    } else if (f->vendor == 0x1234 && f->device == 0x11e8) {
+        ok = hotplug_edu(f->bdf, detail, sizeof(detail));
+    } else if (f->vendor == 0x4348 && f->device == 0x3253) {
+        bound_driver(f->bdf, 20, driver, sizeof(driver));
+        ok = !strcmp(driver, "serial");
+        snprintf(detail, sizeof(detail), "driver %s", driver[0] ? driver : "(none)");
+    } else {
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", f->bdf);
+        fd = open(path, O_RDONLY);
+        if (fd >= 0) {
+            pread(fd, id, 2, 0);
+            close(fd);
+        }
+        ok = (unsigned)(id[0] | id[1] << 8) == f->vendor;
+        snprintf(detail, sizeof(detail), "config space vendor 0x%02x%02x", id[1], id[0]);
+    }
+    report(ok, "hotplug-add", "%s %04x:%04x %s", f->bdf, f->vendor, f->device, detail);
+}
+
+/*
+ * Copy the kernel's pciehp messages to the console as "L2: kmsg ..." lines (the guest boots
+ * quiet, so they do not cut into the report lines).
+ */
+static void forward_kmsg(int fd)
+{
+    char rec[1024];
+    ssize_t n;
+
+    while (fd >= 0 && (n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+        char *msg = memchr(rec, ';', (size_t)n);
+
+        rec[n] = 0;
+        if (msg && strstr(msg, "pciehp")) {
+            printf("L2: kmsg %s", msg + 1);
+            fflush(stdout);
+        }
+    }
+}
+
+/* Whether the ACPI power button was pressed (non-blocking; @fd < 0: no button). */
+static int power_pressed(int fd)
+{
+    struct input_event ev;
+
+    while (fd >= 0 && read(fd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev)) {
+        if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * l2.hotplug: report each PCI function that appears ("L2: hotplug-add ok|FAIL BDF VEN:DEV ...",
+ * once its driver has bound and it works) or disappears ("L2: hotplug-remove ok BDF VEN:DEV"),
+ * polling sysfs every 20 ms, until the power button is pressed.
+ */
+static void watch_hotplug(void)
+{
+    static PciFn seen[MAX_PCI], cur[MAX_PCI];
+    int nseen = list_pci(seen), ncur;
+    int button = open("/dev/input/event0", O_RDONLY | O_NONBLOCK);
+    int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+    printf("L2: HOTPLUG ready: %d PCI functions, %d hot-plug slots\n", nseen,
+           count_entries("/sys/bus/pci/slots"));
+    fflush(stdout);
+    forward_kmsg(kmsg);
+    while (!power_pressed(button)) {
+        usleep(20000);
+        forward_kmsg(kmsg);
+        ncur = list_pci(cur);
+        for (int i = 0; i < nseen; i++) {
+            if (pci_find(cur, ncur, &seen[i]) < 0) {
+                report(1, "hotplug-remove", "%s %04x:%04x", seen[i].bdf, seen[i].vendor,
+                       seen[i].device);
+            }
+        }
+        for (int i = 0; i < ncur; i++) {
+            if (pci_find(seen, nseen, &cur[i]) < 0) {
+                hotplug_added(&cur[i]);
+            }
+        }
+        memcpy(seen, cur, sizeof(cur));
+        nseen = ncur;
+    }
+    if (button >= 0) {
+        close(button);
+    }
+    if (kmsg >= 0) {
+        close(kmsg);
+    }
+    report(1, "power-button", "KEY_POWER from the ACPI power button");
+}
+
 /* The boot count kept on the assigned nvme (reboot loop only); -1 when unreadable. */
 static int boot_count(int set)
 {
@@ -532,6 +806,9 @@ int main(void)
     if (strstr(cmdline, "l2.powerbutton")) {
         printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
         wait_power_button();
+    }
+    if (strstr(cmdline, "l2.hotplug")) {
+        watch_hotplug();
     }
     printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
     fflush(stdout);

@@ -5,73 +5,13 @@
 # and cont resumes it; system_powerdown presses the ACPI power button and the guest powers
 # off; that leaves hostdev up with status "shutdown" after SHUTDOWN; quit ends it. TAP output.
 # SPDX-License-Identifier: GPL-2.0-or-later
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-results = []
-
-
-def tap(ok, what):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} {what}", flush=True)
-
-
-class Qmp:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.time() + 60
-        while True:
-            try:
-                self.s.connect(path)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.f = self.s.makefile("rw")
-        self.events = []
-        json.loads(self.f.readline())
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        self.f.flush()
-        while True:
-            msg = json.loads(self.f.readline())
-            if "event" in msg:
-                self.events.append(msg)
-            else:
-                return msg
-
-    def wait_event(self, name, timeout):
-        self.s.settimeout(timeout)
-        try:
-            while not any(e["event"] == name for e in self.events):
-                self.events.append(json.loads(self.f.readline()))
-        except (socket.timeout, json.JSONDecodeError):
-            return None
-        finally:
-            self.s.settimeout(None)
-        return next(e for e in self.events if e["event"] == name)
-
-
-def console_size(path):
-    return os.path.getsize(path) if os.path.exists(path) else 0
-
-
-def wait_for_text(path, text, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path) and text in open(path, errors="replace").read():
-            return True
-        time.sleep(0.2)
-    return False
-
+from labqmp import Qmp, console_size, console_text, tap, tap_plan, wait_for_text
 
 def main():
     hostdev, initramfs = os.environ["HOSTDEV_BINARY"], os.environ["L2_INITRAMFS"]
@@ -105,7 +45,7 @@ def main():
         tap(console_size(con) == 0, f"no vCPU runs before cont: console {console_size(con)} bytes")
         q.cmd("cont")
         tap(q.wait_event("RESUME", 10) is not None, "cont: RESUME")
-        tap(wait_for_text(con, "Linux version", 60), "the guest starts after cont")
+        tap(wait_for_text(con, "Linux version", 60) >= 0, "the guest starts after cont")
         q.cmd("stop")
         tap(q.wait_event("STOP", 10) is not None, "stop: STOP")
         time.sleep(1)
@@ -116,12 +56,12 @@ def main():
         tap(before == after and st["status"] == "paused",
             f"stopped guest is still: console {before} -> {after} bytes in 3 s, status {st['status']}")
         q.cmd("cont")
-        tap(wait_for_text(con, "L2: waiting for the power button", 180) and
-            "L2-RESULT: boot 1 failures 0" in open(con, errors="replace").read(),
+        tap(wait_for_text(con, "L2: waiting for the power button", 180) >= 0 and
+            "L2-RESULT: boot 1 failures 0" in console_text(con),
             "cont: the guest goes on and its nvme checks pass (RAM from -machine memory-backend)")
         q.cmd("system_powerdown")
         tap(q.wait_event("POWERDOWN", 10) is not None, "system_powerdown: POWERDOWN")
-        tap(wait_for_text(con, "L2: power-button ok", 30),
+        tap(wait_for_text(con, "L2: power-button ok", 30) >= 0,
             "the guest sees the ACPI power button (SCI, fixed event) and powers off")
         ev = q.wait_event("SHUTDOWN", 60)
         tap(ev is not None and ev["data"] == {"guest": True, "reason": "guest-shutdown"},
@@ -140,8 +80,7 @@ def main():
         for line in err.splitlines():
             print(f"# stderr: {line}")
         p.wait()
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return tap_plan()
 
 
 sys.exit(main())

@@ -1,0 +1,94 @@
+# Helpers of the Python lab tests: TAP lines, a small QMP client that keeps events, and waiting
+# for text on a guest's console file.
+# SPDX-License-Identifier: GPL-2.0-or-later
+import json
+import os
+import select
+import socket
+import time
+
+results = []
+
+
+def tap(ok, what):
+    results.append(bool(ok))
+    print(f"{'ok' if ok else 'not ok'} {len(results)} {what}", flush=True)
+
+
+def tap_plan():
+    print(f"1..{len(results)}")
+    return 0 if all(results) else 1
+
+
+class Qmp:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.s.connect(path)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.buf = b""
+        self.events = []
+        self.read(None)
+        self.cmd("qmp_capabilities")
+
+    def read(self, timeout):
+        """The next message, or None after @timeout seconds (None: wait for ever)."""
+        deadline = None if timeout is None else time.time() + timeout
+        while b"\n" not in self.buf:
+            left = None if deadline is None else max(deadline - time.time(), 0)
+            if not select.select([self.s], [], [], left)[0]:
+                return None
+            data = self.s.recv(65536)
+            if not data:
+                raise EOFError("QMP connection closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        self.s.sendall((json.dumps({"execute": name, "arguments": args}) + "\n").encode())
+        while True:
+            msg = self.read(None)
+            if "event" in msg:
+                self.events.append(msg)
+            else:
+                return msg
+
+    def wait_event(self, name, timeout, match=None):
+        """The first event @name (whose data @match accepts), taken off the queue; None."""
+        deadline = time.time() + timeout
+        while True:
+            for e in self.events:
+                if e["event"] == name and (match is None or match(e.get("data", {}))):
+                    self.events.remove(e)
+                    return e
+            msg = self.read(max(deadline - time.time(), 0))
+            if msg is None:
+                return None
+            if "event" in msg:
+                self.events.append(msg)
+
+
+def console_size(path):
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
+def console_text(path):
+    return open(path, errors="replace").read() if os.path.exists(path) else ""
+
+
+def wait_for_text(path, text, timeout, start=0):
+    """Wait until @text appears in @path after offset @start; the offset just past it, or -1."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        at = console_text(path).find(text, start)
+        if at >= 0:
+            return at + len(text)
+        time.sleep(0.1)
+    return -1

@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+# Lab test: PCI Express native hot-plug into a running KVM guest (the L2 lab kernel, whose pciehp
+# drives hostdev's pcie-root-ports). device_add of edu, nvme, an mtty mdev and the emulated test
+# device: the guest reports each found and working with its own driver; device_del: the guest
+# takes the attention button, unbinds and powers the slot off, and only then DEVICE_DELETED
+# comes; the same device plugs back and works; N plug/unplug cycles leave hostdev's fds and
+# mappings as they were. --no-driver: a guest without a hot-plug driver (acpi=off
+# pcie_ports=compat) keeps its cold-plugged device on device_del, and hostdev keeps it too.
+# usage: test-kvm-hotplug.py [--backend legacy|iommufd] [--cycles N] [--no-driver]. TAP output.
+# SPDX-License-Identifier: GPL-2.0-or-later
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from labqmp import Qmp, console_text, tap, tap_plan, wait_for_text
+
+PORTS = 4
+
+
+def fds_and_maps(pid):
+    return len(os.listdir(f"/proc/{pid}/fd")), len(open(f"/proc/{pid}/maps").readlines())
+
+
+def start(args, con, sock, append, devices, machine=()):
+    cmd = [os.environ["HOSTDEV_BINARY"], "-accel", "kvm", "-cpu", "host", "-M", "q35",
+           *machine, "-m", "512M", "-smp", "2", "-nodefaults", "-display", "none",
+           "-kernel", os.environ["LAB_KERNEL"], "-initrd", os.environ["L2_INITRAMFS"],
+           "-append", f"console=ttyS0 panic=-1 {append}", "-serial", f"file:{con}",
+           "-chardev", f"socket,id=qmp,path={sock},server=on,wait=off",
+           "-mon", "chardev=qmp,mode=control"]
+    for i in range(1, PORTS + 1):
+        cmd += ["-device", f"pcie-root-port,id=rp{i},chassis={i},slot={i}"]
+    if args.backend == "iommufd":
+        cmd += ["-object", "iommufd,id=iommufd0"]
+    for d in devices:
+        cmd += ["-device", d]
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE)
+
+
+def vfio(args, what, id, bus):
+    dev = {"driver": "vfio-pci", "id": id, "bus": bus, **what}
+    if args.backend == "iommufd":
+        dev["iommufd"] = "iommufd0"
+    return dev
+
+
+def line_with(text, *parts):
+    """The first console line holding every one of @parts, or None."""
+    return next((ln for ln in text.splitlines() if all(x in ln for x in parts)), None)
+
+
+class Guest:
+    def __init__(self, q, con):
+        self.q, self.con = q, con
+
+    def plug(self, dev, ident, timeout=60):
+        """device_add @dev; the guest's hotplug-add report for vendor:device @ident."""
+        mark = len(console_text(self.con))
+        r = self.q.cmd("device_add", **dev)
+        if "error" in r:
+            return False, r["error"]["desc"]
+        end = wait_for_text(self.con, f" {ident} ", timeout, mark)
+        line = report_line(self.con, end)
+        return end >= 0 and "hotplug-add ok" in line, line
+
+    def unplug(self, id, ident, timeout=60):
+        """device_del @id: pending while the guest decides, the guest's removal report, then
+        DEVICE_DELETED. Returns (ok, detail)."""
+        mark = len(console_text(self.con))
+        r = self.q.cmd("device_del", id=id)
+        if "error" in r:
+            return False, r["error"]["desc"]
+        pending = self.q.cmd("qom-get", path=f"/machine/peripheral/{id}",
+                             property="unplug-pending").get("return")
+        early = self.q.wait_event("DEVICE_DELETED", 2, lambda d: d.get("device") == id)
+        if early is not None or pending is not True:
+            return False, f"gone without the guest's consent (pending {pending}, event {early})"
+        t0 = time.time()
+        ev = self.q.wait_event("DEVICE_DELETED", timeout, lambda d: d.get("device") == id)
+        took = time.time() - t0 + 2
+        text = console_text(self.con)[mark:]
+        consent = "Button press: will power off" in text
+        removed = line_with(text, "hotplug-remove ok", f" {ident}") is not None
+        ok = ev is not None and consent and removed
+        return ok, (f"button press seen by the guest {consent}, guest reported the removal "
+                    f"before the event {removed}, DEVICE_DELETED after {took:.1f} s")
+
+
+def report_line(con, end):
+    """The guest's report line that ends after console offset @end, on one line."""
+    text = console_text(con)
+    if end < 0:
+        return "no report from the guest"
+    return text[text.rfind("L2: ", 0, end):text.find("\n", end)].replace("\n", " | ")
+
+
+def native(args, q, con, p):
+    g = Guest(q, con)
+    line = report_line(con, wait_for_text(con, "L2: HOTPLUG ready", 180))
+    tap(f"{PORTS} hot-plug slots" in line, f"the guest's pciehp drives the ports: {line}")
+    edu = vfio(args, {"host": os.environ["LAB_EDU"]}, "edu0", "rp1")
+    nvme = vfio(args, {"host": os.environ["LAB_NVME"]}, "nvme0", "rp2")
+    mtty = vfio(args, {"sysfsdev": os.environ["LAB_MDEVS"].split()[0]}, "mtty0", "rp3")
+    test = {"driver": "hostdev-testdev", "id": "t0", "bus": "rp4"}
+    plan = [(edu, "1234:11e8"), (nvme, "1b36:0010"), (mtty, "4348:3253"), (test, "1b36:00ee")]
+    for dev, ident in plan:
+        ok, line = g.plug(dev, ident)
+        tap(ok, f"device_add {dev['id']} ({args.backend}): {line.strip()}")
+    r = q.cmd("device_add", **{**test, "id": "t1"})
+    tap("error" in r and "in use by hostdev-testdev 't0'" in r["error"]["desc"],
+        f"an occupied port is refused: {r.get('error', {}).get('desc')}")
+    for dev, ident in plan:
+        ok, detail = g.unplug(dev["id"], ident)
+        tap(ok, f"device_del {dev['id']}: {detail}")
+    base = fds_and_maps(p.pid)
+    ok, line = g.plug(edu, "1234:11e8")
+    tap(ok, f"edu plugs back and works: {line.strip()}")
+    ok, detail = g.unplug("edu0", "1234:11e8")
+    tap(ok, f"and leaves again: {detail}")
+    failures = []
+    for i in range(args.cycles):
+        for step in (g.plug(edu, "1234:11e8"), g.unplug("edu0", "1234:11e8")):
+            if not step[0]:
+                failures.append(f"cycle {i + 1}: {step[1]}")
+    after = fds_and_maps(p.pid)
+    tap(not failures, f"{args.cycles} plug/unplug cycles of edu: {failures[:2]}")
+    tap(after == base, f"fds and mappings (fd count, /proc maps lines) before {base}, "
+                       f"after the cycles {after}")
+    st = q.cmd("query-status")["return"]
+    tap(st["status"] == "running", f"the guest runs on: {st['status']}")
+    q.cmd("system_powerdown")
+    ev = q.wait_event("SHUTDOWN", 60)
+    tap(ev is not None, f"the guest powers off: {ev}")
+    rc = p.wait(30)
+    tap(rc == 0, f"hostdev exited {rc}")
+
+
+def no_driver(args, q, con, p):
+    line = report_line(con, wait_for_text(con, "L2: HOTPLUG ready", 180))
+    tap("L2: edu ok" in console_text(con) and " 0 hot-plug slots" in line,
+        f"pcie_ports=compat: no hot-plug driver, the cold-plugged edu works: {line}")
+    for attempt in (1, 2):
+        r = q.cmd("device_del", id="edu0")
+        tap("return" in r, f"device_del edu0 (try {attempt}) is accepted: {r}")
+    ev = q.wait_event("DEVICE_DELETED", 8)
+    pending = q.cmd("qom-get", path="/machine/peripheral/edu0", property="unplug-pending")
+    st = q.cmd("query-status")["return"]
+    tap(ev is None and pending.get("return") is True and st["status"] == "running",
+        f"the guest keeps it: no DEVICE_DELETED in 8 s, unplug-pending {pending.get('return')}, "
+        f"status {st['status']}")
+    tap("hotplug-remove" not in console_text(con), "the guest still has the edu")
+    q.cmd("quit")
+    rc = p.wait(30)
+    tap(rc == 0, f"quit: hostdev exited {rc}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backend", default="legacy", choices=["legacy", "iommufd"])
+    ap.add_argument("--cycles", type=int, default=20)
+    ap.add_argument("--no-driver", action="store_true")
+    args = ap.parse_args()
+    need = ["LAB_KERNEL", "LAB_EDU", "LAB_NVME", "LAB_MDEVS"]
+    if not all(os.environ.get(v) for v in need) or not os.path.exists("/dev/kvm"):
+        print(f"Bail out! needs {', '.join(need)} and /dev/kvm (run inside scripts/lab/run)")
+        return 1
+    d = tempfile.mkdtemp(prefix="kvm-hotplug.")
+    con, sock = f"{d}/console.log", f"{d}/qmp.sock"
+    if args.no_driver:
+        edu = "vfio-pci,host=%s,id=edu0,bus=rp1%s" % (
+            os.environ["LAB_EDU"], ",iommufd=iommufd0" if args.backend == "iommufd" else "")
+        p = start(args, con, sock, "quiet acpi=off pcie_ports=compat l2.expect=edu l2.hotplug "
+                  "l2.end=halt", [edu], machine=("-machine", "acpi=off"))
+    else:
+        p = start(args, con, sock, "quiet l2.expect= l2.hotplug", [])
+    try:
+        q = Qmp(sock)
+        (no_driver if args.no_driver else native)(args, q, con, p)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        for line in p.stderr.read().decode(errors="replace").splitlines():
+            print(f"# stderr: {line}")
+        p.wait()
+        for line in console_text(con).splitlines():
+            if line.startswith("L2"):
+                print(f"# console: {line}")
+    return tap_plan()
+
+
+sys.exit(main())
