@@ -472,24 +472,39 @@ static gboolean req_unplug(gpointer opaque)
 
     vdev->req_source = 0;
     if (path && hd_device_is_realized(HD_DEVICE(vdev)) && !hd_device_del(tree, path, &err)) {
-        g_warning("%s: the host asked for the device back, but unplugging it failed: %s",
+        g_warning("%s: the host asked for the device back, but unplugging it failed: %s; the "
+                  "host's unbind waits until hostdev quits",
                   vdev->what, err->message);
     }
     g_object_unref(vdev);
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * The host wants the device back (its vfio-pci driver is being unbound): unplug it the way
+ * device_del does, so a guest in a hot-plug slot is asked first. The kernel asks again every
+ * 10 s while the device is held; from the second time on, say the guest has not let go.
+ */
 static void req_interrupt(void *opaque)
 {
     VFIOPciDevice *vdev = opaque;
+    gint64 now = g_get_monotonic_time();
 
     trace_vfio_pci_req_interrupt(vdev->vbasedev.name);
     if (vdev->req_source) {
         return;
     }
-    g_printerr(
-        "%s: the host asked for the device back (its driver is being unbound); unplugging it\n",
-        vdev->what);
+    if (!vdev->req_first_us) {
+        vdev->req_first_us = now;
+        g_printerr("%s: the host asked for the device back (its driver is being unbound); "
+                   "unplugging it (a guest using it is asked to release it first)\n",
+                   vdev->what);
+    } else {
+        g_printerr("%s: the guest has not released the device %.0f s after the host asked for "
+                   "it; asking again. The host's unbind waits until the guest lets go (in the "
+                   "guest: echo 0 > /sys/bus/pci/slots/N/power) or hostdev quits\n",
+                   vdev->what, (double)(now - vdev->req_first_us) / G_USEC_PER_SEC);
+    }
     /* Not from inside the notifier, which the unplug frees. */
     vdev->req_source = g_idle_add(req_unplug, g_object_ref(vdev));
 }

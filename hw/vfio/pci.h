@@ -97,6 +97,7 @@ struct _VFIOPciDevice {
     VFIONotifier *err;
     VFIONotifier *req;
     guint req_source;
+    gint64 req_first_us; /* when the host first asked for the device back; 0: it has not */
 };
 
 /* --- pci-config.c --- */

@@ -529,6 +529,7 @@ static int hotplug_nvme(const char *bdf, char *detail, size_t len)
 {
     static char buf[4096] __attribute__((aligned(4096)));
     char path[300], ctrl[64] = "", serial[64] = "", dev[80];
+    const char *error = "";
     DIR *d;
     struct dirent *e;
     ssize_t n = -1;
@@ -560,16 +561,26 @@ static int hotplug_nvme(const char *bdf, char *detail, size_t len)
         return 0;
     }
     snprintf(dev, sizeof(dev), "/dev/%sn1", ctrl);
-    if (wait_for(dev, 20) == 0 && (fd = open(dev, O_RDONLY | O_DIRECT)) >= 0) {
-        n = pread(fd, buf, sizeof(buf), 0);
-        close(fd);
+    /* devtmpfs shows the node while the disk is still being added: opens fail briefly. */
+    for (double t = now(); now() - t < 20; usleep(20000)) {
+        fd = open(dev, O_RDONLY | O_DIRECT);
+        if (fd >= 0) {
+            n = pread(fd, buf, sizeof(buf), 0);
+            error = n < 0 ? strerror(errno) : "";
+            close(fd);
+            break;
+        }
+        error = strerror(errno);
+        if (errno != ENOENT && errno != ENXIO) {
+            break;
+        }
     }
     ok = n == (ssize_t)sizeof(buf) && !strcmp(serial, "HOSTDEVLAB0001");
     for (size_t i = 0; ok && i < sizeof(buf); i++) {
         ok = buf[i] == NVME_PATTERN[i % strlen(NVME_PATTERN)];
     }
-    snprintf(detail, len, "driver nvme, %s serial '%s', read %zd bytes of %s '%.24s'", ctrl,
-             serial, n, dev, n > 0 ? buf : "");
+    snprintf(detail, len, "driver nvme, %s serial '%s', read %zd bytes of %s '%.24s'%s%s", ctrl,
+             serial, n, dev, n > 0 ? buf : "", error[0] ? ": " : "", error);
     return ok;
 }
 

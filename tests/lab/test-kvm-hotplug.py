@@ -6,6 +6,8 @@
 # comes; the same device plugs back and works; N plug/unplug cycles leave hostdev's fds and
 # mappings as they were. --no-driver: a guest without a hot-plug driver (acpi=off
 # pcie_ports=compat) keeps its cold-plugged device on device_del, and hostdev keeps it too.
+# The host taking a device back (unbinding it from vfio-pci) asks the guest the same way; a guest
+# that does not answer keeps it, hostdev says so, and the host's unbind ends when hostdev quits.
 # usage: test-kvm-hotplug.py [--backend legacy|iommufd] [--cycles N] [--no-driver]. TAP output.
 # SPDX-License-Identifier: GPL-2.0-or-later
 import argparse
@@ -24,7 +26,8 @@ def fds_and_maps(pid):
     return len(os.listdir(f"/proc/{pid}/fd")), len(open(f"/proc/{pid}/maps").readlines())
 
 
-def start(args, con, sock, append, devices, machine=()):
+def start(args, d, append, devices, machine=()):
+    con, sock = f"{d}/console.log", f"{d}/qmp.sock"
     cmd = [os.environ["HOSTDEV_BINARY"], "-accel", "kvm", "-cpu", "host", "-M", "q35",
            *machine, "-m", "512M", "-smp", "2", "-nodefaults", "-display", "none",
            "-kernel", os.environ["LAB_KERNEL"], "-initrd", os.environ["L2_INITRAMFS"],
@@ -35,9 +38,9 @@ def start(args, con, sock, append, devices, machine=()):
         cmd += ["-device", f"pcie-root-port,id=rp{i},chassis={i},slot={i}"]
     if args.backend == "iommufd":
         cmd += ["-object", "iommufd,id=iommufd0"]
-    for d in devices:
-        cmd += ["-device", d]
-    return subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    for dev in devices:
+        cmd += ["-device", dev]
+    return subprocess.Popen(cmd, stderr=open(f"{d}/stderr.log", "w"))
 
 
 def vfio(args, what, id, bus):
@@ -89,6 +92,18 @@ class Guest:
                     f"before the event {removed}, DEVICE_DELETED after {took:.1f} s")
 
 
+def host_unbind(bdf):
+    """Unbind @bdf from vfio-pci on the host, in the background (the kernel waits for users)."""
+    return subprocess.Popen(["sh", "-c", f"echo {bdf} > /sys/bus/pci/devices/{bdf}/driver/unbind"])
+
+
+def host_rebind(bdf):
+    """Give @bdf back to vfio-pci (its driver_override still names it)."""
+    with open("/sys/bus/pci/drivers_probe", "w") as f:
+        f.write(bdf)
+    return os.path.basename(os.readlink(f"/sys/bus/pci/devices/{bdf}/driver"))
+
+
 def report_line(con, end):
     """The guest's report line that ends after console offset @end, on one line."""
     text = console_text(con)
@@ -106,6 +121,11 @@ def native(args, q, con, p):
     mtty = vfio(args, {"sysfsdev": os.environ["LAB_MDEVS"].split()[0]}, "mtty0", "rp3")
     test = {"driver": "hostdev-testdev", "id": "t0", "bus": "rp4"}
     plan = [(edu, "1234:11e8"), (nvme, "1b36:0010"), (mtty, "4348:3253"), (test, "1b36:00ee")]
+    r = q.cmd("device_add", **vfio(args, {"host": "0000:00:1f.7"}, "bad0", "rp1"))
+    st = q.cmd("query-status")["return"]["status"]
+    tap("error" in r and "'bad0'" in r["error"]["desc"] and st == "running",
+        f"a failed device_add names the device and the guest runs on ({st}): "
+        f"{r.get('error', {}).get('desc')}")
     for dev, ident in plan:
         ok, line = g.plug(dev, ident)
         tap(ok, f"device_add {dev['id']} ({args.backend}): {line.strip()}")
@@ -115,6 +135,22 @@ def native(args, q, con, p):
     for dev, ident in plan:
         ok, detail = g.unplug(dev["id"], ident)
         tap(ok, f"device_del {dev['id']}: {detail}")
+    # The host takes the nvme back: the guest is asked the same way and lets it go.
+    ok, line = g.plug(nvme, "1b36:0010")
+    tap(ok, f"nvme plugged again: {line.strip()}")
+    mark = len(console_text(con))
+    unbind = host_unbind(os.environ["LAB_NVME"])
+    ev = q.wait_event("DEVICE_DELETED", 60, lambda d: d.get("device") == "nvme0")
+    text = console_text(con)[mark:]
+    try:
+        rc = unbind.wait(30)
+    except subprocess.TimeoutExpired:
+        rc = None
+    said = "the host asked for the device back" in open(f"{args.dir}/stderr.log").read()
+    tap(ev is not None and "Button press" in text and "hotplug-remove ok" in text and rc == 0,
+        f"host unbind of the nvme: hostdev said so {said}, the guest released it "
+        f"{'hotplug-remove ok' in text}, DEVICE_DELETED {ev is not None}, unbind exit {rc}")
+    tap(host_rebind(os.environ["LAB_NVME"]) == "vfio-pci", "the nvme goes back to vfio-pci")
     base = fds_and_maps(p.pid)
     ok, line = g.plug(edu, "1234:11e8")
     tap(ok, f"edu plugs back and works: {line.strip()}")
@@ -152,9 +188,26 @@ def no_driver(args, q, con, p):
         f"the guest keeps it: no DEVICE_DELETED in 8 s, unplug-pending {pending.get('return')}, "
         f"status {st['status']}")
     tap("hotplug-remove" not in console_text(con), "the guest still has the edu")
+    # The host wants it back: asked and asked again (the kernel repeats every 10 s), hostdev
+    # says the guest has not let go; quitting hostdev lets the unbind finish.
+    unbind = host_unbind(os.environ["LAB_EDU"])
+    deadline = time.time() + 40
+    err = ""
+    while time.time() < deadline and "has not released the device" not in err:
+        time.sleep(0.5)
+        err = open(f"{args.dir}/stderr.log").read()
+    line = next((ln for ln in err.splitlines() if "has not released" in ln), "nothing said")
+    tap(unbind.poll() is None and "has not released" in line,
+        f"host unbind of the edu waits while hostdev says: {line}")
     q.cmd("quit")
     rc = p.wait(30)
     tap(rc == 0, f"quit: hostdev exited {rc}")
+    try:
+        urc = unbind.wait(30)
+    except subprocess.TimeoutExpired:
+        urc = None
+    tap(urc == 0, f"then the host's unbind finishes: exit {urc}")
+    tap(host_rebind(os.environ["LAB_EDU"]) == "vfio-pci", "the edu goes back to vfio-pci")
 
 
 def main():
@@ -167,23 +220,24 @@ def main():
     if not all(os.environ.get(v) for v in need) or not os.path.exists("/dev/kvm"):
         print(f"Bail out! needs {', '.join(need)} and /dev/kvm (run inside scripts/lab/run)")
         return 1
-    d = tempfile.mkdtemp(prefix="kvm-hotplug.")
+    d = args.dir = tempfile.mkdtemp(prefix="kvm-hotplug.")
     con, sock = f"{d}/console.log", f"{d}/qmp.sock"
     if args.no_driver:
         edu = "vfio-pci,host=%s,id=edu0,bus=rp1%s" % (
             os.environ["LAB_EDU"], ",iommufd=iommufd0" if args.backend == "iommufd" else "")
-        p = start(args, con, sock, "quiet acpi=off pcie_ports=compat l2.expect=edu l2.hotplug "
+        p = start(args, d, "quiet acpi=off pcie_ports=compat l2.expect=edu l2.hotplug "
                   "l2.end=halt", [edu], machine=("-machine", "acpi=off"))
     else:
-        p = start(args, con, sock, "quiet l2.expect= l2.hotplug", [])
+        p = start(args, d, "quiet l2.expect= l2.hotplug", [])
     try:
         q = Qmp(sock)
         (no_driver if args.no_driver else native)(args, q, con, p)
     finally:
         if p.poll() is None:
             p.kill()
-        for line in p.stderr.read().decode(errors="replace").splitlines():
-            print(f"# stderr: {line}")
+        for line in open(f"{d}/stderr.log", errors="replace").read().splitlines():
+            if line.strip():
+                print(f"# stderr: {line}")
         p.wait()
         for line in console_text(con).splitlines():
             if line.startswith("L2"):
