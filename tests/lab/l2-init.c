@@ -93,13 +93,20 @@ static int wait_for(const char *path, double secs)
 }
 
 /* The PCI address (in buf) of the first device with @vendor:@device, or -1. */
-static int find_pci(unsigned vendor, unsigned device, char *buf, size_t len)
+#define MAX_PCI 64
+
+typedef struct {
+    char bdf[32];
+    unsigned vendor, device;
+} PciFn;
+
+static int list_pci(PciFn *out)
 {
     DIR *d = opendir("/sys/bus/pci/devices");
     struct dirent *e;
-    int found = -1;
+    int n = 0;
 
-    while (d && (e = readdir(d))) {
+    while (d && (e = readdir(d)) && n < MAX_PCI) {
         char path[300], v[32], dv[32];
 
         if (e->d_name[0] == '.') {
@@ -113,16 +120,29 @@ static int find_pci(unsigned vendor, unsigned device, char *buf, size_t len)
         if (read_text(path, dv, sizeof(dv)) < 0) {
             continue;
         }
-        if (strtoul(v, NULL, 16) == vendor && strtoul(dv, NULL, 16) == device) {
-            snprintf(buf, len, "%s", e->d_name);
-            found = 0;
-            break;
-        }
+        snprintf(out[n].bdf, sizeof(out[n].bdf), "%s", e->d_name);
+        out[n].vendor = strtoul(v, NULL, 16);
+        out[n].device = strtoul(dv, NULL, 16);
+        n++;
     }
     if (d) {
         closedir(d);
     }
-    return found;
+    return n;
+}
+
+static int find_pci(unsigned vendor, unsigned device, char *buf, size_t len)
+{
+    static PciFn all[MAX_PCI];
+    int n = list_pci(all);
+
+    for (int i = 0; i < n; i++) {
+        if (all[i].vendor == vendor && all[i].device == device) {
+            snprintf(buf, len, "%s", all[i].bdf);
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static long config_size(const char *bdf)
@@ -437,44 +457,6 @@ static void wait_power_button(void)
 
 /* --- l2.hotplug --- */
 
-#define MAX_PCI 64
-
-typedef struct {
-    char bdf[32];
-    unsigned vendor, device;
-} PciFn;
-
-static int list_pci(PciFn *out)
-{
-    DIR *d = opendir("/sys/bus/pci/devices");
-    struct dirent *e;
-    int n = 0;
-
-    while (d && (e = readdir(d)) && n < MAX_PCI) {
-        char path[300], v[32], dv[32];
-
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-        if (read_text(path, v, sizeof(v)) < 0) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-        if (read_text(path, dv, sizeof(dv)) < 0) {
-            continue;
-        }
-        snprintf(out[n].bdf, sizeof(out[n].bdf), "%s", e->d_name);
-        out[n].vendor = strtoul(v, NULL, 16);
-        out[n].device = strtoul(dv, NULL, 16);
-        n++;
-    }
-    if (d) {
-        closedir(d);
-    }
-    return n;
-}
-
 static int pci_find(const PciFn *list, int n, const PciFn *f)
 {
     for (int i = 0; i < n; i++) {
@@ -687,8 +669,16 @@ static void watch_hotplug(void)
     int button = open("/dev/input/event0", O_RDONLY | O_NONBLOCK);
     int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 
-    printf("L2: HOTPLUG ready: %d PCI functions, %d hot-plug slots\n", nseen,
-           count_entries("/sys/bus/pci/slots"));
+    char port[64] = "", path[300];
+    const char *irq = "none";
+
+    /* How the first root port signals its events: MSI (msi_irqs listed) or INTx. */
+    if (find_pci(0x1b36, 0x000c, port, sizeof(port)) == 0) {
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/msi_irqs", port);
+        irq = count_entries(path) > 0 ? "msi" : "intx";
+    }
+    printf("L2: HOTPLUG ready: %d PCI functions, %d hot-plug slots, port interrupt %s\n", nseen,
+           count_entries("/sys/bus/pci/slots"), irq);
     fflush(stdout);
     forward_kmsg(kmsg);
     while (!power_pressed(button)) {

@@ -8,7 +8,8 @@
 # pcie_ports=compat) keeps its cold-plugged device on device_del, and hostdev keeps it too.
 # The host taking a device back (unbinding it from vfio-pci) asks the guest the same way; a guest
 # that does not answer keeps it, hostdev says so, and the host's unbind ends when hostdev quits.
-# usage: test-kvm-hotplug.py [--backend legacy|iommufd] [--cycles N] [--no-driver]. TAP output.
+# --nomsi: the guest boots with pci=nomsi, so the ports signal hot-plug events over INTx.
+# usage: test-kvm-hotplug.py [--backend legacy|iommufd] [--cycles N] [--nomsi] [--no-driver].
 # SPDX-License-Identifier: GPL-2.0-or-later
 import argparse
 import os
@@ -115,7 +116,9 @@ def report_line(con, end):
 def native(args, q, con, p):
     g = Guest(q, con)
     line = report_line(con, wait_for_text(con, "L2: HOTPLUG ready", 180))
-    tap(f"{PORTS} hot-plug slots" in line, f"the guest's pciehp drives the ports: {line}")
+    irq = "intx" if args.nomsi else "msi"
+    tap(f"{PORTS} hot-plug slots, port interrupt {irq}" in line,
+        f"the guest's pciehp drives the ports: {line}")
     edu = vfio(args, {"host": os.environ["LAB_EDU"]}, "edu0", "rp1")
     nvme = vfio(args, {"host": os.environ["LAB_NVME"]}, "nvme0", "rp2")
     mtty = vfio(args, {"sysfsdev": os.environ["LAB_MDEVS"].split()[0]}, "mtty0", "rp3")
@@ -215,6 +218,7 @@ def main():
     ap.add_argument("--backend", default="legacy", choices=["legacy", "iommufd"])
     ap.add_argument("--cycles", type=int, default=20)
     ap.add_argument("--no-driver", action="store_true")
+    ap.add_argument("--nomsi", action="store_true")
     args = ap.parse_args()
     need = ["LAB_KERNEL", "LAB_EDU", "LAB_NVME", "LAB_MDEVS"]
     if not all(os.environ.get(v) for v in need) or not os.path.exists("/dev/kvm"):
@@ -228,7 +232,8 @@ def main():
         p = start(args, d, "quiet acpi=off pcie_ports=compat l2.expect=edu l2.hotplug "
                   "l2.end=halt", [edu], machine=("-machine", "acpi=off"))
     else:
-        p = start(args, d, "quiet l2.expect= l2.hotplug", [])
+        p = start(args, d, "quiet l2.expect= l2.hotplug" + (" pci=nomsi" if args.nomsi else ""),
+                  [])
     try:
         q = Qmp(sock)
         (no_driver if args.no_driver else native)(args, q, con, p)
