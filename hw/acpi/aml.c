@@ -32,7 +32,7 @@
 void aml_append_le(GByteArray *a, uint64_t v, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        uint8_t b = (uint8_t)(v >> (8 * i));
+        uint8_t b = i < 8 ? (uint8_t)(v >> (8 * i)) : 0; /* past 8 bytes: zero padding */
 
         g_byte_array_append(a, &b, 1);
     }

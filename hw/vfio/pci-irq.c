@@ -53,19 +53,52 @@ void vfio_pci_intx_eoi(VFIOPciDevice *vdev)
     vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
 }
 
-/* The guest ended the interrupt (resample fd): let the device raise the next one. */
+/*
+ * A device that cannot unmask from an eventfd (mdevs such as mtty) signals its trigger per
+ * event, not as a level: hostdev relays each trigger into its own irqfd. One that comes while
+ * the line is up would merge into the interrupt in service and be lost when the guest's EOI
+ * lowers the line, so it is kept and raises the line again after that EOI.
+ */
+static void intx_relay(void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    vfio_notifier_test_and_clear(vdev->intx);
+    trace_vfio_pci_intx_interrupt(vdev->vbasedev.name, vdev->intx_line_up);
+    if (vdev->intx_line_up) {
+        vdev->intx_again = true;
+        return;
+    }
+    vdev->intx_line_up = true;
+    vfio_notifier_signal(vdev->intx_line);
+}
+
+/* The guest ended the interrupt (resample fd): unmask, and raise what came meanwhile. */
 static void intx_resample(void *opaque)
 {
     VFIOPciDevice *vdev = opaque;
 
     vfio_notifier_test_and_clear(vdev->intx_resample);
     trace_vfio_pci_intx_eoi(vdev->vbasedev.name);
+    vdev->intx_line_up = false;
     vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
+    if (vdev->intx_again) {
+        vdev->intx_again = false;
+        vdev->intx_line_up = true;
+        vfio_notifier_signal(vdev->intx_line);
+    }
+}
+
+/* The eventfd KVM's irqfd listens to: the device's own, or hostdev's relay. */
+static VFIONotifier *intx_irqfd(VFIOPciDevice *vdev)
+{
+    return vdev->intx_user_unmask ? vdev->intx_line : vdev->intx;
 }
 
 /*
  * KVM fast path for INTx: the trigger eventfd is an irqfd on the pin's GSI with a resample
  * eventfd, and VFIO unmasks the line when that fires (the guest's EOI): no exit per interrupt.
+ * Without an unmask eventfd the irqfd is hostdev's relay (intx_relay) and hostdev unmasks.
  */
 static void intx_kvm_enable(VFIOPciDevice *vdev)
 {
@@ -83,27 +116,37 @@ static void intx_kvm_enable(VFIOPciDevice *vdev)
             return;
         }
     }
-    ret = kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi,
+    vdev->intx_user_unmask = false;
+    if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                VFIO_IRQ_SET_ACTION_UNMASK,
+                                vfio_notifier_get_fd(vdev->intx_resample), &err)) {
+        trace_vfio_pci_intx_user_unmask(vdev->vbasedev.name, err->message);
+        g_clear_error(&err);
+        if (!vdev->intx_line && !(vdev->intx_line = vfio_notifier_new(&err))) {
+            g_warning("%s: INTx stays on the slow path: %s", vdev->what, err->message);
+            return;
+        }
+        vdev->intx_user_unmask = true;
+    }
+    ret = kvm_irqfd(vfio_notifier_get_fd(intx_irqfd(vdev)), gsi,
                     vfio_notifier_get_fd(vdev->intx_resample), true);
     if (ret < 0) {
         g_warning("%s: INTx stays on the slow path: KVM_IRQFD with resample on GSI %d: %s",
                   vdev->what, gsi, g_strerror(-ret));
+        if (!vdev->intx_user_unmask) {
+            vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                   VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
+        }
+        vdev->intx_user_unmask = false;
         return;
     }
-    if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
-                                VFIO_IRQ_SET_ACTION_UNMASK,
-                                vfio_notifier_get_fd(vdev->intx_resample), &err)) {
-        /*
-         * A device whose driver cannot unmask from an eventfd (mdevs such as mtty) still gets
-         * the irqfd: the line stays up until the guest's EOI, and hostdev unmasks when the
-         * resample fd fires. Trapping BAR accesses instead would drop the line while the
-         * guest is still in its handler, and a level interrupt raised then would be lost.
-         */
-        trace_vfio_pci_intx_user_unmask(vdev->vbasedev.name, err->message);
+    if (vdev->intx_user_unmask) {
+        vdev->intx_line_up = vdev->intx_again = false;
+        vfio_notifier_set_handler(vdev->intx, intx_relay, vdev);
         vfio_notifier_set_handler(vdev->intx_resample, intx_resample, vdev);
-        vdev->intx_user_unmask = true;
+    } else {
+        vfio_notifier_set_handler(vdev->intx, NULL, NULL);
     }
-    vfio_notifier_set_handler(vdev->intx, NULL, NULL);
     vdev->intx_kvm = true;
     trace_vfio_pci_intx_irqfd(vdev->vbasedev.name, gsi, true);
 }
@@ -115,10 +158,11 @@ static void intx_kvm_disable(VFIOPciDevice *vdev)
     if (!vdev->intx_kvm) {
         return;
     }
-    kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi, -1, false);
+    kvm_irqfd(vfio_notifier_get_fd(intx_irqfd(vdev)), gsi, -1, false);
     if (vdev->intx_user_unmask) {
         vfio_notifier_set_handler(vdev->intx_resample, NULL, NULL);
-        vdev->intx_user_unmask = false;
+        vfio_notifier_test_and_clear(vdev->intx_line);
+        vdev->intx_user_unmask = vdev->intx_line_up = vdev->intx_again = false;
     } else {
         vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
                                VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
@@ -578,6 +622,7 @@ void vfio_pci_irq_teardown(VFIOPciDevice *vdev)
     vdev->intx_pending = false;
     g_clear_pointer(&vdev->intx, vfio_notifier_free);
     g_clear_pointer(&vdev->intx_resample, vfio_notifier_free);
+    g_clear_pointer(&vdev->intx_line, vfio_notifier_free);
     g_clear_pointer(&vdev->err, vfio_notifier_free);
     g_clear_pointer(&vdev->req, vfio_notifier_free);
     if (vdev->req_source) {

@@ -88,7 +88,10 @@ struct _VFIOPciDevice {
     VFIONotifier *intx;
     VFIONotifier *intx_resample; /* KVM: fires at the guest's EOI; the kernel unmasks INTx */
     bool intx_kvm;               /* INTx goes to KVM through an irqfd with that resample fd */
-    bool intx_user_unmask;       /* ... and hostdev unmasks when it fires (no unmask eventfd) */
+    bool intx_user_unmask;       /* ... and hostdev relays and unmasks (no unmask eventfd) */
+    VFIONotifier *intx_line;     /* user unmask: the irqfd hostdev signals for the device */
+    bool intx_line_up;           /* ... asserted, waiting for the guest's EOI */
+    bool intx_again;             /* ... the device triggered again meanwhile */
     bool intx_pending;
     VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
     unsigned nr_vectors;

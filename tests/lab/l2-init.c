@@ -355,13 +355,13 @@ static void check_mtty(void)
             usleep(20000);
         }
     }
-    close(fd);
     if (strcmp(got, msg)) {
+        /* While the port is open: its interrupt line is registered then. */
         char line[256];
         FILE *f = fopen("/proc/interrupts", "r");
 
         while (f && fgets(line, sizeof(line), f)) {
-            if (strstr(line, "serial") || strstr(line, "ttyS")) {
+            if (strstr(line, "serial") || strstr(line, "ttyS") || strstr(line, "pcie")) {
                 printf("L2: (interrupts) %s", line);
             }
         }
@@ -375,7 +375,10 @@ static void check_mtty(void)
         if (f) {
             fclose(f);
         }
+        fflush(stdout);
+        tcflush(fd, TCIOFLUSH); /* close() would wait up to 30 s for output that cannot go */
     }
+    close(fd);
     report(!strcmp(got, msg), "mtty", "%s (%s): wrote '%s', read back '%s'", tty, bdf, msg, got);
 }
 

@@ -11,7 +11,10 @@
 
 typedef GByteArray Aml;
 
-/* Append the low @n bytes of @v, little-endian (also for the binary ACPI and MP tables). */
+/*
+ * Append the low @n bytes of @v, little-endian, then zeros when @n > 8 (also for the binary
+ * ACPI and MP tables).
+ */
 void aml_append_le(GByteArray *a, uint64_t v, unsigned n);
 /* The byte that makes @len bytes at @p sum to zero (ACPI and MP table checksums). */
 uint8_t acpi_checksum(const uint8_t *p, size_t len);
