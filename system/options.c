@@ -46,6 +46,7 @@ static const char usage_text[] =
     "  -nodefaults              create no default devices (hostdev creates none anyway)\n"
     "  -name [guest=]NAME       the VM's name\n"
     "  -display none            no display (the only one hostdev has)\n"
+    "  -audio none              no sound (accepted for QEMU's libqtest; there is no other)\n"
     "Devices and objects (key=value or JSON):\n"
     "  -device DRIVER[,prop=value...] | -device '{\"driver\":...}'   (help: list)\n"
     "  -object TYPE,id=ID[,prop=value...] | -object '{\"qom-type\":...}'   (help: list)\n"
@@ -229,6 +230,33 @@ static bool opt_display(HdConfig *config, const char *name, const char *arg, GEr
     return true;
 }
 
+/* -audio [driver=]none: QEMU's libqtest passes it to every launch; hostdev has no sound. */
+static bool opt_audio(HdConfig *config, const char *name, const char *arg, GError **errp)
+{
+    static const char *const allowed[] = { "driver", NULL };
+    g_autoptr(HdOpts) opts = hd_opts_parse(arg, "driver", errp);
+    const char *driver;
+
+    (void)config;
+    (void)name;
+    if (!opts) {
+        g_prefix_error(errp, "-audio: ");
+        return false;
+    }
+    if (!hd_opts_check_keys(opts, allowed, "-audio", errp)) {
+        return false;
+    }
+    driver = hd_opts_get_string(opts, "driver");
+    if (!driver || strcmp(driver, "none") != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-audio: driver '%s' is not supported by hostdev (only 'none': it has no "
+                    "sound devices)",
+                    driver ? driver : "");
+        return false;
+    }
+    return true;
+}
+
 static bool opt_name(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
     static const char *const allowed[] = { "guest", NULL };
@@ -401,6 +429,7 @@ static const Option options[] = {
     { "rtc", true, opt_rtc },
     { "nodefaults", false, set_flag },
     { "display", true, opt_display },
+    { "audio", true, opt_audio },
     { "name", true, opt_name },
     { "chardev", true, opt_chardev },
     { "mon", true, opt_mon },

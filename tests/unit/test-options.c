@@ -62,7 +62,7 @@ static void test_machine_and_memory(void)
                                   "q35,accel=qtest,memory-backend=m0", "-m", "512M",
                                   "-smp", "4", "-S", "-nodefaults",
                                   "-display", "none", "-name", "guest=vm1", "--accel", "qtest",
-                                  NULL);
+                                  "-audio", "none", "-audio", "driver=none", NULL);
 
     g_assert_no_error(err);
     g_assert_cmpstr(c->memory_backend, ==, "m0");
@@ -212,6 +212,8 @@ static void test_refused(void)
             "pty,id=p,path=/x");
     REFUSED("mux=on is not supported", "-chardev", "stdio,id=s,mux=on");
     REFUSED("-display: 'gtk' is not supported", "-display", "gtk");
+    REFUSED("-audio: driver 'pa' is not supported by hostdev", "-audio", "pa");
+    REFUSED("-audio: parameter 'model'", "-audio", "none,model=hda");
     REFUSED("-smp: cpus must be a number", "-smp", "zero");
     REFUSED("-smp: parameter 'books'", "-smp", "2,books=1");
     REFUSED("-name: parameter 'debug-threads'", "-name", "vm,debug-threads=on");
