@@ -436,7 +436,12 @@ static void cmd_irq_intercept(QtestServer *s, const QtestCmd *cmd, char **args)
     intercept = strcmp(cmd->name, "irq_intercept_in") ? s->ops->irq_intercept_out
                                                        : s->ops->irq_intercept_in;
     if (s->intercepted) {
-        qtest_reply(s, "FAIL Already intercepting");
+        /* As QEMU: the device already intercepted is fine, another one is not. */
+        if (!strcmp(s->intercepted, args[0])) {
+            qtest_reply(s, "OK");
+        } else {
+            qtest_reply(s, "FAIL IRQ intercept already enabled");
+        }
         return;
     }
     if (!intercept) {
