@@ -543,6 +543,12 @@ static void req_interrupt(void *opaque)
         g_printerr("%s: the host asked for the device back (its driver is being unbound); "
                    "unplugging it (a guest using it is asked to release it first)\n",
                    vdev->what);
+    } else if (!hd_device_unplug_pending(HD_DEVICE(vdev))) {
+        /* The unplug was refused (warned about then); asking the guest was never possible. */
+        g_printerr("%s: the host still wants the device back (%.0f s); it cannot be unplugged "
+                   "here, so the host's unbind waits until hostdev quits\n",
+                   vdev->what, (double)(now - vdev->req_first_us) / G_USEC_PER_SEC);
+        return;
     } else {
         g_printerr("%s: the guest has not released the device %.0f s after the host asked for "
                    "it; asking again. The host's unbind waits until the guest lets go (in the "
