@@ -575,16 +575,23 @@ static int hotplug_edu(const char *bdf, char *detail, size_t len)
     char path[300];
     volatile uint32_t *bar;
     uint32_t id = 0, live = 0;
-    const char *error = "";
+    const char *error = NULL, *errmsg = "";
     int fd;
 
+    /*
+     * The function's sysfs directory appears when it is enumerated; its resource files only
+     * once the core has added it to the bus, a moment later.
+     */
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+    wait_for(path, 5);
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
     write_text(path, "1");
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
     fd = open(path, O_RDWR | O_SYNC);
     bar = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (bar == MAP_FAILED) {
-        error = strerror(errno);
+        error = fd < 0 ? "open" : "mmap";
+        errmsg = strerror(errno);
     } else {
         id = bar[0];
         bar[1] = 0x12345678;
@@ -595,8 +602,8 @@ static int hotplug_edu(const char *bdf, char *detail, size_t len)
         close(fd);
     }
     snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
-    snprintf(detail, len, "BAR0 %s: id 0x%08x, liveness 0x12345678 -> 0x%08x%s%s", path, id,
-             live, error[0] ? ", mmap: " : "", error);
+    snprintf(detail, len, "BAR0 %s: id 0x%08x, liveness 0x12345678 -> 0x%08x%s%s%s%s", path, id,
+             live, error ? ", " : "", error ? error : "", error ? ": " : "", errmsg);
     return (id & 0xff) == 0xed && live == ~0x12345678u;
 }
 
