@@ -172,6 +172,72 @@ static bool check_creatable(const HdTypeInfo *info, const HdOpts *opts, const ch
     return true;
 }
 
+/* -global DRIVER.PROP=VALUE defaults, in the order given. */
+typedef struct GlobalProp {
+    char *driver;
+    char *prop;
+    char *value;
+} GlobalProp;
+
+static GPtrArray *globals;
+
+static void global_prop_free(GlobalProp *g)
+{
+    g_free(g->driver);
+    g_free(g->prop);
+    g_free(g->value);
+    g_free(g);
+}
+
+bool hd_global_prop_add(const char *driver, const char *prop, const char *value, GError **errp)
+{
+    const HdTypeInfo *info = hd_type_lookup(driver);
+    g_autofree char *what = g_strdup_printf("-global %s.%s", driver, prop);
+    g_auto(GValue) v = G_VALUE_INIT;
+    GlobalProp *g;
+    GParamSpec *pspec;
+
+    if (!info || info->category != HD_TYPE_CATEGORY_DEVICE) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
+                    "%s: '%s' is not a device type of hostdev (see -device help)", what, driver);
+        return false;
+    }
+    pspec = find_writable(g_type_class_peek(info->gtype), prop, what, errp);
+    if (!pspec || !hd_param_value_from_text(pspec, value, what, &v, errp)) {
+        return false;
+    }
+    if (!globals) {
+        globals = g_ptr_array_new_with_free_func((GDestroyNotify)global_prop_free);
+    }
+    g = g_new(GlobalProp, 1);
+    *g = (GlobalProp){ g_strdup(driver), g_strdup(prop), g_strdup(value) };
+    g_ptr_array_add(globals, g);
+    return true;
+}
+
+void hd_global_props_clear(void)
+{
+    g_clear_pointer(&globals, g_ptr_array_unref);
+}
+
+/* The -global defaults for @info's devices that @opts does not set, added to @opts' copy. */
+static HdOpts *opts_with_globals(const HdTypeInfo *info, const HdOpts *opts)
+{
+    HdOpts *copy = hd_opts_new();
+
+    for (guint i = 0; i < hd_opts_size(opts); i++) {
+        hd_opts_set_node(copy, hd_opts_key(opts, i), hd_opts_value(opts, i));
+    }
+    for (guint i = 0; globals && i < globals->len; i++) {
+        GlobalProp *g = globals->pdata[i];
+
+        if (!strcmp(g->driver, info->name) && !hd_opts_lookup(opts, g->prop)) {
+            hd_opts_set_string(copy, g->prop, g->value);
+        }
+    }
+    return copy;
+}
+
 GObject *hd_object_new_with_opts(const char *type_name, const HdOpts *opts, GError **errp)
 {
     g_return_val_if_fail(type_name && opts, NULL);
@@ -180,6 +246,7 @@ GObject *hd_object_new_with_opts(const char *type_name, const HdOpts *opts, GErr
     g_autofree GValue *values = NULL;
     g_autofree char *what = NULL;
     const char *implied, *id;
+    g_autoptr(HdOpts) with_globals = NULL;
     GObjectClass *klass;
     GObject *obj = NULL;
     guint n = 0;
@@ -195,6 +262,10 @@ GObject *hd_object_new_with_opts(const char *type_name, const HdOpts *opts, GErr
     }
     what = describe(info->gtype, id);
     klass = g_type_class_peek(info->gtype);
+    if (globals && info->category == HD_TYPE_CATEGORY_DEVICE) {
+        with_globals = opts_with_globals(info, opts);
+        opts = with_globals;
+    }
     names = g_new0(const char *, hd_opts_size(opts) + 1);
     values = g_new0(GValue, hd_opts_size(opts) + 1);
     for (guint i = 0; i < hd_opts_size(opts); i++) {

@@ -70,7 +70,6 @@ bool opt_serial(HdConfig *config, const char *name, const char *arg, GError **er
 
 bool opt_rtc(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "base", "clock", "driftfix", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "base", errp);
     const char *base;
 
@@ -79,7 +78,7 @@ bool opt_rtc(HdConfig *config, const char *name, const char *arg, GError **errp)
         g_prefix_error(errp, "-rtc: ");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-rtc", errp)) {
+    if (!hd_option_check_keys(opts, "rtc", errp)) {
         return false;
     }
     base = hd_opts_get_string(opts, "base");
@@ -98,8 +97,8 @@ bool opt_rtc(HdConfig *config, const char *name, const char *arg, GError **errp)
  */
 bool opt_smp(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "cpus", "maxcpus", "sockets", "dies", "cores",
-                                           "threads", NULL };
+    static const char *const keys[] = { "cpus", "maxcpus", "sockets", "dies", "cores",
+                                        "threads", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "cpus", errp);
     guint64 v[6] = { 0 }; /* cpus, maxcpus, sockets, dies, cores, threads */
     guint64 cpus, maxcpus, sockets, dies, cores, threads;
@@ -109,15 +108,15 @@ bool opt_smp(HdConfig *config, const char *name, const char *arg, GError **errp)
         g_prefix_error(errp, "-smp: ");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-smp", errp)) {
+    if (!hd_option_check_keys(opts, "smp", errp)) {
         return false;
     }
-    for (guint k = 0; allowed[k]; k++) {
-        g_autofree char *text = hd_opts_get_text(opts, allowed[k]);
+    for (guint k = 0; keys[k]; k++) {
+        g_autofree char *text = hd_opts_get_text(opts, keys[k]);
 
         if (text && !g_ascii_string_to_unsigned(text, 10, 1, 4096, &v[k], NULL)) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "-smp: %s must be a number from 1 to 4096, not '%s'", allowed[k], text);
+                        "-smp: %s must be a number from 1 to 4096, not '%s'", keys[k], text);
             return false;
         }
     }

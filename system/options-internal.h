@@ -19,6 +19,17 @@ bool opt_rtc(HdConfig *config, const char *name, const char *arg, GError **errp)
 /* -smp with its topology. */
 bool opt_smp(HdConfig *config, const char *name, const char *arg, GError **errp);
 
+/* Management-stack options (options-mgmt.c). */
+bool opt_mgmt_flag(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_mgmt_string(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_qmp(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_msg(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_overcommit(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_sandbox(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_boot(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_global(HdConfig *config, const char *name, const char *arg, GError **errp);
+bool opt_audiodev(HdConfig *config, const char *name, const char *arg, GError **errp);
+
 /* stdio, file, pty, null: chardevs system/vl.c creates with chardev/char-fd.c. */
 bool hd_chardev_is_stream_backend(const char *backend);
 /* Check a stream -chardev's keys and id (@opts is kept by the caller). */

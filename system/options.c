@@ -15,6 +15,7 @@ typedef struct Option {
     const char *name;
     bool has_arg;
     OptionFn fn;
+    const char *params; /* "key:type ..." of key=value options (query-command-line-options) */
 } Option;
 
 static const char usage_text[] =
@@ -27,6 +28,8 @@ static const char usage_text[] =
     "  -machine TYPE[,accel=qtest][,memory-backend=ID]   machine type (q35; help: list)\n"
     "  -M TYPE                  same as -machine\n"
     "  -machine ...,acpi=on|off ACPI tables for the guest (KVM; default on)\n"
+    "  -machine ...,usb=off,dump-guest-core=on|off   no USB; guest RAM in core dumps or not\n"
+    "  -machine none            no machine: answer a management stack's probe over QMP\n"
     "  -accel kvm[,kernel-irqchip=on] | -enable-kvm   run the guest's vCPUs with KVM\n"
     "  -accel qtest             no vCPU; tests drive the machine (the default)\n"
     "  -cpu host|max|qemu64     vCPU model under KVM (default qemu64)\n"
@@ -44,7 +47,7 @@ static const char usage_text[] =
     "  -nographic               no display; COM1 on stdio unless -serial says otherwise\n"
     "  -S                       start paused (QMP cont starts the machine)\n"
     "  -nodefaults              create no default devices (hostdev creates none anyway)\n"
-    "  -name [guest=]NAME       the VM's name\n"
+    "  -name [guest=]NAME[,debug-threads=on]   the VM's name; name the threads\n"
     "  -display none            no display (the only one hostdev has)\n"
     "  -audio none              no sound (accepted for QEMU's libqtest; there is no other)\n"
     "Devices and objects (key=value or JSON):\n"
@@ -56,6 +59,20 @@ static const char usage_text[] =
     "  -mon chardev=ID,mode=control     QMP monitor on a chardev\n"
     "  -qtest CHARDEV-SPEC      qtest protocol (unix:PATH[,server=on] or chardev:ID)\n"
     "  -qtest-log FILE|none     log qtest traffic\n"
+    "Management (as libvirt runs QEMU):\n"
+    "  -qmp unix:PATH[,server=on][,wait=off] | stdio   a QMP monitor\n"
+    "  -pidfile FILE            write and lock FILE with hostdev's pid\n"
+    "  -daemonize               detach once the monitors listen (the parent exits 0)\n"
+    "  -no-user-config          read no configuration files (hostdev reads none anyway)\n"
+    "  -uuid UUID               the VM's UUID (query-uuid)\n"
+    "  -msg timestamp=on|off    start error and warning lines with the time\n"
+    "  -overcommit mem-lock=on|off   lock all memory, guest RAM included (mlockall)\n"
+    "  -sandbox on[,obsolete=deny][,elevateprivileges=deny][,spawn=deny][,resourcecontrol=deny]\n"
+    "                           a seccomp filter; denied system calls fail with EPERM\n"
+    "  -boot strict=on|off      accepted (no firmware: -kernel is the only boot device)\n"
+    "  -global DRIVER.PROP=VALUE   a default for every DRIVER device\n"
+    "  -watchdog-action ACTION  accepted (hostdev has no watchdog device to fire it)\n"
+    "  -audiodev none,id=ID     accepted (no sound devices)\n"
     "Debugging:\n"
     "  -trace [enable=]PATTERN[,events=FILE][,file=FILE]   turn trace points on (help: list)\n"
     "  -D FILE                  write trace output to FILE instead of stderr\n"
@@ -95,19 +112,13 @@ static bool set_accel_name(HdConfig *config, const char *what, const char *accel
             return true;
         }
     }
-    if (true) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "%s: accelerator '%s' is not supported by hostdev (kvm or qtest)", what, accel);
-        return false;
-    }
-    g_free(config->accel);
-    config->accel = g_strdup(accel);
-    return true;
+    g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                "%s: accelerator '%s' is not supported by hostdev (kvm or qtest)", what, accel);
+    return false;
 }
 
 static bool opt_machine(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "type", "accel", "memory-backend", "acpi", NULL };
     g_autofree char *what = g_strdup_printf("-%s", name);
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "type", errp);
     g_autofree char *type = NULL;
@@ -121,27 +132,38 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
         config->action = HD_ACTION_MACHINE_HELP;
         return true;
     }
-    if (!hd_opts_check_keys(opts, allowed, what, errp)) {
+    if (!hd_option_check_keys(opts, name, errp)) {
         return false;
     }
     type = hd_opts_get_text(opts, "type");
     if (type) {
         /* QEMU's versioned names (pc-q35-10.0, as libvirt writes them) are q35 too. */
         if (strcmp(type, "q35") != 0 && strcmp(type, "pc-q35") != 0 &&
-            !g_str_has_prefix(type, "pc-q35-")) {
+            !g_str_has_prefix(type, "pc-q35-") && strcmp(type, "none") != 0) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: machine type '%s' is not supported by hostdev (only q35)", what,
-                        type);
+                        "%s: machine type '%s' is not supported by hostdev (q35, or none for a "
+                        "management stack's probe)",
+                        what, type);
             return false;
         }
         g_free(config->machine_type);
-        config->machine_type = g_strdup("q35");
+        config->machine_type = g_strdup(strcmp(type, "none") ? "q35" : "none");
     }
     accel = hd_opts_get_text(opts, "accel");
     if (accel && !set_accel_name(config, what, accel, errp)) {
         return false;
     }
-    if (!hd_opts_get_bool(opts, "acpi", config->acpi, what, &config->acpi, errp)) {
+    if (!hd_opts_get_bool(opts, "acpi", config->acpi, what, &config->acpi, errp) ||
+        !hd_opts_get_bool(opts, "usb", false, what, &config->usb, errp) ||
+        !hd_opts_get_bool(opts, "dump-guest-core", config->dump_guest_core, what,
+                          &config->dump_guest_core, errp)) {
+        return false;
+    }
+    if (config->usb) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: usb=on is not supported by hostdev (it has no USB controller); use "
+                    "usb=off",
+                    what);
         return false;
     }
     if (hd_opts_lookup(opts, "memory-backend")) {
@@ -153,7 +175,6 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
 
 static bool opt_accel(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "accel", "kernel-irqchip", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "accel", errp);
     g_autofree char *irqchip = NULL;
     g_autofree char *accel = NULL;
@@ -167,7 +188,7 @@ static bool opt_accel(HdConfig *config, const char *name, const char *arg, GErro
         config->action = HD_ACTION_ACCEL_HELP;
         return true;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-accel", errp)) {
+    if (!hd_option_check_keys(opts, "accel", errp)) {
         return false;
     }
     accel = hd_opts_get_text(opts, "accel");
@@ -188,7 +209,6 @@ static bool opt_accel(HdConfig *config, const char *name, const char *arg, GErro
 
 static bool opt_memory(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "size", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "size", errp);
     g_autofree char *size = NULL;
 
@@ -197,7 +217,7 @@ static bool opt_memory(HdConfig *config, const char *name, const char *arg, GErr
         g_prefix_error(errp, "-m: ");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-m", errp)) {
+    if (!hd_option_check_keys(opts, "m", errp)) {
         return false;
     }
     size = hd_opts_get_text(opts, "size");
@@ -233,7 +253,6 @@ static bool opt_display(HdConfig *config, const char *name, const char *arg, GEr
 /* -audio [driver=]none: QEMU's libqtest passes it to every launch; hostdev has no sound. */
 static bool opt_audio(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "driver", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "driver", errp);
     const char *driver;
 
@@ -243,7 +262,7 @@ static bool opt_audio(HdConfig *config, const char *name, const char *arg, GErro
         g_prefix_error(errp, "-audio: ");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-audio", errp)) {
+    if (!hd_option_check_keys(opts, "audio", errp)) {
         return false;
     }
     driver = hd_opts_get_string(opts, "driver");
@@ -259,7 +278,6 @@ static bool opt_audio(HdConfig *config, const char *name, const char *arg, GErro
 
 static bool opt_name(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "guest", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "guest", errp);
 
     (void)name;
@@ -267,7 +285,8 @@ static bool opt_name(HdConfig *config, const char *name, const char *arg, GError
         g_prefix_error(errp, "-name: ");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-name", errp)) {
+    if (!hd_option_check_keys(opts, "name", errp) ||
+        !hd_opts_get_bool(opts, "debug-threads", false, "-name", &config->debug_threads, errp)) {
         return false;
     }
     g_free(config->name);
@@ -277,8 +296,6 @@ static bool opt_name(HdConfig *config, const char *name, const char *arg, GError
 
 static bool opt_chardev(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "backend", "id", "path", "fd", "server", "wait",
-                                           "nowait", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "backend", errp);
     g_autofree char *backend = NULL;
     g_autofree char *id = NULL;
@@ -300,7 +317,7 @@ static bool opt_chardev(HdConfig *config, const char *name, const char *arg, GEr
                     backend ? backend : "");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-chardev", errp)) {
+    if (!hd_option_check_keys(opts, "chardev", errp)) {
         return false;
     }
     id = hd_opts_get_text(opts, "id");
@@ -327,7 +344,6 @@ static bool opt_chardev(HdConfig *config, const char *name, const char *arg, GEr
 
 static bool opt_mon(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    static const char *const allowed[] = { "chardev", "mode", "pretty", NULL };
     g_autoptr(HdOpts) opts = hd_opts_parse(arg, "chardev", errp);
     g_autofree char *mode = NULL;
     bool pretty;
@@ -337,7 +353,7 @@ static bool opt_mon(HdConfig *config, const char *name, const char *arg, GError 
         g_prefix_error(errp, "-mon: ");
         return false;
     }
-    if (!hd_opts_check_keys(opts, allowed, "-mon", errp) ||
+    if (!hd_option_check_keys(opts, "mon", errp) ||
         !hd_opts_get_bool(opts, "pretty", false, "-mon", &pretty, errp)) {
         return false;
     }
@@ -411,38 +427,92 @@ static bool opt_string(HdConfig *config, const char *name, const char *arg, GErr
 }
 
 static const Option options[] = {
-    { "machine", true, opt_machine },
-    { "M", true, opt_machine },
-    { "accel", true, opt_accel },
-    { "m", true, opt_memory },
-    { "smp", true, opt_smp },
-    { "S", false, set_flag },
-    { "enable-kvm", false, opt_guest_flag },
-    { "nographic", false, opt_guest_flag },
-    { "no-shutdown", false, opt_guest_flag },
-    { "no-reboot", false, opt_guest_flag },
-    { "cpu", true, opt_guest_string },
-    { "kernel", true, opt_guest_string },
-    { "initrd", true, opt_guest_string },
-    { "append", true, opt_guest_string },
-    { "serial", true, opt_serial },
-    { "rtc", true, opt_rtc },
-    { "nodefaults", false, set_flag },
-    { "display", true, opt_display },
-    { "audio", true, opt_audio },
-    { "name", true, opt_name },
-    { "chardev", true, opt_chardev },
-    { "mon", true, opt_mon },
-    { "object", true, opt_object_or_device },
-    { "device", true, opt_object_or_device },
-    { "qtest", true, opt_string },
-    { "qtest-log", true, opt_string },
-    { "D", true, opt_string },
-    { "trace", true, opt_string },
-    { "h", false, set_flag },
-    { "help", false, set_flag },
-    { "version", false, set_flag },
+    { "machine", true, opt_machine,
+      "type:string accel:string memory-backend:string acpi:boolean usb:boolean "
+      "dump-guest-core:boolean" },
+    { "M", true, opt_machine,
+      "type:string accel:string memory-backend:string acpi:boolean usb:boolean "
+      "dump-guest-core:boolean" },
+    { "accel", true, opt_accel, "accel:string kernel-irqchip:string" },
+    { "m", true, opt_memory, "size:size" },
+    { "smp", true, opt_smp,
+      "cpus:number maxcpus:number sockets:number dies:number cores:number threads:number" },
+    { "S", false, set_flag, NULL },
+    { "enable-kvm", false, opt_guest_flag, NULL },
+    { "nographic", false, opt_guest_flag, NULL },
+    { "no-shutdown", false, opt_guest_flag, NULL },
+    { "no-reboot", false, opt_guest_flag, NULL },
+    { "cpu", true, opt_guest_string, NULL },
+    { "kernel", true, opt_guest_string, NULL },
+    { "initrd", true, opt_guest_string, NULL },
+    { "append", true, opt_guest_string, NULL },
+    { "serial", true, opt_serial, NULL },
+    { "rtc", true, opt_rtc, "base:string clock:string driftfix:string" },
+    { "nodefaults", false, set_flag, NULL },
+    { "display", true, opt_display, NULL },
+    { "audio", true, opt_audio, "driver:string" },
+    { "name", true, opt_name, "guest:string debug-threads:boolean" },
+    { "chardev", true, opt_chardev,
+      "backend:string id:string path:string fd:string server:boolean wait:boolean "
+      "nowait:boolean" },
+    { "mon", true, opt_mon, "chardev:string mode:string pretty:boolean id:string" },
+    { "object", true, opt_object_or_device, NULL },
+    { "device", true, opt_object_or_device, NULL },
+    { "qtest", true, opt_string, NULL },
+    { "qtest-log", true, opt_string, NULL },
+    { "D", true, opt_string, NULL },
+    { "trace", true, opt_string, NULL },
+    { "no-user-config", false, opt_mgmt_flag, NULL },
+    { "daemonize", false, opt_mgmt_flag, NULL },
+    { "pidfile", true, opt_mgmt_string, NULL },
+    { "uuid", true, opt_mgmt_string, NULL },
+    { "watchdog-action", true, opt_mgmt_string, NULL },
+    { "qmp", true, opt_qmp, NULL },
+    { "msg", true, opt_msg, "timestamp:boolean guest-name:boolean" },
+    { "overcommit", true, opt_overcommit, "mem-lock:boolean cpu-pm:boolean" },
+    { "sandbox", true, opt_sandbox,
+      "enable:boolean obsolete:string elevateprivileges:string spawn:string "
+      "resourcecontrol:string" },
+    { "boot", true, opt_boot,
+      "order:string once:string menu:boolean splash:string splash-time:number "
+      "reboot-timeout:number strict:boolean" },
+    { "global", true, opt_global, NULL },
+    { "audiodev", true, opt_audiodev, "driver:string id:string" },
+    { "h", false, set_flag, NULL },
+    { "help", false, set_flag, NULL },
+    { "version", false, set_flag, NULL },
 };
+
+static const Option *find_option(const char *name)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(options); k++) {
+        if (!strcmp(options[k].name, name)) {
+            return &options[k];
+        }
+    }
+    return NULL;
+}
+
+bool hd_option_check_keys(const HdOpts *opts, const char *option, GError **errp)
+{
+    const Option *opt = find_option(option);
+    g_auto(GStrv) words = g_strsplit(opt && opt->params ? opt->params : "", " ", -1);
+    g_autofree char *what = g_strdup_printf("-%s", option);
+
+    for (guint i = 0; words[i]; i++) {
+        *strchrnul(words[i], ':') = '\0';
+    }
+    return hd_opts_check_keys(opts, (const char *const *)words, what, errp);
+}
+
+void hd_config_foreach_option(HdOptionFunc fn, void *opaque)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(options); k++) {
+        if (options[k].has_arg) {
+            fn(options[k].name, options[k].params ? options[k].params : "", opaque);
+        }
+    }
+}
 
 void hd_config_free(HdConfig *config)
 {
@@ -465,6 +535,11 @@ void hd_config_free(HdConfig *config)
     g_ptr_array_unref(config->objects);
     g_ptr_array_unref(config->devices);
     g_ptr_array_unref(config->trace);
+    g_ptr_array_unref(config->qmp);
+    g_ptr_array_unref(config->globals);
+    g_free(config->pidfile);
+    g_free(config->uuid);
+    g_free(config->watchdog_action);
     g_free(config->log_file);
     g_free(config->qtest);
     g_free(config->qtest_log);
@@ -488,6 +563,9 @@ static HdConfig *config_new(void)
     config->objects = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
     config->devices = g_ptr_array_new_with_free_func((GDestroyNotify)hd_opts_free);
     config->trace = g_ptr_array_new_with_free_func(g_free);
+    config->qmp = g_ptr_array_new_with_free_func(g_free);
+    config->globals = g_ptr_array_new_with_free_func(g_free);
+    config->dump_guest_core = true;
     return config;
 }
 
@@ -497,7 +575,7 @@ HdConfig *hd_config_parse(int argc, char **argv, GError **errp)
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const Option *opt = NULL;
+        const Option *opt;
 
         if (arg[0] != '-' || arg[1] == '\0') {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
@@ -506,12 +584,7 @@ HdConfig *hd_config_parse(int argc, char **argv, GError **errp)
             return NULL;
         }
         arg += arg[1] == '-' ? 2 : 1; /* QEMU accepts -opt and --opt */
-        for (size_t k = 0; k < G_N_ELEMENTS(options); k++) {
-            if (!strcmp(options[k].name, arg)) {
-                opt = &options[k];
-                break;
-            }
-        }
+        opt = find_option(arg);
         if (!opt) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
                         "-%s: option not supported by hostdev (see hostdev -help)", arg);

@@ -15,6 +15,14 @@
 /* memfd names are limited to 249 bytes by the kernel; keep them short. */
 #define MEMFD_NAME_MAX 64
 
+/* -machine dump-guest-core=off: guest RAM stays out of hostdev's core dumps. */
+static bool dont_dump;
+
+void ram_blocks_set_dump(bool dump)
+{
+    dont_dump = !dump;
+}
+
 static uint64_t host_page_size(void)
 {
     long ps = sysconf(_SC_PAGESIZE);
@@ -40,6 +48,10 @@ static RAMBlock *ram_block_map(const char *name, uint64_t size, int fd, uint64_t
                     size, name, g_strerror(err));
         close(fd);
         return NULL;
+    }
+    if (dont_dump && madvise(host, map_size, MADV_DONTDUMP) < 0) {
+        g_warning("RAM block '%s' stays in core dumps: madvise(MADV_DONTDUMP): %s", name,
+                  g_strerror(errno));
     }
     rb = g_new0(RAMBlock, 1);
     rb->refcount = 1;

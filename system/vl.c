@@ -30,7 +30,11 @@
 #include "system/lifecycle.h"
 #include "system/machine.h"
 #include "system/main-loop.h"
+#include "system/messages.h"
 #include "system/options.h"
+#include "system/process.h"
+#include "system/ramblock.h"
+#include "system/sandbox.h"
 #include "system/qmp-machine.h"
 #include "system/qmp-objects.h"
 #include "system/qmp-runtime.h"
@@ -91,7 +95,26 @@ static bool setup_types(Vm *vm, GError **errp)
     qmp_register_runtime_commands();
     qmp_register_object_commands();
     qmp_register_machine_commands();
+    qmp_register_probe_commands();
     qmp_runtime_set_name(vm->config->name);
+    qmp_machine_set_uuid(vm->config->uuid);
+    qmp_machine_set_topology(vm->config->sockets, vm->config->cores, vm->config->threads,
+                             vm->config->cpu_model);
+    ram_blocks_set_dump(vm->config->dump_guest_core);
+    for (guint i = 0; i < vm->config->globals->len; i++) {
+        const char *arg = vm->config->globals->pdata[i];
+        g_autofree char *driver = g_strndup(arg, strchr(arg, '.') - arg);
+        g_autofree char *prop = g_strndup(strchr(arg, '.') + 1, strcspn(strchr(arg, '.') + 1, "="));
+        const char *value = strchr(arg, '=') + 1;
+
+        /* q35's iTCO watchdog setting (libvirt's default): hostdev has no TCO watchdog. */
+        if (!strcmp(driver, "ICH9-LPC") && !strcmp(prop, "noreboot")) {
+            continue;
+        }
+        if (!hd_global_prop_add(driver, prop, value, errp)) {
+            return false;
+        }
+    }
     return true;
 }
 
@@ -99,6 +122,8 @@ static void teardown_types(Vm *vm)
 {
     (void)vm;
     qmp_runtime_set_name(NULL);
+    qmp_machine_set_uuid(NULL);
+    hd_global_props_clear();
 }
 
 static bool setup_chardevs(Vm *vm, GError **errp)
@@ -145,8 +170,33 @@ static void teardown_chardevs(Vm *vm)
     char_fd_close_all();
 }
 
+/* -qmp SPEC: a chardev of its own ("compat_monitorN", as QEMU names it) serving QMP. */
+static bool setup_qmp(const char *spec, unsigned n, GError **errp)
+{
+    g_autofree char *id = g_strdup_printf("compat_monitor%u", n);
+    Chardev *chr;
+
+    if (!strcmp(spec, "stdio")) {
+        if (!char_fd_new(id, "stdio", NULL, errp)) {
+            return false;
+        }
+    } else {
+        chr = chardev_new_from_spec(id, spec, errp);
+        if (!chr || !chardev_wait_for_client(chr, errp)) {
+            return false;
+        }
+    }
+    return monitor_new_qmp_by_id(id, errp) != NULL;
+}
+
 static bool setup_monitors(Vm *vm, GError **errp)
 {
+    for (guint i = 0; i < vm->config->qmp->len; i++) {
+        if (!setup_qmp(vm->config->qmp->pdata[i], i, errp)) {
+            g_prefix_error(errp, "-qmp %s: ", (char *)vm->config->qmp->pdata[i]);
+            return false;
+        }
+    }
     for (guint i = 0; i < vm->config->mons->len; i++) {
         const char *chr = hd_opts_get_string(vm->config->mons->pdata[i], "chardev");
 
@@ -163,6 +213,14 @@ static void teardown_monitors(Vm *vm)
     /* Let replies and events already queued (e.g. quit's SHUTDOWN) reach the clients. */
     for (guint i = 0; i < vm->config->mons->len; i++) {
         Chardev *chr = chardev_find(hd_opts_get_string(vm->config->mons->pdata[i], "chardev"));
+
+        if (chr) {
+            chardev_flush(chr, 1000);
+        }
+    }
+    for (guint i = 0; i < vm->config->qmp->len; i++) {
+        g_autofree char *id = g_strdup_printf("compat_monitor%u", i);
+        Chardev *chr = chardev_find(id);
 
         if (chr) {
             chardev_flush(chr, 1000);
@@ -227,6 +285,11 @@ static bool setup_objects(Vm *vm, GError **errp)
     return true;
 }
 
+static bool machine_none(Vm *vm)
+{
+    return !strcmp(vm->config->machine_type, "none");
+}
+
 static bool setup_machine(Vm *vm, GError **errp)
 {
     HdMachineConfig mc = {
@@ -236,6 +299,9 @@ static bool setup_machine(Vm *vm, GError **errp)
         .memory_backend = vm->config->memory_backend,
     };
 
+    if (machine_none(vm)) {
+        return true; /* no RAM, no chipset: a management stack's probe */
+    }
     vm->machine = hd_machine_new(&mc, vm->tree, errp);
     return vm->machine != NULL;
 }
@@ -270,6 +336,9 @@ static bool setup_accel(Vm *vm, GError **errp)
         }
         return true;
     }
+    if (machine_none(vm)) {
+        kc.cpus = 0; /* the KVM VM exists (query-kvm says enabled) but has no vCPU */
+    }
     bql_init_main_thread();
     return kvm_init(&kc, errp);
 }
@@ -286,6 +355,9 @@ static bool setup_console(Vm *vm, GError **errp)
     HdConfig *c = vm->config;
     g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
 
+    if (machine_none(vm)) {
+        return true; /* -nographic on a probe: no machine, no COM port */
+    }
     for (guint i = 0; i < c->serials->len; i++) {
         g_ptr_array_add(specs, g_strdup(c->serials->pdata[i]));
     }
@@ -324,7 +396,12 @@ static bool setup_console(Vm *vm, GError **errp)
 static bool setup_pc(Vm *vm, GError **errp)
 {
     HdConfig *c = vm->config;
-    HdPcBootConfig bc = {
+    HdPcBootConfig bc;
+
+    if (!kvm_enabled() || machine_none(vm)) {
+        return true;
+    }
+    bc = (HdPcBootConfig){
         .kernel = c->kernel,
         .initrd = c->initrd,
         .append = c->append,
@@ -335,10 +412,6 @@ static bool setup_pc(Vm *vm, GError **errp)
         .cores = c->cores,
         .acpi = c->acpi,
     };
-
-    if (!kvm_enabled()) {
-        return true;
-    }
     vm->ports = hd_pc_ports_new(c->rtc_localtime, errp);
     if (!vm->ports) {
         return false;
@@ -360,6 +433,11 @@ static void teardown_pc(Vm *vm)
 
 static bool setup_devices(Vm *vm, GError **errp)
 {
+    if (machine_none(vm) && vm->config->devices->len) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "-device: machine none has no buses; use -machine q35");
+        return false;
+    }
     for (guint i = 0; i < vm->config->devices->len; i++) {
         if (!hd_device_add(vm->tree, vm->config->devices->pdata[i], errp)) {
             g_prefix_error(errp, "-device: ");
@@ -375,6 +453,28 @@ static void teardown_devices(Vm *vm)
     hd_device_del_all(vm->tree);
 }
 
+static bool setup_pidfile(Vm *vm, GError **errp)
+{
+    return !vm->config->pidfile || hd_pidfile_create(vm->config->pidfile, errp);
+}
+
+static void teardown_pidfile(Vm *vm)
+{
+    (void)vm;
+    hd_pidfile_remove();
+}
+
+static bool setup_mem_lock(Vm *vm, GError **errp)
+{
+    return !vm->config->mem_lock || hd_mem_lock(errp);
+}
+
+/* -sandbox on: after every thread and device of start-up exists (the filter covers them all). */
+static bool setup_sandbox(Vm *vm, GError **errp)
+{
+    return !vm->config->sandbox || hd_sandbox_apply(vm->config->sandbox_deny, errp);
+}
+
 static bool setup_run(Vm *vm, GError **errp)
 {
     (void)errp;
@@ -386,7 +486,9 @@ static bool setup_run(Vm *vm, GError **errp)
 /* The start-up order; teardown runs the steps that succeeded in reverse. */
 static const StartupStep startup[] = {
     { "trace", setup_trace, teardown_trace },
+    { "pidfile", setup_pidfile, teardown_pidfile },
     { "types", setup_types, teardown_types },
+    { "mem-lock", setup_mem_lock, NULL },
     { "chardevs", setup_chardevs, teardown_chardevs },
     { "monitors", setup_monitors, teardown_monitors },
     { "qtest", setup_qtest, teardown_qtest },
@@ -397,6 +499,7 @@ static const StartupStep startup[] = {
     { "pc", setup_pc, teardown_pc },
     { "console", setup_console, NULL },
     { "devices", setup_devices, teardown_devices },
+    { "sandbox", setup_sandbox, NULL },
     { "run", setup_run, NULL },
 };
 
@@ -467,16 +570,22 @@ int main(int argc, char **argv)
         hd_config_free(vm.config);
         return status;
     }
+    hd_messages_init(vm.config->msg_timestamp,
+                     vm.config->msg_guest_name ? vm.config->name : NULL);
+    if (vm.config->daemonize) {
+        hd_daemonize_begin();
+    }
 
     signal(SIGPIPE, SIG_IGN);
     for (; done < G_N_ELEMENTS(startup); done++) {
         trace_vl_startup_step(startup[done].name);
         if (!startup[done].setup(&vm, &err)) {
-            fprintf(stderr, "hostdev: %s\n", err->message);
+            hd_error_report("%s", err->message);
             break;
         }
     }
     if (done == G_N_ELEMENTS(startup)) {
+        hd_daemonize_finish();
         guint sigint = g_unix_signal_add(SIGINT, on_signal, NULL);
         guint sigterm = g_unix_signal_add(SIGTERM, on_signal, NULL);
         guint sighup = g_unix_signal_add(SIGHUP, on_signal, NULL);

@@ -73,6 +73,15 @@ bool hd_object_set_property_node(GObject *obj, const char *name, JsonNode *value
 GObject *hd_object_new_with_opts(const char *type_name, const HdOpts *opts, GError **errp);
 
 /*
+ * -global @driver.@prop=@value: a default that hd_object_new_with_opts() applies to every
+ * @driver device whose options do not set @prop. The type, property and value are checked now.
+ */
+bool hd_global_prop_add(const char *driver, const char *prop, const char *value, GError **errp);
+
+/* Forget every -global default. */
+void hd_global_props_clear(void);
+
+/*
  * The user-settable properties of @gtype, sorted by name, leaving out those every device or
  * user object has (id, bus). Array of HdPropInfo *, with a free function.
  */

@@ -26,6 +26,14 @@ typedef enum HdConfigAction {
     HD_ACTION_TRACE_HELP,    /* -trace help */
 } HdConfigAction;
 
+/* -sandbox groups of system calls to deny (system/sandbox.c). */
+typedef enum HdSandboxGroup {
+    HD_SANDBOX_OBSOLETE = 1 << 0,        /* obsolete=deny (always, as in QEMU) */
+    HD_SANDBOX_ELEVATE = 1 << 1,         /* elevateprivileges=deny: set*uid/gid, capset */
+    HD_SANDBOX_SPAWN = 1 << 2,           /* spawn=deny: fork, vfork, execve */
+    HD_SANDBOX_RESOURCECONTROL = 1 << 3, /* resourcecontrol=deny: affinity, scheduler, nice */
+} HdSandboxGroup;
+
 typedef struct HdConfig {
     HdConfigAction action;
     HdOpts *help_opts;      /* the -device/-object text that asked for help */
@@ -50,6 +58,22 @@ typedef struct HdConfig {
     bool start_paused;      /* -S */
     bool nodefaults;        /* -nodefaults */
     char *name;             /* -name guest=NAME */
+    bool debug_threads;     /* -name debug-threads=on: name hostdev's threads */
+    bool no_user_config;    /* -no-user-config (hostdev reads no configuration file) */
+    bool daemonize;         /* -daemonize: detach once the monitors listen */
+    char *pidfile;          /* -pidfile FILE, written and locked at start */
+    GPtrArray *qmp;         /* char *: -qmp specs ("unix:PATH,server=on,wait=off", "stdio") */
+    bool msg_timestamp;     /* -msg timestamp=on */
+    bool msg_guest_name;    /* -msg guest-name=on */
+    bool mem_lock;          /* -overcommit mem-lock=on: mlockall */
+    bool sandbox;           /* -sandbox on */
+    unsigned sandbox_deny;  /* HdSandboxGroup bits */
+    char *uuid;             /* -uuid (lower case), or NULL */
+    bool boot_strict;       /* -boot strict=on */
+    char *watchdog_action;  /* -watchdog-action (no watchdog device exists to fire it) */
+    GPtrArray *globals;     /* char *: -global DRIVER.PROP=VALUE */
+    bool usb;               /* -machine usb=on|off (hostdev has no USB: off only) */
+    bool dump_guest_core;   /* -machine dump-guest-core (default on) */
     GPtrArray *chardevs;    /* HdOpts *: -chardev (backend, id, path|fd, server, wait) */
     GPtrArray *mons;        /* HdOpts *: -mon (chardev, mode=control) */
     GPtrArray *objects;     /* HdOpts *: -object, qom-type included */
@@ -64,6 +88,18 @@ typedef struct HdConfig {
  * Parse @argv (argv[0] is the program). Every error names the option ("-m: ...") and says
  * what is accepted; options hostdev does not implement are refused by name.
  */
+/*
+ * Fail, naming the key, when @opts has a key that option -@option does not take (its keys are
+ * declared once, in options.c's option table).
+ */
+bool hd_option_check_keys(const HdOpts *opts, const char *option, GError **errp);
+
+/* Called with each option that takes an argument and its "key:type ..." list ("" for none). */
+typedef void (*HdOptionFunc)(const char *option, const char *params, void *opaque);
+
+/* Walk the option table (query-command-line-options). */
+void hd_config_foreach_option(HdOptionFunc fn, void *opaque);
+
 HdConfig *hd_config_parse(int argc, char **argv, GError **errp);
 
 /* Free @config; NULL is fine. */

@@ -16,6 +16,9 @@
 
 typedef struct RAMBlock RAMBlock;
 
+/* Whether RAM blocks mapped from now on appear in core dumps (default true; MADV_DONTDUMP). */
+void ram_blocks_set_dump(bool dump);
+
 /* Allocate size bytes of zeroed RAM in a new memfd (MFD_CLOEXEC), mapped MAP_SHARED. */
 RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp);
 /* Map size bytes of fd at fd_offset MAP_SHARED; fd is borrowed (the block keeps a duplicate). */
