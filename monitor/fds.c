@@ -105,17 +105,11 @@ static int take_received_fd(const char *cmd, GError **errp)
 
 static bool qmp_getfd(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "fdname", NULL };
     int fd = take_received_fd("getfd", errp);
-    const char *name;
+    const char *name = json_object_get_string_member(args, "fdname");
 
     (void)ret;
     if (fd < 0) {
-        return false;
-    }
-    if (!qmp_args_check(args, allowed, errp) ||
-        !qmp_arg_string(args, "fdname", NULL, &name, errp)) {
-        close(fd);
         return false;
     }
     if (!name[0] || g_ascii_isdigit(name[0]) || name[0] == '/') {
@@ -131,15 +125,10 @@ static bool qmp_getfd(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_closefd(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "fdname", NULL };
     Monitor *mon = monitor_current();
-    const char *name;
+    const char *name = json_object_get_string_member(args, "fdname");
 
     (void)ret;
-    if (!qmp_args_check(args, allowed, errp) ||
-        !qmp_arg_string(args, "fdname", NULL, &name, errp)) {
-        return false;
-    }
     if (!mon || !g_hash_table_remove(mon->named_fds, name)) {
         g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
                     "File descriptor named '%s' not found", name);
@@ -150,19 +139,12 @@ static bool qmp_closefd(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_add_fd(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "fdset-id", "opaque", NULL };
     int fd = take_received_fd("add-fd", errp);
-    bool has_id, has_opaque;
-    const char *opaque;
-    gint64 id;
+    bool has_id = json_object_has_member(args, "fdset-id");
+    gint64 id = has_id ? json_object_get_int_member(args, "fdset-id") : -1;
+    const char *opaque = json_object_get_string_member_with_default(args, "opaque", NULL);
 
     if (fd < 0) {
-        return false;
-    }
-    if (!qmp_args_check(args, allowed, errp) ||
-        !qmp_arg_int(args, "fdset-id", &has_id, &id, errp) ||
-        !qmp_arg_string(args, "opaque", &has_opaque, &opaque, errp)) {
-        close(fd);
         return false;
     }
     if (has_id && id < 0) {
@@ -185,16 +167,12 @@ static bool qmp_add_fd(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_remove_fd(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "fdset-id", "fd", NULL };
-    bool has_fd;
-    gint64 id, fd;
+    gint64 id = json_object_get_int_member(args, "fdset-id");
+    bool has_fd = json_object_has_member(args, "fd");
+    gint64 fd = has_fd ? json_object_get_int_member(args, "fd") : -1;
     FdSet *set;
 
     (void)ret;
-    if (!qmp_args_check(args, allowed, errp) || !qmp_arg_int(args, "fdset-id", NULL, &id, errp) ||
-        !qmp_arg_int(args, "fd", &has_fd, &fd, errp)) {
-        return false;
-    }
     set = fdset_find(id);
     if (set && !has_fd) {
         fdset_remove(set);
@@ -222,12 +200,10 @@ static bool qmp_remove_fd(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_query_fdsets(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { NULL };
     JsonArray *list;
 
-    if (!qmp_args_check(args, allowed, errp)) {
-        return false;
-    }
+    (void)args;
+    (void)errp;
     list = json_array_new();
     for (GList *l = fdsets; l; l = l->next) {
         FdSet *set = l->data;

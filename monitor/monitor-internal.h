@@ -37,13 +37,13 @@ void qmp_send(Monitor *mon, JsonNode *reply);
 /* {"qemu": {"major": ..., "minor": ..., "micro": ...}, "package": "hostdev-VERSION"}. */
 JsonObject *qmp_version_object(void);
 
-/* Names of the registered commands, sorted; free with g_strfreev(). */
+/* Names of the registered (hence declared) commands, sorted; free with g_strfreev(). */
 char **qmp_command_names(void);
 
 /* Empty the command registry; the next use registers the built-in commands again. */
 void qmp_registry_clear(void);
 
-/* Register qmp_capabilities, query-version and query-commands. */
+/* Register qmp_capabilities, query-version, query-commands and query-qmp-schema. */
 void qmp_register_core_commands(void);
 
 /* Register getfd, closefd, add-fd, remove-fd and query-fdsets. */

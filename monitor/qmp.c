@@ -1,15 +1,18 @@
 /*
- * QMP dispatcher: validates a request object, enforces capabilities negotiation, runs the
- * registered handler and builds the reply; also the command registry and event emission.
+ * QMP dispatcher: validates a request object, enforces capabilities negotiation, checks the
+ * arguments against the command's declaration in qapi/, runs the registered handler and builds
+ * the reply; also the command registry and event emission.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
 
 #include "monitor-internal.h"
+#include "monitor/qmp-schema.h"
 
 G_DEFINE_QUARK(hostdev-qmp-error-quark, qmp_error)
 
 typedef struct QmpCommand {
+    const QmpCommandDecl *decl;
     QmpCommandFunc func;
     QmpCommandFlags flags;
 } QmpCommand;
@@ -42,15 +45,21 @@ static GHashTable *registry(void)
 void qmp_register_command(const char *name, QmpCommandFunc func, QmpCommandFlags flags)
 {
     GHashTable *table = registry();
+    const QmpCommandDecl *decl;
     QmpCommand *cmd;
 
     g_return_if_fail(name && func);
+    decl = qmp_schema_lookup(name);
+    if (!decl) {
+        g_critical("QMP command '%s' has a handler but no declaration: declare it in qapi/", name);
+        return;
+    }
     if (g_hash_table_contains(table, name)) {
         g_critical("QMP command '%s' is registered twice: keep one registration", name);
         return;
     }
     cmd = g_new(QmpCommand, 1);
-    *cmd = (QmpCommand){ .func = func, .flags = flags };
+    *cmd = (QmpCommand){ .decl = decl, .func = func, .flags = flags };
     g_hash_table_insert(table, g_strdup(name), cmd);
 }
 
@@ -176,6 +185,9 @@ static JsonNode *run_command(Monitor *mon, JsonObject *req, JsonNode *id)
     if (mon->negotiated && (cmd->flags & QMP_CMD_NEGOTIATION)) {
         return error_reply(id, QMP_ERROR_COMMAND_NOT_FOUND,
                            "Capabilities negotiation is already complete, command ignored");
+    }
+    if (!qmp_schema_check_args(cmd->decl, args, &err)) {
+        return qmp_error_reply(err, id);
     }
 
     prev = monitor_set_current(mon);

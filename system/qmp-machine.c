@@ -14,21 +14,13 @@
 #include "system/kvm.h"
 #include "system/qmp-machine.h"
 
-static bool no_args(JsonObject *args, GError **errp)
-{
-    static const char *const none[] = { NULL };
-
-    return qmp_args_check(args, none, errp);
-}
-
 static bool query_kvm(JsonObject *args, JsonNode **ret, GError **errp)
 {
     g_autoptr(JsonObject) obj = json_object_new();
     int fd;
 
-    if (!no_args(args, errp)) {
-        return false;
-    }
+    (void)args;
+    (void)errp;
     fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     json_object_set_boolean_member(obj, "enabled", kvm_enabled());
     json_object_set_boolean_member(obj, "present", kvm_enabled() || fd >= 0);
@@ -43,9 +35,8 @@ static bool query_cpus_fast(JsonObject *args, JsonNode **ret, GError **errp)
 {
     g_autoptr(JsonArray) cpus = json_array_new();
 
-    if (!no_args(args, errp)) {
-        return false;
-    }
+    (void)args;
+    (void)errp;
     for (unsigned i = 0; i < kvm_vcpu_count(); i++) {
         JsonObject *cpu = json_object_new();
         JsonObject *props = json_object_new();
@@ -65,10 +56,9 @@ static bool query_cpus_fast(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool system_powerdown(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    (void)args;
     (void)ret;
-    if (!no_args(args, errp)) {
-        return false;
-    }
+    (void)errp;
     hd_pc_ports_power_button();
     qmp_event_emit("POWERDOWN", NULL);
     return true;
@@ -88,9 +78,8 @@ static bool query_chardev(JsonObject *args, JsonNode **ret, GError **errp)
 {
     g_autoptr(JsonArray) list = json_array_new();
 
-    if (!no_args(args, errp)) {
-        return false;
-    }
+    (void)args;
+    (void)errp;
     char_fd_foreach(add_chardev, list);
     chardev_foreach(add_chardev, list);
     *ret = json_node_init_array(json_node_alloc(), list);

@@ -30,7 +30,7 @@ static bool qmp_object_add(JsonObject *args, JsonNode **ret, GError **errp)
     g_autoptr(GObject) obj = NULL;
     g_autofree char *path = NULL;
     const HdTypeInfo *info;
-    const char *type, *id;
+    const char *type;
 
     (void)ret;
     trace_qmp_runtime_command("object-add");
@@ -41,14 +41,8 @@ static bool qmp_object_add(JsonObject *args, JsonNode **ret, GError **errp)
     if (!opts) {
         return false;
     }
+    /* The dispatcher checked that qom-type and id are there (qapi/qom.json). */
     type = hd_opts_get_string(opts, "qom-type");
-    id = hd_opts_get_string(opts, "id");
-    if (!type || !id) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
-                    "object-add: 'qom-type' and 'id' are required (e.g. {\"qom-type\": "
-                    "\"iommufd\", \"id\": \"iommufd0\"})");
-        return false;
-    }
     info = hd_type_lookup(type);
     if (info && !(info->category & HD_TYPE_CATEGORY_OBJECT)) {
         g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
@@ -70,18 +64,14 @@ static bool qmp_object_add(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_object_del(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = {"id", NULL};
     HdTree *tree = tree_or_fail("object-del", errp);
+    const char *id = json_object_get_string_member(args, "id");
     g_autofree char *path = NULL;
-    const char *id;
     GObject *obj;
 
     (void)ret;
     trace_qmp_runtime_command("object-del");
     if (!tree) {
-        return false;
-    }
-    if (!qmp_args_check(args, allowed, errp) || !qmp_arg_string(args, "id", NULL, &id, errp)) {
         return false;
     }
     path = g_strdup_printf("/objects/%s", id);

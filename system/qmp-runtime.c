@@ -24,13 +24,6 @@ void qmp_runtime_set_name(const char *name)
     vm_name = g_strdup(name);
 }
 
-static bool no_args(JsonObject *args, GError **errp)
-{
-    static const char *const none[] = { NULL };
-
-    return qmp_args_check(args, none, errp);
-}
-
 static HdTree *tree_or_fail(GError **errp)
 {
     HdTree *tree = hd_qom_tree();
@@ -46,10 +39,9 @@ static bool query_status(JsonObject *args, JsonNode **ret, GError **errp)
 {
     g_autoptr(JsonObject) obj = json_object_new();
 
+    (void)args;
+    (void)errp;
     trace_qmp_runtime_command("query-status");
-    if (!no_args(args, errp)) {
-        return false;
-    }
     json_object_set_boolean_member(obj, "running", hd_runstate_is_running());
     json_object_set_string_member(obj, "status", hd_runstate_name(hd_runstate_get()));
     *ret = json_node_init_object(json_node_alloc(), obj);
@@ -58,11 +50,10 @@ static bool query_status(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_stop(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    (void)args;
     (void)ret;
+    (void)errp;
     trace_qmp_runtime_command("stop");
-    if (!no_args(args, errp)) {
-        return false;
-    }
     if (hd_runstate_is_running()) {
         hd_runstate_set(HD_RUN_STATE_PAUSED);
         qmp_event_emit("STOP", NULL);
@@ -72,11 +63,9 @@ static bool qmp_stop(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_cont(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    (void)args;
     (void)ret;
     trace_qmp_runtime_command("cont");
-    if (!no_args(args, errp)) {
-        return false;
-    }
     if (hd_runstate_get() == HD_RUN_STATE_SHUTDOWN) {
         g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
                     "the VM is shutting down and cannot be resumed");
@@ -100,11 +89,10 @@ static void emit_reason(const char *event, const char *reason)
 
 static bool qmp_system_reset(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    (void)args;
     (void)ret;
+    (void)errp;
     trace_qmp_runtime_command("system_reset");
-    if (!no_args(args, errp)) {
-        return false;
-    }
     hd_system_reset();
     emit_reason("RESET", "host-qmp-system-reset");
     return true;
@@ -112,11 +100,10 @@ static bool qmp_system_reset(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_quit(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    (void)args;
     (void)ret;
+    (void)errp;
     trace_qmp_runtime_command("quit");
-    if (!no_args(args, errp)) {
-        return false;
-    }
     /* SHUTDOWN goes out after this reply, when the main loop has stopped (as in QEMU). */
     hd_main_loop_request_shutdown("host-qmp-quit");
     return true;
@@ -146,15 +133,13 @@ static bool qmp_device_add(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_device_del(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "id", NULL };
     g_autoptr(GError) err = NULL;
     HdTree *tree = tree_or_fail(errp);
-    const char *id;
+    const char *id = json_object_get_string_member(args, "id");
 
     (void)ret;
     trace_qmp_runtime_command("device_del");
-    if (!tree || !qmp_args_check(args, allowed, errp) ||
-        !qmp_arg_string(args, "id", NULL, &id, errp)) {
+    if (!tree) {
         return false;
     }
     if (!hd_device_del(tree, id, &err)) {
@@ -170,14 +155,12 @@ static bool qmp_device_del(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool qmp_qom_list(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "path", NULL };
     g_autoptr(GPtrArray) entries = NULL;
     g_autoptr(JsonArray) array = json_array_new();
     HdTree *tree = tree_or_fail(errp);
-    const char *path;
+    const char *path = json_object_get_string_member(args, "path");
 
-    if (!tree || !qmp_args_check(args, allowed, errp) ||
-        !qmp_arg_string(args, "path", NULL, &path, errp)) {
+    if (!tree) {
         return false;
     }
     entries = hd_tree_list(tree, path, errp);
@@ -228,16 +211,14 @@ static JsonNode *value_to_json(const GValue *v)
 
 static bool qmp_qom_get(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "path", "property", NULL };
     g_auto(GValue) value = G_VALUE_INIT;
     HdTree *tree = tree_or_fail(errp);
-    const char *path, *prop;
+    const char *path = json_object_get_string_member(args, "path");
+    const char *prop = json_object_get_string_member(args, "property");
     GParamSpec *pspec;
     GObject *obj;
 
-    if (!tree || !qmp_args_check(args, allowed, errp) ||
-        !qmp_arg_string(args, "path", NULL, &path, errp) ||
-        !qmp_arg_string(args, "property", NULL, &prop, errp)) {
+    if (!tree) {
         return false;
     }
     obj = hd_tree_resolve(tree, path, errp);
@@ -270,9 +251,8 @@ static bool query_name(JsonObject *args, JsonNode **ret, GError **errp)
 {
     g_autoptr(JsonObject) obj = json_object_new();
 
-    if (!no_args(args, errp)) {
-        return false;
-    }
+    (void)args;
+    (void)errp;
     if (vm_name) {
         json_object_set_string_member(obj, "name", vm_name);
     }

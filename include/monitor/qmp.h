@@ -1,6 +1,7 @@
 /*
  * QMP commands and events: the error classes, the command registry other components add to,
- * argument helpers for handlers, event emission, and QMP's JSON text form.
+ * typed argument getters for handlers, event emission, and QMP's JSON text form.
+ * Commands and their arguments are declared in qapi/ (see qapi/README.md).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef MONITOR_QMP_H
@@ -25,8 +26,10 @@ typedef enum QmpErrorClass {
 const char *qmp_error_class_name(QmpErrorClass cls);
 
 /*
- * A command handler. @args is the request's "arguments" (an empty object when absent); on
- * success set *@ret to the "return" value (owned by the caller) or leave it NULL for {}.
+ * A command handler. @args is the request's "arguments" (an empty object when absent), already
+ * checked against the command's declaration in qapi/: required members are there, every member
+ * has its declared type, no undeclared member unless the command takes extra properties. On success set *@ret to the "return" value (owned by the caller) or leave it
+ * NULL for {}.
  */
 typedef bool (*QmpCommandFunc)(JsonObject *args, JsonNode **ret, GError **errp);
 
@@ -35,7 +38,10 @@ typedef enum QmpCommandFlags {
     QMP_CMD_NEGOTIATION = 1 << 0, /* only before capabilities negotiation (qmp_capabilities) */
 } QmpCommandFlags;
 
-/* Add command @name; registering a name twice is a programming error (critical, ignored). */
+/*
+ * Add the handler of command @name, which must be declared in qapi/. Registering an undeclared
+ * name, or a name twice, is a programming error (critical, ignored).
+ */
 void qmp_register_command(const char *name, QmpCommandFunc func, QmpCommandFlags flags);
 
 /* Whether command @name is registered. */
@@ -46,9 +52,6 @@ bool qmp_has_command(const char *name);
  * that has completed capabilities negotiation.
  */
 void qmp_event_emit(const char *name, JsonObject *data);
-
-/* Fail with "Parameter 'x' is unexpected" unless every member of @args is in @allowed. */
-bool qmp_args_check(JsonObject *args, const char *const *allowed, GError **errp);
 
 /*
  * Read string member @name of @args into *@value (borrowed from @args). With @has NULL the

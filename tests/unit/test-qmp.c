@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "monitor/monitor.h"
+#include "monitor/qmp-schema.h"
 #include "monitor/qmp.h"
 
 #define GREETING "{`QMP`: {`version`: {`qemu`: {`major`: 10, `minor`: 0, `micro`: 0}, " \
@@ -250,11 +251,10 @@ static bool cmd_echo(JsonObject *args, JsonNode **ret, GError **errp)
 
 static bool cmd_fail(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    static const char *const allowed[] = { "class", "foreign", "silent", NULL };
     bool foreign, silent, has;
     gint64 cls;
 
-    if (!qmp_args_check(args, allowed, errp) || !qmp_arg_int(args, "class", NULL, &cls, errp) ||
+    if (!qmp_arg_int(args, "class", NULL, &cls, errp) ||
         !qmp_arg_bool(args, "foreign", &has, &foreign, errp) ||
         !qmp_arg_bool(args, "silent", &has, &silent, errp)) {
         return false;
@@ -303,6 +303,43 @@ static bool cmd_use_fd(JsonObject *args, JsonNode **ret, GError **errp)
     close(fd);
     return true;
 }
+
+/* Their declarations: test commands are not in qapi/, so the test declares them. */
+static const QmpMember no_members[] = { { .name = NULL } };
+static const QmpType echo_args = {
+    .name = "test-echo-arg", .kind = QMP_TYPE_OBJECT, .members = no_members,
+    .extra_members = true,
+};
+static const QmpMember fail_members[] = {
+    { .name = "class", .type = &qmp_type_int },
+    { .name = "foreign", .type = &qmp_type_bool, .optional = true },
+    { .name = "silent", .type = &qmp_type_bool, .optional = true },
+    { .name = NULL },
+};
+static const QmpType fail_args = {
+    .name = "test-fail-arg", .kind = QMP_TYPE_OBJECT, .members = fail_members,
+};
+static const QmpMember args_members[] = {
+    { .name = "s", .type = &qmp_type_str },
+    { .name = "n", .type = &qmp_type_int, .optional = true },
+    { .name = NULL },
+};
+static const QmpType args_args = {
+    .name = "test-args-arg", .kind = QMP_TYPE_OBJECT, .members = args_members,
+};
+static const QmpMember use_fd_members[] = {
+    { .name = "name", .type = &qmp_type_str },
+    { .name = NULL },
+};
+static const QmpType use_fd_args = {
+    .name = "test-use-fd-arg", .kind = QMP_TYPE_OBJECT, .members = use_fd_members,
+};
+static const QmpCommandDecl test_decls[] = {
+    { .name = "test-echo", .args = &echo_args, .ret_type = "any" },
+    { .name = "test-fail", .args = &fail_args, .ret_type = "q_empty" },
+    { .name = "test-args", .args = &args_args, .ret_type = "str" },
+    { .name = "test-use-fd", .args = &use_fd_args, .ret_type = "q_empty" },
+};
 
 /* ---- tests ---- */
 
@@ -474,7 +511,39 @@ static void test_query_commands(void)
     g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*registered twice*");
     qmp_register_command("test-echo", cmd_fail, QMP_CMD_DEFAULT);
     g_test_assert_expected_messages();
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL,
+                          "*'test-undeclared' has a handler but no declaration*");
+    qmp_register_command("test-undeclared", cmd_echo, QMP_CMD_DEFAULT);
+    g_test_assert_expected_messages();
+    g_assert_false(qmp_has_command("test-undeclared"));
     assert_reply(&k.c, "{`execute`: `test-echo`}", RETURN_EMPTY);
+    conn_close(&k);
+}
+
+/* query-qmp-schema over the wire: the registered commands only, in QEMU's SchemaInfo shape. */
+static void test_query_qmp_schema(void)
+{
+    Conn k;
+    g_autofree char *line = NULL;
+    g_autoptr(JsonObject) reply = NULL;
+
+    conn_open(&k, "schema", true);
+    line = client_cmd(&k.c, "{`execute`: `query-qmp-schema`}");
+    reply = parse_object(line);
+    g_assert_true(json_object_has_member(reply, "return"));
+    g_assert_true(contains(line, "{`name`: `query-version`, `meta-type`: `command`, "
+                                 "`arg-type`: `q_empty`, `ret-type`: `VersionInfo`}"));
+    g_assert_true(contains(line, "{`name`: `q_empty`, `meta-type`: `object`, `members`: []}"));
+    g_assert_true(contains(line, "{`name`: `str`, `meta-type`: `builtin`, "
+                                 "`json-type`: `string`}"));
+    g_assert_false(contains(line, "{`name`: `quit`,")); /* declared, not registered here */
+    g_assert_false(contains(line, "`test-echo`")); /* declared by the test, not in qapi/ */
+    assert_reply(&k.c, "{`execute`: `query-qmp-schema`, `arguments`: {`x`: 1}}",
+                 GENERIC("Parameter 'x' is unexpected"));
+    conn_close(&k);
+    conn_open(&k, "schema-neg", false);
+    assert_reply(&k.c, "{`execute`: `qmp_capabilities`, `arguments`: {`enable`: [`x`]}}",
+                 GENERIC("Parameter 'enable[0]' does not accept value 'x'"));
     conn_close(&k);
 }
 
@@ -837,6 +906,9 @@ int main(int argc, char **argv)
     fds_before = count_open_fds();
     tmp_dir = g_dir_make_tmp("test-qmp-XXXXXX", NULL);
     g_assert_nonnull(tmp_dir);
+    for (guint i = 0; i < G_N_ELEMENTS(test_decls); i++) {
+        qmp_schema_declare(&test_decls[i]);
+    }
     qmp_register_command("test-echo", cmd_echo, QMP_CMD_DEFAULT);
     qmp_register_command("test-fail", cmd_fail, QMP_CMD_DEFAULT);
     qmp_register_command("test-args", cmd_args, QMP_CMD_DEFAULT);
@@ -848,6 +920,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/split-and-batched", test_split_and_batched);
     g_test_add_func("/qmp/handler-errors", test_handler_errors);
     g_test_add_func("/qmp/query-commands", test_query_commands);
+    g_test_add_func("/qmp/query-qmp-schema", test_query_qmp_schema);
     g_test_add_func("/qmp/events", test_events);
     g_test_add_func("/qmp/fd/getfd", test_getfd);
     g_test_add_func("/qmp/fd/sent-apart", test_fd_sent_apart);
