@@ -35,6 +35,7 @@
 #include "system/process.h"
 #include "system/ramblock.h"
 #include "system/sandbox.h"
+#include "system/secret.h"
 #include "system/qmp-machine.h"
 #include "system/qmp-objects.h"
 #include "system/qmp-runtime.h"
@@ -66,6 +67,7 @@ static void register_types(void)
     serial_register_types();
     vfio_pci_register_types();
     iommufd_register_types();
+    secret_register_types();
 }
 
 static bool setup_trace(Vm *vm, GError **errp)
@@ -320,6 +322,7 @@ static bool setup_accel(Vm *vm, GError **errp)
         .cores = c->cores,
         .threads = c->threads,
         .cpu_model = c->cpu_model,
+        .name_threads = c->debug_threads,
     };
 
     hd_lifecycle_configure(c->no_shutdown, c->no_reboot);

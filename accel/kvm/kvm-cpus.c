@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -388,6 +389,12 @@ void kvm_vcpus_start(KvmState *s)
         pthread_sigmask(SIG_SETMASK, &all, &old);
         if (pthread_create(&cpu->thread, NULL, vcpu_thread, cpu) == 0) {
             cpu->thread_started = true;
+            if (s->config.name_threads) {
+                char name[16]; /* the kernel's limit, with the terminator */
+
+                snprintf(name, sizeof(name), "CPU %u/KVM", i % 1000);
+                pthread_setname_np(cpu->thread, name);
+            }
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }

@@ -15,6 +15,7 @@ typedef struct HdKvmConfig {
     unsigned cpus;        /* vCPUs started */
     unsigned sockets, cores, threads;
     const char *cpu_model; /* "host", "max", "qemu64", ... */
+    bool name_threads;     /* -name debug-threads=on: vCPU threads are "CPU N/KVM" */
 } HdKvmConfig;
 
 /* Register state of the boot vCPU at reset (a direct Linux boot's 32-bit entry). */
