@@ -153,18 +153,32 @@ static bool qmp_device_del(JsonObject *args, JsonNode **ret, GError **errp)
     return true;
 }
 
+/* A missing path is QEMU's DeviceNotFound (libvirt skips optional objects on that class). */
+static void path_not_found(GError *err, const char *path, GError **errp)
+{
+    if (g_error_matches(err, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found (%s)",
+                    path, err->message);
+        g_error_free(err);
+    } else {
+        g_propagate_error(errp, err);
+    }
+}
+
 static bool qmp_qom_list(JsonObject *args, JsonNode **ret, GError **errp)
 {
     g_autoptr(GPtrArray) entries = NULL;
     g_autoptr(JsonArray) array = json_array_new();
     HdTree *tree = tree_or_fail(errp);
     const char *path = json_object_get_string_member(args, "path");
+    GError *err = NULL;
 
     if (!tree) {
         return false;
     }
-    entries = hd_tree_list(tree, path, errp);
+    entries = hd_tree_list(tree, path, &err);
     if (!entries) {
+        path_not_found(err, path, errp);
         return false;
     }
     for (guint i = 0; i < entries->len; i++) {
@@ -215,14 +229,16 @@ static bool qmp_qom_get(JsonObject *args, JsonNode **ret, GError **errp)
     HdTree *tree = tree_or_fail(errp);
     const char *path = json_object_get_string_member(args, "path");
     const char *prop = json_object_get_string_member(args, "property");
+    GError *err = NULL;
     GParamSpec *pspec;
     GObject *obj;
 
     if (!tree) {
         return false;
     }
-    obj = hd_tree_resolve(tree, path, errp);
+    obj = hd_tree_resolve(tree, path, &err);
     if (!obj) {
+        path_not_found(err, path, errp);
         return false;
     }
     if (!strcmp(prop, "type")) {
