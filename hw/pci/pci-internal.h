@@ -132,6 +132,7 @@ void pci_qmp_register(void);
 
 /* Type registration of the models in hw/pci. */
 GType pcie_root_port_get_type(void);
+GType pcie_pci_bridge_get_type(void);
 GType pci_testdev_get_type(void);
 
 #endif /* HW_PCI_PCI_INTERNAL_H */

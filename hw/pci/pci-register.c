@@ -10,6 +10,7 @@
 void pci_register_types(void)
 {
     hd_type_register("pcie-root-port", pcie_root_port_get_type());
+    hd_type_register("pcie-pci-bridge", pcie_pci_bridge_get_type());
     hd_type_register(TESTDEV_TYPE_NAME, pci_testdev_get_type());
     pci_qmp_register();
 }

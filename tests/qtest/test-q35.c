@@ -354,6 +354,31 @@ static void test_hotplug_bridge(void)
            "'id': 't1', 'bus': 'rp0'}}"));
 }
 
+/*
+ * libvirt's q35 layout for a conventional device: pcie-root-port, a pcie-pci-bridge behind it
+ * and the device in a slot of the bridge's bus; the guest reaches it once it numbers the buses.
+ */
+static void test_pcie_pci_bridge(void)
+{
+    g_autoptr(QTestState) s = qtest_init(
+        "-M q35 -device '{\"driver\":\"pcie-root-port\",\"port\":8,\"chassis\":1,"
+        "\"id\":\"pci.1\",\"bus\":\"pcie.0\",\"multifunction\":true,\"addr\":\"0x4\"}' "
+        "-device '{\"driver\":\"pcie-pci-bridge\",\"id\":\"pci.2\",\"bus\":\"pci.1\","
+        "\"addr\":\"0x0\"}' "
+        "-device " TESTDEV_TYPE_NAME ",id=t1,bus=pci.2,addr=0x3");
+
+    /* Root port 00:04.0: secondary bus 1, subordinate 2; the bridge 01:00.0: bus 2. */
+    pci_cfg_bus_writel(s, 0, 4, 0x18, 0x020100);
+    g_assert_cmphex(pci_cfg_bus_readl(s, 1, 0, 0x00), ==, 0x000e1b36);
+    g_assert_cmphex(pci_cfg_bus_readl(s, 1, 0, 0x08) >> 8, ==, 0x060400);
+    g_assert_cmphex(pci_cfg_bus_readl(s, 1, 0, 0x0c) >> 16 & 0x7f, ==, 1); /* type 1 header */
+    pci_cfg_bus_writel(s, 1, 0, 0x18, 0x020201);
+    g_assert_cmphex(pci_cfg_bus_readl(s, 2, 3, 0x00), ==,
+                    TESTDEV_DEVICE_ID << 16 | TESTDEV_VENDOR_ID);
+    /* Its 32 slots are conventional: slot 0 is empty, unlike behind a root port. */
+    g_assert_cmphex(pci_cfg_bus_readl(s, 2, 0, 0x00), ==, 0xffffffff);
+}
+
 /* Run hostdev with @args and expect failure with @needle on stderr. */
 static void expect_refused(const char *args, const char *needle)
 {
@@ -409,5 +434,6 @@ int main(int argc, char **argv)
     g_test_add_func("/q35/help-output", test_help_output);
     g_test_add_func("/q35/chardev-fd", test_chardev_fd);
     g_test_add_func("/q35/hotplug-bridge", test_hotplug_bridge);
+    g_test_add_func("/q35/pcie-pci-bridge", test_pcie_pci_bridge);
     return g_test_run();
 }
