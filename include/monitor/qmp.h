@@ -28,8 +28,8 @@ const char *qmp_error_class_name(QmpErrorClass cls);
 /*
  * A command handler. @args is the request's "arguments" (an empty object when absent), already
  * checked against the command's declaration in qapi/: required members are there, every member
- * has its declared type, no undeclared member unless the command takes extra properties. On success set *@ret to the "return" value (owned by the caller) or leave it
- * NULL for {}.
+ * has its declared type, no undeclared member unless the command takes extra properties. On
+ * success set *@ret to the "return" value (owned by the caller) or leave it NULL for {}.
  */
 typedef bool (*QmpCommandFunc)(JsonObject *args, JsonNode **ret, GError **errp);
 
