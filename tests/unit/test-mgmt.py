@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# hostdev as a management stack runs it, checked from outside the process: libvirt's probe
+# command line (-daemonize returns once QMP listens, -pidfile, SIGTERM ends it and removes the
+# pid file) and the answers libvirt requires of the probe; -sandbox seen in /proc as a seccomp
+# filter; -msg timestamp on stderr; dump-guest-core=off as MADV_DONTDUMP on guest RAM;
+# -overcommit mem-lock=on as locked memory; -uuid through query-uuid.
+# qtest accelerator: this runs without KVM (the lab test with real libvirt covers KVM).
+# SPDX-License-Identifier: GPL-2.0-or-later
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lab"))
+from labqmp import Qmp, tap, tap_plan  # noqa: E402
+
+HOSTDEV = os.environ["HOSTDEV_BINARY"]
+tmp = tempfile.mkdtemp(prefix="hostdev-mgmt-")
+
+
+def wait_gone(pid, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def probe():
+    sock, pidfile = f"{tmp}/qmp.monitor", f"{tmp}/qmp.pid"
+    t0 = time.time()
+    r = subprocess.run([HOSTDEV, "-S", "-no-user-config", "-nodefaults", "-nographic",
+                        "-machine", "none,accel=qtest",
+                        "-qmp", f"unix:{sock},server=on,wait=off", "-pidfile", pidfile,
+                        "-daemonize"], capture_output=True, text=True, timeout=30)
+    tap(r.returncode == 0, f"-daemonize returns 0 ({r.returncode}, {time.time() - t0:.2f} s) "
+        f"{r.stderr.strip()}")
+    pid = int(open(pidfile).read())
+    tap(os.path.exists(sock), "the QMP socket listens when -daemonize returns")
+    q = Qmp(sock)
+    v = q.cmd("query-version")["return"]
+    tap((v["qemu"]["major"], v["qemu"]["minor"]) >= (6, 2) and "package" in v,
+        f"query-version {v}")
+    tap(q.cmd("query-target")["return"] == {"arch": "x86_64"}, "query-target x86_64")
+    kvm = q.cmd("query-kvm")["return"]
+    tap(isinstance(kvm.get("enabled"), bool) and isinstance(kvm.get("present"), bool),
+        f"query-kvm {kvm}")
+    schema = q.cmd("query-qmp-schema")["return"]
+    names = [e["name"] for e in schema]
+    dev_add = [e for e in schema if e["name"] == "device_add"]
+    tap(len(names) == len(set(names)) and dev_add and
+        "json-cli-hotplug" in dev_add[0].get("features", []),
+        f"query-qmp-schema: {len(schema)} unique entries, device_add has json-cli-hotplug")
+    types = {t["name"] for t in q.cmd("qom-list-types")["return"]}
+    want = {"vfio-pci", "pcie-root-port", "pcie-pci-bridge", "memory-backend-ram", "secret",
+            "qemu64-x86_64-cpu", "kvm-accel"}
+    tap(want <= types, f"qom-list-types has {sorted(want)}")
+    props = q.cmd("device-list-properties", typename="vfio-pci")["return"]
+    tap({"host", "sysfsdev", "addr"} <= {p["name"] for p in props},
+        "device-list-properties vfio-pci")
+    err = q.cmd("device-list-properties", typename="virtio-net-ccw").get("error", {})
+    tap(err.get("class") == "DeviceNotFound", f"an unknown device is DeviceNotFound: {err}")
+    err = q.cmd("qom-list-properties", typename="max-x86_64-cpu").get("error", {})
+    tap(err.get("class") == "DeviceNotFound", "qom-list-properties of a CPU: DeviceNotFound")
+    machines = q.cmd("query-machines")["return"]
+    q35 = [m for m in machines if m.get("alias") == "q35"]
+    tap(q35 and q35[0]["name"] == "pc-q35-10.0" and q35[0]["default-ram-id"] == "pc.ram" and
+        q35[0]["acpi"] is True and all(isinstance(m["cpu-max"], int) and
+                                       isinstance(m["hotpluggable-cpus"], bool) and
+                                       isinstance(m["numa-mem-supported"], bool) and
+                                       isinstance(m["deprecated"], bool) for m in machines),
+        f"query-machines {q35}")
+    opts = {o["option"]: o for o in q.cmd("query-command-line-options")["return"]}
+    tap("sandbox" in opts and
+        "elevateprivileges" in {p["name"] for p in opts["sandbox"]["parameters"]},
+        "query-command-line-options lists -sandbox and its parameters")
+    caps = q.cmd("query-migrate-capabilities")["return"]
+    r = q.cmd("migrate-set-capabilities", capabilities=[{"capability": "events", "state": True}])
+    tap("return" in r and isinstance(caps, list), "migration capabilities: events")
+    tap(q.cmd("query-tpm-models").get("error", {}).get("class") == "CommandNotFound",
+        "query-tpm-models: CommandNotFound (libvirt tolerates it)")
+    # libvirt never sends quit to the probe: SIGTERM, then it removes the pid file itself.
+    os.kill(pid, signal.SIGTERM)
+    tap(wait_gone(pid) and not os.path.exists(pidfile), "SIGTERM ends it; the pid file is gone")
+
+
+def start(*args):
+    sock = f"{tmp}/mon.sock"
+    if os.path.exists(sock):
+        os.unlink(sock)
+    p = subprocess.Popen([HOSTDEV, "-M", "q35", "-m", "64M", "-chardev",
+                          f"socket,id=mon,path={sock},server=on,wait=off", "-mon",
+                          "chardev=mon,mode=control", *args],
+                         stderr=subprocess.PIPE, text=True)
+    return p, Qmp(sock)
+
+
+def ram_vmflags(pid):
+    """VmFlags of the largest mapping (guest RAM, 64 MiB)."""
+    best, flags, size = 0, "", 0
+    for line in open(f"/proc/{pid}/smaps"):
+        m = re.match(r"Size:\s+(\d+) kB", line)
+        if m:
+            size = int(m.group(1))
+        elif line.startswith("VmFlags:") and size > best:
+            best, flags = size, line.split(":", 1)[1].split()
+    return best, flags
+
+
+def sanitized():
+    """Whether hostdev is an ASan build (its shadow memory cannot be locked)."""
+    r = subprocess.run(["ldd", HOSTDEV], capture_output=True, text=True)
+    return "libasan" in r.stdout
+
+
+def running_options():
+    lock = [] if sanitized() else ["-overcommit", "mem-lock=on"]
+    p, q = start("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+                 "resourcecontrol=deny", "-msg", "timestamp=on", "-machine",
+                 "dump-guest-core=off", "-uuid", "5A1B2C3D-0000-4000-8000-123456789ABC",
+                 "-global", "isa-serial.index=1", *lock)
+    status = open(f"/proc/{p.pid}/status").read()
+    tap(re.search(r"^Seccomp:\s+2$", status, re.M), "-sandbox on: a seccomp filter (mode 2)")
+    locked = int(re.search(r"^VmLck:\s+(\d+) kB", status, re.M).group(1))
+    if lock:
+        tap(locked >= 64 * 1024, f"-overcommit mem-lock=on: {locked} kB locked (RAM 64 MiB)")
+    else:
+        tap(True, "-overcommit mem-lock=on # SKIP an ASan build cannot lock its shadow memory")
+    size, flags = ram_vmflags(p.pid)
+    tap(size >= 64 * 1024 and "dd" in flags, f"dump-guest-core=off: RAM ({size} kB) has dd")
+    r = q.cmd("query-uuid")["return"]
+    tap(r == {"UUID": "5a1b2c3d-0000-4000-8000-123456789abc"}, f"query-uuid {r}")
+    q.cmd("quit")
+    p.wait(timeout=10)
+
+    p, q = start("-machine", "dump-guest-core=on")
+    size, flags = ram_vmflags(p.pid)
+    tap("dd" not in flags, "dump-guest-core=on (the default): RAM is in core dumps")
+    q.cmd("quit")
+    p.wait(timeout=10)
+
+
+def refusals():
+    for args, needle in [
+        (["-global", "no-such-device.x=1"], "'no-such-device' is not a device type of hostdev"),
+        (["-global", "isa-serial.nosuch=1"], "nosuch"),
+        (["-machine", "none", "-device", "pcie-root-port,id=rp"],
+         "machine none has no buses"),
+        (["-object", "secret,id=s,data=x,keyid=nokey,iv=AAAAAAAAAAAAAAAAAAAAAA=="],
+         "no secret 'nokey'"),
+    ]:
+        r = subprocess.run([HOSTDEV, *args], capture_output=True, text=True, timeout=30)
+        tap(r.returncode == 1 and needle in r.stderr, f"{' '.join(args)}: {r.stderr.strip()}")
+    r = subprocess.run([HOSTDEV, "-msg", "timestamp=on", "-global", "no-such.x=1"],
+                       capture_output=True, text=True, timeout=30)
+    stamp = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z hostdev: -global no-such.x"
+    tap(re.match(stamp, r.stderr), f"-msg timestamp=on: {r.stderr.strip()}")
+
+
+probe()
+running_options()
+refusals()
+sys.exit(tap_plan())
