@@ -339,9 +339,7 @@ static bool setup_accel(Vm *vm, GError **errp)
         }
         return true;
     }
-    if (machine_none(vm)) {
-        kc.cpus = 0; /* the KVM VM exists (query-kvm says enabled) but has no vCPU */
-    }
+    kc.no_machine = machine_none(vm); /* the VM exists (query-kvm: enabled), nothing in it */
     bql_init_main_thread();
     return kvm_init(&kc, errp);
 }

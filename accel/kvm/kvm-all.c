@@ -181,6 +181,11 @@ bool kvm_init(const HdKvmConfig *config, GError **errp)
     if (!open_kvm(s, errp) || !check_caps(s, errp) || !create_vm(s, errp)) {
         goto fail;
     }
+    if (config->no_machine) {
+        /* No irqchip, memory or vCPU to give a VM without a machine. */
+        trace_kvm_init(0, 0);
+        return true;
+    }
     s->cpuid = kvm_cpuid_build(s, config->cpu_model, errp);
     if (!s->cpuid || !kvm_irq_init(s, errp) || !kvm_vcpus_create(s, errp)) {
         goto fail;
@@ -205,12 +210,14 @@ void kvm_cleanup(void)
     if (!s) {
         return;
     }
-    hd_runstate_remove_notifier(runstate_changed, s);
-    hd_reset_handler_unregister(kvm_reset, s);
-    kvm_vcpus_destroy(s);
-    vfio_kvm_set_vm_fd(-1);
-    kvm_memory_cleanup(s);
-    kvm_irq_cleanup(s);
+    if (!s->config.no_machine) {
+        hd_runstate_remove_notifier(runstate_changed, s);
+        hd_reset_handler_unregister(kvm_reset, s);
+        kvm_vcpus_destroy(s);
+        vfio_kvm_set_vm_fd(-1);
+        kvm_memory_cleanup(s);
+        kvm_irq_cleanup(s);
+    }
     g_free(s->cpuid);
     if (s->vm_fd >= 0) {
         close(s->vm_fd);

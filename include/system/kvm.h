@@ -16,6 +16,7 @@ typedef struct HdKvmConfig {
     unsigned sockets, cores, threads;
     const char *cpu_model; /* "host", "max", "qemu64", ... */
     bool name_threads;     /* -name debug-threads=on: vCPU threads are "CPU N/KVM" */
+    bool no_machine;       /* -machine none: only the VM itself (a probe asks query-kvm) */
 } HdKvmConfig;
 
 /* Register state of the boot vCPU at reset (a direct Linux boot's 32-bit entry). */
