@@ -3,6 +3,7 @@
  * options, and describe a type's properties for help output.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "qom/hints.h"
 #include "qom/props.h"
 #include "qom/device.h"
 #include "qom/object.h"
@@ -198,8 +199,11 @@ bool hd_global_prop_add(const char *driver, const char *prop, const char *value,
     GParamSpec *pspec;
 
     if (!info || info->category != HD_TYPE_CATEGORY_DEVICE) {
+        const char *hint = hd_hint_for_type(driver);
+
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
-                    "%s: '%s' is not a device type of hostdev (see -device help)", what, driver);
+                    "%s: '%s' is not a device type of hostdev (%s)", what, driver,
+                    hint ? hint : "see -device help");
         return false;
     }
     pspec = find_writable(g_type_class_peek(info->gtype), prop, what, errp);
@@ -252,9 +256,11 @@ GObject *hd_object_new_with_opts(const char *type_name, const HdOpts *opts, GErr
     guint n = 0;
 
     if (!info) {
+        const char *hint = hd_hint_for_type(type_name);
+
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
-                    "'%s' is not a known device or object type; see -device help or -object help",
-                    type_name);
+                    "'%s' is not a known device or object type; %s", type_name,
+                    hint ? hint : "see -device help or -object help");
         return NULL;
     }
     if (!check_creatable(info, opts, &implied, &id, errp)) {

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "qom/hints.h"
 #include "qom/object.h"
 #include "system/options.h"
 #include "options-internal.h"
@@ -586,8 +587,11 @@ HdConfig *hd_config_parse(int argc, char **argv, GError **errp)
         arg += arg[1] == '-' ? 2 : 1; /* QEMU accepts -opt and --opt */
         opt = find_option(arg);
         if (!opt) {
+            const char *hint = hd_hint_for_option(arg);
+
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "-%s: option not supported by hostdev (see hostdev -help)", arg);
+                        "-%s: option not supported by hostdev (%s)", arg,
+                        hint ? hint : "see hostdev -help");
             return NULL;
         }
         if (opt->has_arg && i + 1 >= argc) {

@@ -152,6 +152,13 @@ def refusals():
         (["-global", "isa-serial.nosuch=1"], "nosuch"),
         (["-machine", "none", "-device", "pcie-root-port,id=rp"],
          "machine none has no buses"),
+        (["-device", '{"driver":"virtio-blk-pci","id":"virtio-disk0"}'],
+         "'virtio-blk-pci' is not a known device or object type; hostdev has no block layer: "
+         "leave <disk> out"),
+        (["-device", "usb-tablet,id=input0"], "hostdev has no USB"),
+        (["-global", "kvm-pit.lost_tick_policy=delay"],
+         "the PIT is KVM's in-kernel one, with KVM's tick policy: leave <timer name='pit'> out"),
+        (["-netdev", "tap,id=n0"], "leave <interface> out, assign a NIC with <hostdev>"),
         (["-object", "secret,id=s,data=x,keyid=nokey,iv=AAAAAAAAAAAAAAAAAAAAAA=="],
          "no secret 'nokey'"),
     ]:

@@ -232,6 +232,11 @@ static void test_refused(void)
     REFUSED("-global ICH9-LPC: give DRIVER.PROPERTY=VALUE", "-global", "ICH9-LPC");
     REFUSED("-qmp tcp:localhost:4444: not supported by hostdev", "-qmp", "tcp:localhost:4444");
     REFUSED("-msg: parameter 'color'", "-msg", "timestamp=on,color=on");
+    REFUSED("-blockdev: option not supported by hostdev (hostdev has no block layer: leave "
+            "<disk> out, assign an NVMe with <hostdev>)",
+            "-blockdev", "{\"driver\":\"file\"}");
+    REFUSED("-vnc: option not supported by hostdev (hostdev has no display: leave <graphics> out",
+            "-vnc", ":0");
 }
 
 /* libvirt 11.3's probe command line, as it runs every emulator it is given. */
