@@ -49,6 +49,15 @@ static const Hint device_hints[] = {
     { "pci-bridge", "use pcie-pci-bridge for conventional PCI devices on q35" },
 };
 
+static const Hint property_hints[] = {
+    { "bootindex", "hostdev has no firmware to boot from a device; it boots -kernel: leave "
+                   "<boot order> out of the device" },
+    { "acpi-index", "hostdev's ACPI tables do not name slots yet: leave <acpi index> out" },
+    { "failover_pair_id", "hostdev has no virtio-net failover: leave <teaming> out" },
+    { "display", "hostdev has no display for a device: leave display= (and <graphics>) out" },
+    { "ramfb", "hostdev has no display: leave ramfb out" },
+};
+
 static const Hint option_hints[] = {
     { "blockdev", "hostdev has no block layer: leave <disk> out, assign an NVMe with <hostdev>" },
     { "drive", "hostdev has no block layer: leave <disk> out, assign an NVMe with <hostdev>" },
@@ -92,6 +101,11 @@ static const char *lookup(const Hint *hints, size_t n, const char *name)
 const char *hd_hint_for_type(const char *type_name)
 {
     return lookup(device_hints, G_N_ELEMENTS(device_hints), type_name);
+}
+
+const char *hd_hint_for_property(const char *prop)
+{
+    return lookup(property_hints, G_N_ELEMENTS(property_hints), prop);
 }
 
 const char *hd_hint_for_option(const char *option)

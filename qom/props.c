@@ -77,6 +77,11 @@ static GParamSpec *find_writable(GObjectClass *klass, const char *name, const ch
                     name);
         return NULL;
     }
+    if (hd_hint_for_property(name)) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND, "%s: no property '%s': %s", what,
+                    name, hd_hint_for_property(name));
+        return NULL;
+    }
     all = g_object_class_list_properties(klass, &n);
     names = g_ptr_array_new();
     for (guint i = 0; i < n; i++) {

@@ -12,6 +12,9 @@
 /* For a QEMU device (or -global driver) type hostdev lacks, or NULL. */
 const char *hd_hint_for_type(const char *type_name);
 
+/* For a device property QEMU has and hostdev's devices lack (bootindex, acpi-index, ...). */
+const char *hd_hint_for_property(const char *prop);
+
 /* For a QEMU command-line option hostdev lacks (without the '-'), or NULL. */
 const char *hd_hint_for_option(const char *option);
 

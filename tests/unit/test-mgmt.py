@@ -159,6 +159,9 @@ def refusals():
         (["-global", "kvm-pit.lost_tick_policy=delay"],
          "the PIT is KVM's in-kernel one, with KVM's tick policy: leave <timer name='pit'> out"),
         (["-netdev", "tap,id=n0"], "leave <interface> out, assign a NIC with <hostdev>"),
+        (["-device", '{"driver":"vfio-pci","host":"0000:00:04.0","id":"hostdev0",'
+                     '"bootindex":1}'],
+         "no property 'bootindex': hostdev has no firmware to boot from a device"),
         (["-object", "secret,id=s,data=x,keyid=nokey,iv=AAAAAAAAAAAAAAAAAAAAAA=="],
          "no secret 'nokey'"),
     ]:
