@@ -156,13 +156,6 @@ static void table_owner_unref(void *owner)
     memory_region_unref(owner);
 }
 
-static const VFIODmaTableOps table_ops = {
-    .map = table_map,
-    .unmap = table_unmap,
-    .owner_ref = table_owner_ref,
-    .owner_unref = table_owner_unref,
-};
-
 static void add_ram_size(const MemoryRegionSection *section, void *opaque)
 {
     if (memory_region_is_ram(section->mr) && !memory_region_is_ram_device(section->mr)) {
@@ -205,10 +198,27 @@ static void map_error(VFIOContainerPrivate *priv, const char *what, uint64_t iov
     }
 }
 
+/* "devices a, b" for the devices @priv serves, for messages about what they can reach. */
+static char *devices_str(VFIOContainerPrivate *priv)
+{
+    GString *str = g_string_new(NULL);
+
+    for (GList *l = priv->devices.head; l; l = l->next) {
+        g_string_append_printf(str, "%s%s", str->len ? ", " : "",
+                               ((VFIODevice *)l->data)->name);
+    }
+    if (!str->len) {
+        g_string_append(str, "no device yet");
+    }
+    return g_string_free(str, FALSE);
+}
+
 /*
  * A mapping failure: fatal to the attach while it replays the address space; at run time guest
- * RAM a device cannot reach stops the VM (status internal-error, as QEMU does) rather than let
- * the guest run on with DMA that would fault; device memory (peer-to-peer) only warns.
+ * RAM a device cannot reach stops the VM (status internal-error and a STOP event, as QEMU does
+ * for a failure it cannot recover from) rather than let the guest run on with DMA that would
+ * fault; the message names the container's backend and devices. Under qtest too: a test then
+ * sees what a guest would. Device memory (peer-to-peer) only warns.
  */
 static void report_map_error(VFIOContainerPrivate *priv, bool ram_device, GError *err)
 {
@@ -220,11 +230,36 @@ static void report_map_error(VFIOContainerPrivate *priv, bool ram_device, GError
     } else if (ram_device) {
         g_warning("%s; peer-to-peer DMA to it will not work", err->message);
     } else {
-        hd_guest_internal_error(
-            g_strdup_printf("%s; devices doing DMA there would fault", err->message));
+        g_autofree char *devs = devices_str(priv);
+
+        hd_guest_internal_error(g_strdup_printf(
+            "%s; devices doing DMA there would fault (%s container of %s)", err->message,
+            vfio_container_backend_name(priv->self), devs));
     }
     g_error_free(err);
 }
+
+/* The table unmapped @m to cut or merge a neighbour and could not map it back. */
+static void table_lost(void *opaque, const VFIODmaMapping *m, int err)
+{
+    VFIOContainerPrivate *priv = vfio_container_priv(opaque);
+    bool ram_device = memory_region_is_ram_device(m->owner);
+    g_autofree char *what = g_strdup_printf("%s '%s' back after a change next to it",
+                                            ram_device ? "device memory" : "RAM",
+                                            memory_region_name(m->owner));
+    GError *gerr = NULL;
+
+    map_error(priv, what, m->iova, m->size, err, &gerr);
+    report_map_error(priv, ram_device, gerr);
+}
+
+static const VFIODmaTableOps table_ops = {
+    .map = table_map,
+    .unmap = table_unmap,
+    .owner_ref = table_owner_ref,
+    .owner_unref = table_owner_unref,
+    .lost = table_lost,
+};
 
 /* The IOVA range of @section VFIO can map: aligned inward to the smallest IOMMU page. */
 static bool section_range(VFIOContainerPrivate *priv, MemoryRegionSection *section,
@@ -271,30 +306,54 @@ static void map_piece(VFIOContainerPrivate *priv, MemoryRegionSection *section, 
     }
 }
 
-static void vfio_listener_region_add(MemoryListener *listener, MemoryRegionSection *section)
+/* The first range the IOMMU reserves (between or after its valid ranges, which @ranges
+ * lists, at least one) that meets [@s, @e): [*@rs, *@rl]. */
+static bool reserved_in(GArray *ranges, uint64_t s, uint64_t e, uint64_t *rs, uint64_t *rl)
 {
-    VFIOContainerPrivate *priv = listener_priv(listener);
-    GArray *ranges = priv->iova_ranges;
-    uint64_t start, end, pg = min_pgsize(priv);
+    uint64_t from = 0;
 
-    if (!memory_region_is_ram(section->mr)) {
-        trace_vfio_listener_skip(memory_region_name(section->mr),
-                                 section->offset_within_address_space, section->size, "not RAM");
-        return;
+    for (guint i = 0; i < ranges->len; i++) {
+        VFIOIovaRange *r = &g_array_index(ranges, VFIOIovaRange, i);
+
+        if (r->start > from && from < e && r->start - 1 >= s) {
+            *rs = from;
+            *rl = r->start - 1;
+            return true;
+        }
+        if (r->last == UINT64_MAX) {
+            return false;
+        }
+        from = r->last + 1;
     }
-    if (!section_range(priv, section, &start, &end)) {
-        trace_vfio_listener_skip(memory_region_name(section->mr),
-                                 section->offset_within_address_space, section->size,
-                                 "smaller than an IOMMU page");
-        return;
+    if (from < e) {
+        *rs = from;
+        *rl = UINT64_MAX;
+        return true;
     }
-    trace_vfio_listener_region_add(memory_region_name(section->mr), start, end - start,
-                                   memory_region_is_ram_device(section->mr));
+    return false;
+}
+
+/* Map [@start, @end) of @section, refusing what the IOMMU reserves. */
+static void map_range(VFIOContainerPrivate *priv, MemoryRegionSection *section, uint64_t start,
+                      uint64_t end)
+{
+    GArray *ranges = priv->iova_ranges;
+    uint64_t pg = min_pgsize(priv), rs, rl;
+
     if (ranges->len == 0) {
         map_piece(priv, section, start, end - start);
         return;
     }
-    /* Clip to the IOVA ranges the kernel reported valid; what falls outside stays unmapped. */
+    if (reserved_in(ranges, start, end, &rs, &rl)) {
+        bool ram_device = memory_region_is_ram_device(section->mr);
+        GError *err = g_error_new(VFIO_ERROR, EINVAL,
+                                  "cannot map %s '%s' for DMA: guest addresses [0x%" PRIx64 ", 0x%" PRIx64 "] meet [0x%" PRIx64 ", 0x%" PRIx64 "], which the IOMMU reserves (it is outside the valid IOVA ranges, e.g. the MSI window); move guest memory out of it",
+                                  ram_device ? "device memory" : "RAM",
+                                  memory_region_name(section->mr), start, end - 1, rs, rl);
+
+        report_map_error(priv, ram_device, err);
+    }
+    /* Map what the valid ranges allow. */
     for (guint i = 0; i < ranges->len; i++) {
         VFIOIovaRange *r = &g_array_index(ranges, VFIOIovaRange, i);
         uint64_t s = MAX(start, vfio_align_up(r->start, pg));
@@ -306,16 +365,69 @@ static void vfio_listener_region_add(MemoryListener *listener, MemoryRegionSecti
     }
 }
 
-static void vfio_listener_region_del(MemoryListener *listener, MemoryRegionSection *section)
+/* Look at the IOMMU page at @iova again in commit (a change cut it). */
+static void note_recheck(VFIOContainerPrivate *priv, uint64_t iova)
+{
+    g_array_append_val(priv->recheck, iova);
+}
+
+/* The IOMMU pages a section only partly covers: the inward range cannot hold them. */
+static void note_edges(VFIOContainerPrivate *priv, MemoryRegionSection *section)
+{
+    uint64_t pg = min_pgsize(priv);
+    uint64_t a = section->offset_within_address_space;
+    uint64_t b = a + section->size;
+
+    if (a & (pg - 1)) {
+        note_recheck(priv, vfio_align_down(a, pg));
+    }
+    if (b & (pg - 1)) {
+        note_recheck(priv, vfio_align_down(b, pg)); /* commit skips duplicates */
+    }
+}
+
+static void vfio_listener_region_add(MemoryListener *listener, MemoryRegionSection *section)
 {
     VFIOContainerPrivate *priv = listener_priv(listener);
     uint64_t start, end;
+
+    if (!memory_region_is_ram(section->mr)) {
+        trace_vfio_listener_skip(memory_region_name(section->mr),
+                                 section->offset_within_address_space, section->size, "not RAM");
+        return;
+    }
+    note_edges(priv, section);
+    if (!section_range(priv, section, &start, &end)) {
+        trace_vfio_listener_skip(memory_region_name(section->mr),
+                                 section->offset_within_address_space, section->size,
+                                 "no whole IOMMU page (looked at again in commit)");
+        return;
+    }
+    trace_vfio_listener_region_add(memory_region_name(section->mr), start, end - start,
+                                   memory_region_is_ram_device(section->mr));
+    map_range(priv, section, start, end);
+}
+
+/*
+ * RAM goes: unmap every IOMMU page it touches, whole pages outward (a page that is now partly
+ * something else must not stay mapped); commit maps back the edge pages still wholly RAM.
+ */
+static void vfio_listener_region_del(MemoryListener *listener, MemoryRegionSection *section)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    uint64_t pg = min_pgsize(priv);
+    uint64_t start = vfio_align_down(section->offset_within_address_space, pg);
+    uint64_t end = section->offset_within_address_space + section->size;
     unsigned splits = 0;
     int ret;
 
-    if (!memory_region_is_ram(section->mr) || !section_range(priv, section, &start, &end)) {
+    if (!memory_region_is_ram(section->mr)) {
         return;
     }
+    if (vfio_align_up(end, pg) > end) {
+        end = vfio_align_up(end, pg); /* not when it would wrap at the top */
+    }
+    note_edges(priv, section);
     trace_vfio_listener_region_del(memory_region_name(section->mr), start, end - start);
     ret = vfio_dma_table_unmap(priv->dma, start, end - start, &splits);
     priv->splits += splits;
@@ -323,9 +435,89 @@ static void vfio_listener_region_del(MemoryListener *listener, MemoryRegionSecti
         trace_vfio_listener_split(start, end - start, splits);
     }
     if (ret < 0) {
-        g_warning("cannot unmap 0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 " of '%s' from the %s IOMMU: %s; devices may still reach that memory",
+        g_autofree char *devs = devices_str(priv);
+
+        g_warning("cannot unmap 0x%" PRIx64 " bytes at IOVA 0x%" PRIx64 " of '%s' from the %s IOMMU (devices %s): %s; those devices may still reach that memory",
                   end - start, start, memory_region_name(section->mr),
-                  vfio_container_backend_name(priv->self), g_strerror(-ret));
+                  vfio_container_backend_name(priv->self), devs, g_strerror(-ret));
+    }
+}
+
+/* The section of the IOMMU page at @iova when one RAM region backs all of it contiguously. */
+static bool whole_ram_page(VFIOContainerPrivate *priv, uint64_t iova, MemoryRegionSection *out)
+{
+    uint64_t pg = min_pgsize(priv), a = iova;
+
+    if (iova + pg < iova) {
+        return false;
+    }
+    *out = (MemoryRegionSection){ 0 };
+    while (a < iova + pg) {
+        MemoryRegionSection s = memory_region_find(priv->space->as, a, iova + pg - a);
+        bool ok = s.mr && s.offset_within_address_space == a && memory_region_is_ram(s.mr);
+
+        if (ok && out->mr) {
+            ok = s.mr == out->mr && s.readonly == out->readonly &&
+                 s.offset_within_region == out->offset_within_region + (a - iova);
+        } else if (ok) {
+            *out = s;
+        }
+        if (s.mr) {
+            memory_region_unref(s.mr);
+        }
+        if (!ok) {
+            return false;
+        }
+        a += s.size;
+    }
+    out->offset_within_address_space = iova;
+    out->size = pg;
+    return true;
+}
+
+static int cmp_u64(gconstpointer a, gconstpointer b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Map the edge pages of this commit's changes that are wholly RAM and not mapped yet. */
+static void vfio_listener_commit(MemoryListener *listener)
+{
+    VFIOContainerPrivate *priv = listener_priv(listener);
+    GArray *pages = priv->recheck;
+    unsigned count;
+
+    if (priv->listening || priv->replaying) {
+        g_array_sort(pages, cmp_u64);
+        for (guint i = 0; i < pages->len; i++) {
+            uint64_t iova = g_array_index(pages, uint64_t, i);
+            MemoryRegionSection section;
+            unsigned at;
+
+            if (i > 0 && g_array_index(pages, uint64_t, i - 1) == iova) {
+                continue;
+            }
+            at = vfio_dma_table_lookup(priv->dma, iova);
+            if (at < vfio_dma_table_count(priv->dma) &&
+                vfio_dma_table_get(priv->dma, at)->iova <= iova) {
+                continue; /* mapped */
+            }
+            if (whole_ram_page(priv, iova, &section)) {
+                trace_vfio_listener_region_add(memory_region_name(section.mr), iova,
+                                               section.size,
+                                               memory_region_is_ram_device(section.mr));
+                map_range(priv, &section, iova, iova + section.size);
+            }
+        }
+    }
+    g_array_set_size(pages, 0);
+    count = vfio_dma_table_count(priv->dma);
+    if (count != priv->last_count) {
+        trace_vfio_dma_count(vfio_container_backend_name(priv->self), count,
+                             vfio_dma_table_bytes(priv->dma), priv->dma_max_mappings);
+        priv->last_count = count;
     }
 }
 
@@ -415,11 +607,13 @@ bool vfio_container_listen(VFIOContainer *container, VFIOAddressSpace *space, GE
     if (!priv->dma) {
         priv->dma = vfio_dma_table_new(&table_ops, container);
     }
+    vfio_dma_table_set_merge(priv->dma, VFIO_CONTAINER_GET_CLASS(container)->dma_merge);
     priv->space = space;
     vfio_address_space_add_container(space, container);
     priv->listener = (MemoryListener){
         .region_add = vfio_listener_region_add,
         .region_del = vfio_listener_region_del,
+        .commit = vfio_listener_commit,
         .log_global_start = vfio_listener_log_global_start,
         .log_global_stop = vfio_listener_log_global_stop,
         .log_sync = vfio_listener_log_sync,
@@ -450,6 +644,7 @@ void vfio_container_unlisten(VFIOContainer *container)
     if (!priv->listening) {
         return;
     }
+    priv->listening = false; /* commit maps nothing back while the listener goes */
     memory_listener_unregister(&priv->listener);
     /* Whatever region_del left (e.g. a failed unmap) goes now. */
     ret = vfio_dma_table_unmap_all(priv->dma);

@@ -20,6 +20,7 @@ static void vfio_container_finalize(GObject *obj)
     VFIOContainerPrivate *priv = vfio_container_priv(VFIO_CONTAINER(obj));
 
     g_array_free(priv->iova_ranges, TRUE);
+    g_array_free(priv->recheck, TRUE);
     vfio_dma_table_free(priv->dma);
     g_clear_error(&priv->replay_error);
     G_OBJECT_CLASS(vfio_container_parent_class)->finalize(obj);
@@ -38,6 +39,7 @@ static void vfio_container_init(VFIOContainer *container)
     priv->self = container;
     priv->pgsizes = 4096;
     priv->iova_ranges = g_array_new(FALSE, FALSE, sizeof(VFIOIovaRange));
+    priv->recheck = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     g_queue_init(&priv->devices);
 }
 

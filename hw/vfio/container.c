@@ -595,6 +595,7 @@ static void vfio_legacy_container_class_init(VFIOLegacyContainerClass *klass)
 
     G_OBJECT_CLASS(klass)->finalize = vfio_legacy_container_finalize;
     base->backend_name = "legacy";
+    base->dma_merge = true;
     base->attach_device = legacy_attach_device;
     base->detach_device = legacy_detach_device;
     base->dma_map = legacy_dma_map;

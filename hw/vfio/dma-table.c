@@ -5,7 +5,9 @@
  * Chosen approach: keep each kernel mapping as mapped; to remove a piece, unmap the whole
  * mapping and map back the parts that remain (one unmap + up to two maps). Mappings that lie
  * wholly inside or outside a removed range are never touched, and RAM that stays RAM is only
- * re-mapped when it shares a kernel mapping with the removed piece.
+ * re-mapped when it shares a kernel mapping with the removed piece. Optionally, a new mapping
+ * that continues a recorded one is merged with it (unmap the neighbour, map the union), so
+ * splits do not pile up toward the kernel's limit on the number of mappings.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -17,6 +19,7 @@ struct VFIODmaTable {
     void *opaque;
     GArray *maps; /* VFIODmaMapping, ascending, not overlapping */
     uint64_t bytes;
+    bool merge;
 };
 
 static uint64_t map_last(const VFIODmaMapping *m)
@@ -86,8 +89,94 @@ static int map_at(VFIODmaTable *table, guint at, const VFIODmaMapping *m)
     return 0;
 }
 
+void vfio_dma_table_set_merge(VFIODmaTable *table, bool merge)
+{
+    table->merge = merge;
+}
+
+/* Whether @b continues @a: adjacent in IOVA and host memory, same owner and flags. */
+static bool continues(const VFIODmaMapping *a, const VFIODmaMapping *b)
+{
+    return a->iova + a->size == b->iova && (uint8_t *)a->vaddr + a->size == b->vaddr &&
+           a->readonly == b->readonly && a->owner == b->owner &&
+           a->owner_offset + a->size == b->owner_offset;
+}
+
+static void report_lost(VFIODmaTable *table, const VFIODmaMapping *m, int err)
+{
+    if (table->ops->lost) {
+        table->ops->lost(table->opaque, m, err);
+    }
+}
+
+/* Unmap the recorded mapping at @at and forget it; its owner reference moves to @out. */
+static int take_at(VFIODmaTable *table, guint at, VFIODmaMapping *out)
+{
+    VFIODmaMapping m = g_array_index(table->maps, VFIODmaMapping, at);
+    int ret = table->ops->unmap(table->opaque, m.iova, m.size);
+
+    if (ret < 0) {
+        return ret;
+    }
+    g_array_remove_index(table->maps, at);
+    table->bytes -= m.size;
+    *out = m;
+    return 0;
+}
+
+/* Map @m at @at merged with the neighbours @at - 1 (@left) and @at (@right) where set. */
+static int map_merged(VFIODmaTable *table, guint at, const VFIODmaMapping *m, bool left,
+                      bool right)
+{
+    VFIODmaMapping l = { 0 }, r = { 0 }, u = *m;
+    int ret;
+
+    if (left && take_at(table, at - 1, &l) == 0) {
+        at--;
+        u.iova = l.iova;
+        u.vaddr = l.vaddr;
+        u.owner_offset = l.owner_offset;
+        u.size += l.size;
+    }
+    if (right && take_at(table, at, &r) == 0) {
+        u.size += r.size;
+    }
+    if (u.size == m->size) {
+        return map_at(table, at, m); /* neither neighbour could be unmapped */
+    }
+    ret = map_at(table, at, &u);
+    if (ret < 0) {
+        /* Put back what was there, then try @m alone. */
+        if (l.size) {
+            int lret = map_at(table, at, &l);
+
+            if (lret < 0) {
+                report_lost(table, &l, lret);
+            } else {
+                at++;
+            }
+        }
+        if (r.size) {
+            int rret = map_at(table, at, &r);
+
+            if (rret < 0) {
+                report_lost(table, &r, rret);
+            }
+        }
+        ret = map_at(table, at, m);
+    }
+    if (l.size) {
+        drop_owner(table, &l);
+    }
+    if (r.size) {
+        drop_owner(table, &r);
+    }
+    return ret;
+}
+
 int vfio_dma_table_map(VFIODmaTable *table, const VFIODmaMapping *m)
 {
+    bool left = false, right = false;
     guint at;
 
     if (m->size == 0 || m->iova + m->size - 1 < m->iova) {
@@ -97,6 +186,14 @@ int vfio_dma_table_map(VFIODmaTable *table, const VFIODmaMapping *m)
     if (at < table->maps->len &&
         g_array_index(table->maps, VFIODmaMapping, at).iova <= map_last(m)) {
         return -EEXIST;
+    }
+    if (table->merge) {
+        left = at > 0 && continues(&g_array_index(table->maps, VFIODmaMapping, at - 1), m);
+        right = at < table->maps->len &&
+                continues(m, &g_array_index(table->maps, VFIODmaMapping, at));
+    }
+    if (left || right) {
+        return map_merged(table, at, m, left, right);
     }
     return map_at(table, at, m);
 }
@@ -156,7 +253,7 @@ int vfio_dma_table_unmap(VFIODmaTable *table, uint64_t iova, uint64_t size, unsi
         for (int k = 0; k < nrest; k++) {
             ret = map_at(table, i, &rest[k]);
             if (ret < 0) {
-                first_err = first_err ? first_err : ret;
+                report_lost(table, &rest[k], ret);
             } else {
                 i++;
             }

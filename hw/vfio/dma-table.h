@@ -31,6 +31,9 @@ typedef struct VFIODmaTableOps {
     /* Optional: take and drop a reference on a mapping's owner. */
     void *(*owner_ref)(void *owner);
     void (*owner_unref)(void *owner);
+    /* Optional: @m was mapped, had to be unmapped to cut or merge a neighbour, and could not
+     * be mapped again (@err from the map op): it is no longer mapped nor recorded. */
+    void (*lost)(void *opaque, const VFIODmaMapping *m, int err);
 } VFIODmaTableOps;
 
 VFIODmaTable *vfio_dma_table_new(const VFIODmaTableOps *ops, void *opaque);
@@ -38,14 +41,21 @@ VFIODmaTable *vfio_dma_table_new(const VFIODmaTableOps *ops, void *opaque);
 void vfio_dma_table_free(VFIODmaTable *table);
 
 /* Map and record @m (size > 0, no wrap). -EEXIST without a kernel call when it overlaps a
- * recorded mapping; otherwise the map op's result. */
+ * recorded mapping; otherwise the map op's result. With merging on, a recorded neighbour
+ * that continues @m (same owner, readonly flag, contiguous IOVA and host address) is
+ * unmapped and one mapping of the union is made instead; should that fail, the pieces are
+ * mapped back one by one (a neighbour that cannot be goes to ops->lost). */
 int vfio_dma_table_map(VFIODmaTable *table, const VFIODmaMapping *m);
+/* Merge adjacent mappings from now on (off by default): for kernels whose mapping count is
+ * limited (type1's dma_entry_limit), at the cost of briefly unmapping the neighbour. */
+void vfio_dma_table_set_merge(VFIODmaTable *table, bool merge);
 
 /*
  * Unmap every byte of [@iova, @iova + @size) that is mapped. A mapping wholly inside goes
  * with one unmap call; one that sticks out is unmapped whole and its remaining parts are
- * mapped again (@splits, may be NULL, counts those). Returns 0 or the first -errno: a
- * mapping whose unmap failed stays recorded; a remainder whose re-map failed is dropped.
+ * mapped again (@splits, may be NULL, counts those). Returns 0 or the first unmap -errno: a
+ * mapping whose unmap failed stays recorded (still mapped). A remainder whose re-map failed
+ * is not an unmap failure: it is dropped and reported to ops->lost.
  */
 int vfio_dma_table_unmap(VFIODmaTable *table, uint64_t iova, uint64_t size, unsigned *splits);
 /* Unmap everything (one call per mapping). Returns 0 or the first -errno. */

@@ -620,6 +620,7 @@ static void vfio_iommufd_container_class_init(VFIOIommufdContainerClass *klass)
 
     G_OBJECT_CLASS(klass)->finalize = vfio_iommufd_container_finalize;
     base->backend_name = "iommufd";
+    base->dma_merge = true;
     base->attach_device = iommufd_attach_device;
     base->detach_device = iommufd_detach_device;
     base->dma_map = iommufd_dma_map;

@@ -32,6 +32,8 @@ typedef struct VFIOContainerPrivate {
     bool dirty_tracking;          /* set_dirty_page_tracking(true) succeeded */
     VFIODmaTable *dma;
     unsigned splits;              /* partial unmaps that re-mapped a remainder */
+    GArray *recheck;              /* uint64_t: IOMMU pages a change cut, looked at in commit */
+    unsigned last_count;          /* mapping count at the last commit, for the trace */
 } VFIOContainerPrivate;
 
 VFIOContainerPrivate *vfio_container_priv(VFIOContainer *container);

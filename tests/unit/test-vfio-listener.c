@@ -256,22 +256,31 @@ static void test_alignment(Fixture *f, gconstpointer data)
     g_assert_null(find_map(f, 0x501000));
 }
 
+/* RAM the IOMMU cannot map (it meets a reserved range) fails the attach with a message naming
+ * the RAM and the reserved range, instead of leaving it silently out of reach of devices. */
 static void test_iova_ranges(Fixture *f, gconstpointer data)
 {
     g_autoptr(MemoryRegion) big = memory_region_new_ram("big", 0x300000, NULL);
+    g_autoptr(GError) err = NULL;
 
     (void)data;
     /* Reserved window 0xfee00000-0xfeefffff (the MSI window) inside the RAM below. */
     vfio_container_add_iova_range(VFIO_CONTAINER(f->c), 0, 0xfedfffff);
     vfio_container_add_iova_range(VFIO_CONTAINER(f->c), 0xfef00000, UINT64_MAX);
-    memory_region_add_subregion(f->root, 0xfed00000, big);
-    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
-    g_assert_cmpuint(find_map(f, 0xfed00000)->size, ==, 0x100000);
-    g_assert_nonnull(find_map(f, 0xfef00000));
-    g_assert_cmpuint(find_map(f, 0xfef00000)->size, ==, 0x100000);
-    g_assert_null(find_map(f, 0xfee00000));
     g_assert_true(vfio_container_iova_valid(VFIO_CONTAINER(f->c), 0x1000, 0x1fff));
     g_assert_false(vfio_container_iova_valid(VFIO_CONTAINER(f->c), 0xfee00000, 0xfee00fff));
+    /* Outside the window: mapped as usual. */
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_cmpuint(f->c->maps->len, ==, 2);
+    vfio_container_unlisten(VFIO_CONTAINER(f->c));
+    memory_region_add_subregion(f->root, 0xfed00000, big);
+    g_assert_false(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, &err));
+    g_assert_error(err, VFIO_ERROR, EINVAL);
+    g_test_message("%s", err->message);
+    g_assert_nonnull(strstr(err->message, "RAM 'big'"));
+    g_assert_nonnull(strstr(err->message, "[0xfed00000, 0xfeffffff]"));
+    g_assert_nonnull(strstr(err->message, "[0xfee00000, 0xfeefffff], which the IOMMU reserves"));
+    g_assert_cmpuint(f->c->maps->len, ==, 0);
     memory_region_del_subregion(f->root, big);
 }
 
@@ -377,6 +386,41 @@ static void test_runtime_map_failure(Fixture *f, gconstpointer data)
     hd_runstate_set(HD_RUN_STATE_PRELAUNCH);
 }
 
+/* An overlay cuts a mapping; the kernel then refuses to map the rest back: that RAM is out
+ * of the devices' reach, so the VM stops (internal-error) with a message naming the RAM, the
+ * range and the container's devices, never a warning about a failed unmap. */
+static void test_remap_failure(Fixture *f, gconstpointer data)
+{
+    g_autoptr(MemoryRegion) bar = memory_region_new_io("bar", 0x10000, NULL, NULL);
+    VFIOContainerPrivate *priv = vfio_container_priv(VFIO_CONTAINER(f->c));
+    VFIODevice dev;
+
+    (void)data;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    vfio_device_init(&dev, NULL);
+    dev.name = g_strdup("0000:00:04.0");
+    g_queue_push_tail_link(&priv->devices, &dev.container_link);
+    hd_runstate_set(HD_RUN_STATE_RUNNING);
+    f->c->map_err = -ENOMEM;
+    g_test_log_set_fatal_handler(ignore_log, NULL);
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                          "*RAM 'ram0' back*0x40000 bytes at IOVA 0x0*fake container of 0000:00:04.0*status internal-error*");
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                          "*RAM 'ram0' back*0xb0000 bytes at IOVA 0x50000*status internal-error*");
+    memory_region_add_subregion_overlap(f->root, 0x40000, bar, 1);
+    g_test_assert_expected_messages();
+    while (g_main_context_iteration(NULL, FALSE)) {
+    }
+    g_assert_cmpint(hd_runstate_get(), ==, HD_RUN_STATE_INTERNAL_ERROR);
+    g_assert_null(find_map(f, 0));
+    g_assert_cmpuint(vfio_container_mapping_count(VFIO_CONTAINER(f->c)), ==, 1);
+    f->c->map_err = 0;
+    memory_region_del_subregion(f->root, bar);
+    g_queue_unlink(&priv->devices, &dev.container_link);
+    vfio_device_clear(&dev);
+    hd_runstate_set(HD_RUN_STATE_PRELAUNCH);
+}
+
 static void test_dirty(Fixture *f, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
@@ -413,6 +457,7 @@ int main(int argc, char **argv)
     ADD("other-errors", test_other_errors);
     ADD("ram-device-warns", test_ram_device_warns);
     ADD("runtime-map-failure", test_runtime_map_failure);
+    ADD("remap-failure", test_remap_failure);
     ADD("dirty", test_dirty);
     return g_test_run();
 }

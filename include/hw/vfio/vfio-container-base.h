@@ -39,6 +39,13 @@ struct _VFIOContainerClass {
     const char *backend_name;
 
     /*
+     * The kernel limits the number of mappings and lets a mapping be removed and its
+     * union with a neighbour mapped in its place: the common layer then merges a new mapping
+     * with a recorded one it continues (same RAM), so splits do not accumulate.
+     */
+    bool dma_merge;
+
+    /*
      * Class-level (there may be no container yet). Attach @vbasedev named @name to a
      * container of this class serving @space: reuse one from
      * vfio_address_space_containers(@space) where the backend allows it (legacy: the device's
