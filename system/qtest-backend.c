@@ -58,10 +58,19 @@ static void qb_pio_out(void *opaque, uint16_t port, uint32_t value, unsigned siz
     address_space_write(memory_system_io_address_space(), port, bytes, size);
 }
 
+static int64_t qb_clock_get(void *opaque)
+{
+    (void)opaque;
+    return hd_vclock_get_ns();
+}
+
 static int64_t qb_clock_step(void *opaque, int64_t ns)
 {
     (void)opaque;
-    return ns == QTEST_CLOCK_STEP_NEXT ? hd_vclock_step_next() : hd_vclock_step(ns);
+    if (ns != QTEST_CLOCK_STEP_NEXT) {
+        return hd_vclock_step(ns);
+    }
+    return hd_vclock_next_deadline() < 0 ? -1 : hd_vclock_step_next();
 }
 
 static int64_t qb_clock_set(void *opaque, int64_t ns)
@@ -72,6 +81,8 @@ static int64_t qb_clock_set(void *opaque, int64_t ns)
 
 /* The one connected qtest server intercepted lines report to (qtest has one client). */
 static HdQtest *irq_target;
+/* The interned path of the line set intercepted for it, NULL while none. */
+static const char *irq_intercepted;
 
 static void qb_irq(void *opaque, int n, int level)
 {
@@ -83,18 +94,41 @@ static void qb_irq(void *opaque, int n, int level)
     }
 }
 
-static bool qb_intercept(const char *qom_path, GError **errp)
+/* The line set at qom_path (absolute or partial), or NULL with errp set. */
+static HdIrqLines *qb_lines(const char *qom_path, GError **errp)
 {
-    HdIrqLines *lines = hd_irq_lines_find(qom_path);
+    HdIrqLines *lines = hd_irq_lines_resolve(qom_path);
 
     if (!lines) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
-                    "no interrupt lines at '%s' (q35 has /machine/ioapic and /machine/msi)",
-                    qom_path);
+                    "Unknown device '%s' (q35 has /machine/ioapic and /machine/msi)", qom_path);
+    }
+    return lines;
+}
+
+static char *qb_resolve(void *opaque, const char *qom_path, GError **errp)
+{
+    HdIrqLines *lines = qb_lines(qom_path, errp);
+
+    (void)opaque;
+    return lines ? g_strdup(hd_irq_lines_path(lines)) : NULL;
+}
+
+static bool qb_intercept(const char *qom_path, GError **errp)
+{
+    HdIrqLines *lines = qb_lines(qom_path, errp);
+    const char *path;
+
+    if (!lines) {
         return false;
     }
     /* The path string must outlive the interception: intern it. */
-    return hd_irq_intercept(qom_path, qb_irq, (void *)g_intern_string(qom_path), errp);
+    path = g_intern_string(hd_irq_lines_path(lines));
+    if (!hd_irq_intercept(path, qb_irq, (void *)path, errp)) {
+        return false;
+    }
+    irq_intercepted = path;
+    return true;
 }
 
 static bool qb_irq_intercept_in(void *opaque, const char *qom_path, GError **errp)
@@ -113,19 +147,32 @@ static bool qb_irq_intercept_out(void *opaque, const char *qom_path, GError **er
 static bool qb_set_irq_in(void *opaque, const char *qom_path, const char *name, int n,
                           int level, GError **errp)
 {
-    HdIrqLines *lines = hd_irq_lines_find(qom_path);
+    HdIrqLines *lines = qb_lines(qom_path, errp);
+    const char *path;
 
     (void)opaque;
     if (!lines) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
-                    "no interrupt lines at '%s' (q35 has /machine/ioapic and /machine/msi)",
-                    qom_path);
         return false;
     }
     if (name && *name && strcmp(name, "unnamed-gpio-in") != 0) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
                     "'%s' has only the unnamed input list, not '%s'", qom_path, name);
         return false;
+    }
+    if (n < 0 || n >= hd_irq_lines_count(lines)) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND,
+                    "set_irq_in: line %d out of range ('%s' has lines 0 to %d)", n, qom_path,
+                    hd_irq_lines_count(lines) - 1);
+        return false;
+    }
+    path = g_intern_string(hd_irq_lines_path(lines));
+    if (path == irq_intercepted && hd_irq_get(lines, n) == (level != 0)) {
+        /*
+         * The line set reports changes only; QEMU's set_irq_in reaches the interceptor even
+         * when the level stays, so a line already high before the intercept still shows up.
+         */
+        qb_irq((void *)path, n, level);
+        return true;
     }
     hd_irq_set(lines, n, level);
     return true;
@@ -136,8 +183,10 @@ const QtestBackend hd_qtest_backend_ops = {
     .mem_write = qb_mem_write,
     .pio_in = qb_pio_in,
     .pio_out = qb_pio_out,
+    .clock_get = qb_clock_get,
     .clock_step = qb_clock_step,
     .clock_set = qb_clock_set,
+    .resolve = qb_resolve,
     .irq_intercept_in = qb_irq_intercept_in,
     .irq_intercept_out = qb_irq_intercept_out,
     .set_irq_in = qb_set_irq_in,
@@ -218,6 +267,7 @@ void hd_qtest_stop(HdQtest *q)
     }
     if (irq_target == q) {
         irq_target = NULL;
+        irq_intercepted = NULL;
     }
     chardev_flush(q->chr, 1000);
     chardev_clear_handlers(q->chr);

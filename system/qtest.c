@@ -171,7 +171,8 @@ static void cmd_in(QtestServer *s, const QtestCmd *cmd, char **args)
         return;
     }
     value = s->ops->pio_in(s->opaque, port, cmd->size) & width_mask(cmd->size);
-    qtest_reply(s, "OK 0x%0*" PRIx32, (int)cmd->size * 2, value);
+    /* QEMU's format for all three widths: at least four digits ("OK 0x00b2"). */
+    qtest_reply(s, "OK 0x%04" PRIx32, value);
 }
 
 static void cmd_write_sized(QtestServer *s, const QtestCmd *cmd, char **args)
@@ -221,7 +222,8 @@ static void cmd_read_sized(QtestServer *s, const QtestCmd *cmd, char **args)
     for (unsigned i = 0; i < cmd->size; i++) {
         value |= (uint64_t)buf[i] << (8 * i);
     }
-    qtest_reply(s, "OK 0x%0*" PRIx64, (int)cmd->size * 2, value);
+    /* QEMU's format for all four widths: sixteen digits ("OK 0x00000000000000b2"). */
+    qtest_reply(s, "OK 0x%016" PRIx64, value);
 }
 
 /* Read SIZE bytes for read/b64read; NULL (reply sent) on error. */
@@ -290,6 +292,16 @@ static void write_range(QtestServer *s, uint64_t addr, uint64_t size, const uint
     qtest_reply(s, "OK");
 }
 
+/* QEMU answers write and b64write whose data has fewer than 3 characters with this. */
+static bool data_too_short(QtestServer *s, const char *data)
+{
+    if (strlen(data) < 3) {
+        qtest_reply(s, "ERR invalid argument size");
+        return true;
+    }
+    return false;
+}
+
 static void cmd_write(QtestServer *s, const QtestCmd *cmd, char **args)
 {
     const char *hex = args[2];
@@ -297,7 +309,8 @@ static void cmd_write(QtestServer *s, const QtestCmd *cmd, char **args)
     uint64_t addr, size;
     size_t digits, len;
 
-    if (!arg_range(s, cmd, args, QTEST_SERVER_MAX_ACCESS, &addr, &size)) {
+    if (!arg_range(s, cmd, args, QTEST_SERVER_MAX_ACCESS, &addr, &size) ||
+        data_too_short(s, hex)) {
         return;
     }
     if (hex[0] != '0' || (hex[1] != 'x' && hex[1] != 'X')) {
@@ -305,16 +318,13 @@ static void cmd_write(QtestServer *s, const QtestCmd *cmd, char **args)
         return;
     }
     hex += 2;
-    digits = strlen(hex);
+    /* As QEMU: digits past SIZE bytes are ignored, missing bytes are zero. */
+    digits = MIN(strlen(hex), 2 * size);
     if (digits % 2) {
         qtest_reply(s, "FAIL write: odd number of hex digits (%zu) in data", digits);
         return;
     }
     len = digits / 2;
-    if (len > size) {
-        qtest_reply(s, "FAIL write: data (%zu bytes) is longer than size %" PRIu64, len, size);
-        return;
-    }
     data = g_malloc(len + 1);
     for (size_t i = 0; i < len; i++) {
         int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
@@ -356,7 +366,8 @@ static void cmd_b64write(QtestServer *s, const QtestCmd *cmd, char **args)
     uint64_t addr, size;
     gsize len;
 
-    if (!arg_range(s, cmd, args, QTEST_SERVER_MAX_ACCESS, &addr, &size)) {
+    if (!arg_range(s, cmd, args, QTEST_SERVER_MAX_ACCESS, &addr, &size) ||
+        data_too_short(s, args[2])) {
         return;
     }
     if (!is_base64(args[2])) {
@@ -364,10 +375,13 @@ static void cmd_b64write(QtestServer *s, const QtestCmd *cmd, char **args)
         return;
     }
     data = g_base64_decode(args[2], &len);
-    if (len > size) {
-        qtest_reply(s, "FAIL b64write: data (%zu bytes) is longer than size %" PRIu64,
-                    (size_t)len, size);
-        return;
+    /* As QEMU: data past SIZE bytes is ignored (the log notes the mismatch). */
+    if (len != size) {
+        g_autofree char *note = g_strdup_printf(
+            "b64write: data length mismatch (told %" PRIu64 ", found %zu)", size, (size_t)len);
+
+        qtest_log(s, 'S', note);
+        len = MIN(len, size);
     }
     if (!s->ops->mem_write) {
         qtest_unsupported(s, cmd);
@@ -400,22 +414,37 @@ static void cmd_memset(QtestServer *s, const QtestCmd *cmd, char **args)
     qtest_reply(s, "OK");
 }
 
+/* QEMU's reply to clock_step without a time when no timer is pending. */
+#define QTEST_NO_DEADLINE \
+    "FAIL cannot advance clock to the next deadline because there is no pending deadline"
+
+/* QEMU's replies: OK with the new clock only when time moved, FAIL saying why otherwise. */
 static void cmd_clock_step(QtestServer *s, const QtestCmd *cmd, char **args)
 {
     uint64_t ns = QTEST_CLOCK_STEP_NEXT;
+    int64_t old_ns, new_ns;
 
     if (args[0] && !arg_u64(s, cmd, "time", args[0], INT64_MAX, &ns)) {
         return;
     }
-    if (!s->ops->clock_step) {
+    if (!s->ops->clock_step || !s->ops->clock_get) {
         qtest_unsupported(s, cmd);
         return;
     }
-    qtest_reply(s, "OK %" PRIi64, s->ops->clock_step(s->opaque, (int64_t)ns));
+    old_ns = s->ops->clock_get(s->opaque);
+    new_ns = s->ops->clock_step(s->opaque, (int64_t)ns);
+    if (new_ns < 0) {
+        qtest_reply(s, "%s", QTEST_NO_DEADLINE);
+    } else if (new_ns > old_ns) {
+        qtest_reply(s, "OK %" PRIi64, new_ns);
+    } else {
+        qtest_reply(s, "FAIL could not advance time");
+    }
 }
 
 static void cmd_clock_set(QtestServer *s, const QtestCmd *cmd, char **args)
 {
+    int64_t new_ns;
     uint64_t ns;
 
     if (!arg_u64(s, cmd, "time", args[0], INT64_MAX, &ns)) {
@@ -425,40 +454,64 @@ static void cmd_clock_set(QtestServer *s, const QtestCmd *cmd, char **args)
         qtest_unsupported(s, cmd);
         return;
     }
-    qtest_reply(s, "OK %" PRIi64, s->ops->clock_set(s->opaque, (int64_t)ns));
+    new_ns = s->ops->clock_set(s->opaque, (int64_t)ns);
+    /* As QEMU: an earlier time leaves the clock and answers FAIL with where it is. */
+    qtest_reply(s, "%s %" PRIi64, new_ns == (int64_t)ns ? "OK" : "FAIL", new_ns);
+}
+
+/* The canonical path of @path (g_free), or NULL with the FAIL reply sent. */
+static char *resolve_path(QtestServer *s, const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    char *resolved;
+
+    if (!s->ops->resolve) {
+        return g_strdup(path);
+    }
+    resolved = s->ops->resolve(s->opaque, path, &err);
+    if (!resolved) {
+        qtest_reply(s, "FAIL %s", err ? err->message : "Unknown device");
+    }
+    return resolved;
 }
 
 static void cmd_irq_intercept(QtestServer *s, const QtestCmd *cmd, char **args)
 {
     bool (*intercept)(void *, const char *, GError **);
     g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL;
 
     intercept = strcmp(cmd->name, "irq_intercept_in") ? s->ops->irq_intercept_out
                                                        : s->ops->irq_intercept_in;
+    if (!intercept) {
+        qtest_unsupported(s, cmd);
+        return;
+    }
+    path = resolve_path(s, args[0]);
+    if (!path) {
+        return;
+    }
     if (s->intercepted) {
         /* As QEMU: the device already intercepted is fine, another one is not. */
-        if (!strcmp(s->intercepted, args[0])) {
+        if (!strcmp(s->intercepted, path)) {
             qtest_reply(s, "OK");
         } else {
             qtest_reply(s, "FAIL IRQ intercept already enabled");
         }
         return;
     }
-    if (!intercept) {
-        qtest_unsupported(s, cmd);
-        return;
-    }
-    if (!intercept(s->opaque, args[0], &err)) {
+    if (!intercept(s->opaque, path, &err)) {
         qtest_reply(s, "FAIL %s", err ? err->message : "interception refused");
         return;
     }
-    s->intercepted = g_strdup(args[0]);
+    s->intercepted = g_steal_pointer(&path);
     qtest_reply(s, "OK");
 }
 
 static void cmd_set_irq_in(QtestServer *s, const QtestCmd *cmd, char **args)
 {
     g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL;
     uint64_t n;
     int level;
 
@@ -470,7 +523,11 @@ static void cmd_set_irq_in(QtestServer *s, const QtestCmd *cmd, char **args)
         qtest_unsupported(s, cmd);
         return;
     }
-    if (!s->ops->set_irq_in(s->opaque, args[0], args[1], (int)n, level, &err)) {
+    path = resolve_path(s, args[0]);
+    if (!path) {
+        return;
+    }
+    if (!s->ops->set_irq_in(s->opaque, path, args[1], (int)n, level, &err)) {
         qtest_reply(s, "FAIL %s", err ? err->message : "set_irq_in refused");
         return;
     }

@@ -91,6 +91,44 @@ HdIrqLines *hd_irq_lines_find(const char *qom_path)
     return registry && qom_path ? g_hash_table_lookup(registry, qom_path) : NULL;
 }
 
+HdIrqLines *hd_irq_lines_resolve(const char *path)
+{
+    g_autofree char *suffix = NULL;
+    HdIrqLines *found = NULL;
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!registry || !path || !*path) {
+        return NULL;
+    }
+    if (path[0] == '/') {
+        return g_hash_table_lookup(registry, path);
+    }
+    suffix = g_strconcat("/", path, NULL);
+    g_hash_table_iter_init(&it, registry);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        if (g_str_has_suffix(key, suffix)) {
+            if (found) {
+                return NULL; /* ambiguous, as QOM treats it */
+            }
+            found = value;
+        }
+    }
+    return found;
+}
+
+const char *hd_irq_lines_path(HdIrqLines *lines)
+{
+    g_return_val_if_fail(lines, NULL);
+    return lines->path;
+}
+
+int hd_irq_lines_count(HdIrqLines *lines)
+{
+    g_return_val_if_fail(lines, 0);
+    return lines->count;
+}
+
 bool hd_irq_intercept(const char *qom_path, HdIrqHandler handler, void *opaque, GError **errp)
 {
     HdIrqLines *lines = hd_irq_lines_find(qom_path);

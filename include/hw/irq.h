@@ -38,6 +38,19 @@ int hd_irq_get(HdIrqLines *lines, int n);
 HdIrqLines *hd_irq_lines_find(const char *qom_path);
 
 /*
+ * The set @path names as QOM resolves paths: an absolute path ("/machine/ioapic") exactly, a
+ * partial one ("ioapic", "machine/ioapic") when it ends exactly one registered path at a '/'.
+ * NULL when none or several match.
+ */
+HdIrqLines *hd_irq_lines_resolve(const char *path);
+
+/* The absolute path the set is registered under (owned by the set). */
+const char *hd_irq_lines_path(HdIrqLines *lines);
+
+/* How many inputs the set has: valid line numbers are 0 .. count - 1. */
+int hd_irq_lines_count(HdIrqLines *lines);
+
+/*
  * Route every later change of the set at @qom_path to @handler instead of its own handler
  * (qtest's irq_intercept_in). False with @errp set when no set is registered there.
  */

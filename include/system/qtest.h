@@ -37,13 +37,26 @@ typedef struct QtestBackend {
     uint32_t (*pio_in)(void *opaque, uint16_t port, unsigned size);
     /* Port I/O write of size 1, 2 or 4 bytes. */
     void (*pio_out)(void *opaque, uint16_t port, uint32_t value, unsigned size);
+    /* The virtual clock in ns (clock_step needs it to tell whether time moved). */
+    int64_t (*clock_get)(void *opaque);
     /*
      * Advance the virtual clock by ns (>= 0), or to the next deadline when ns is
-     * QTEST_CLOCK_STEP_NEXT; return the new clock in ns.
+     * QTEST_CLOCK_STEP_NEXT; return the new clock in ns, or -1 (clock unchanged) for
+     * QTEST_CLOCK_STEP_NEXT when no timer is pending.
      */
     int64_t (*clock_step)(void *opaque, int64_t ns);
-    /* Set the virtual clock to ns (>= 0) as far as the machine allows; return the new clock. */
+    /*
+     * Advance the virtual clock to ns (>= 0); an earlier time leaves it where it is. Return
+     * the new clock (the reply is OK only when that is ns, as QEMU's).
+     */
     int64_t (*clock_set)(void *opaque, int64_t ns);
+    /*
+     * The canonical path of the device qom_path names, resolved as QOM does (an absolute path,
+     * or a partial one such as "ioapic" matching the end of exactly one); NULL with errp set
+     * when none does. Optional: without it paths are used as written. The IRQ ops below get
+     * the canonical path.
+     */
+    char *(*resolve)(void *opaque, const char *qom_path, GError **errp);
     /*
      * Route the GPIO inputs (in) or outputs (out) of the device at qom_path to
      * qtest_server_irq() instead of their consumers. False with errp set on failure.
@@ -52,7 +65,9 @@ typedef struct QtestBackend {
     bool (*irq_intercept_out)(void *opaque, const char *qom_path, GError **errp);
     /*
      * Drive GPIO input n of the named list ("unnamed-gpio-in" for the default list) of the
-     * device at qom_path to level. False with errp set on failure.
+     * device at qom_path to level. False with errp set on failure, e.g. n out of range.
+     * Where the device is intercepted, every call reports the level with qtest_server_irq(),
+     * a level the line already had included (QEMU's set_irq_in does not filter).
      */
     bool (*set_irq_in)(void *opaque, const char *qom_path, const char *name, int n, int level,
                        GError **errp);

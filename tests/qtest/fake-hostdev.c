@@ -118,6 +118,13 @@ static void fake_pio_out(void *opaque, uint16_t port, uint32_t value, unsigned s
     f->ports[port] = value;
 }
 
+static int64_t fake_clock_get(void *opaque)
+{
+    Fake *f = opaque;
+
+    return f->clock;
+}
+
 static int64_t fake_clock_step(void *opaque, int64_t ns)
 {
     Fake *f = opaque;
@@ -130,7 +137,7 @@ static int64_t fake_clock_set(void *opaque, int64_t ns)
 {
     Fake *f = opaque;
 
-    f->clock = ns;
+    f->clock = MAX(f->clock, ns); /* never backwards, as a machine's clock */
     return f->clock;
 }
 
@@ -162,6 +169,7 @@ static const QtestBackend fake_ops = {
     .mem_write = fake_mem_write,
     .pio_in = fake_pio_in,
     .pio_out = fake_pio_out,
+    .clock_get = fake_clock_get,
     .clock_step = fake_clock_step,
     .clock_set = fake_clock_set,
     .irq_intercept_in = fake_intercept,

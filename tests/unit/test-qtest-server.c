@@ -20,6 +20,7 @@ typedef struct FakeMachine {
     uint8_t ram[RAM_SIZE];
     uint32_t ports[0x10000];
     int64_t clock;
+    bool no_timers;            /* clock_step without a time finds no deadline */
     int mem_failures;          /* accesses the fake reported as unassigned */
     char *set_irq_args;        /* the last set_irq_in call, formatted */
 } FakeMachine;
@@ -77,10 +78,20 @@ static void fake_pio_out(void *opaque, uint16_t port, uint32_t value, unsigned s
     m->ports[port] = value * 16 + size;
 }
 
+static int64_t fake_clock_get(void *opaque)
+{
+    FakeMachine *m = opaque;
+
+    return m->clock;
+}
+
 static int64_t fake_clock_step(void *opaque, int64_t ns)
 {
     FakeMachine *m = opaque;
 
+    if (ns == QTEST_CLOCK_STEP_NEXT && m->no_timers) {
+        return -1;
+    }
     m->clock += ns == QTEST_CLOCK_STEP_NEXT ? 1000 : ns;
     return m->clock;
 }
@@ -103,6 +114,20 @@ static bool fake_intercept(void *opaque, const char *path, GError **errp)
     return true;
 }
 
+/* Partial paths as QOM resolves them: "fake" and "machine/fake" name /machine/fake. */
+static char *fake_resolve(void *opaque, const char *path, GError **errp)
+{
+    (void)opaque;
+    if (!strcmp(path, "fake") || !strcmp(path, "machine/fake")) {
+        return g_strdup("/machine/fake");
+    }
+    if (!strcmp(path, "/machine/fake") || !strcmp(path, "/machine/other")) {
+        return g_strdup(path);
+    }
+    g_set_error(errp, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Unknown device '%s'", path);
+    return NULL;
+}
+
 static bool fake_set_irq_in(void *opaque, const char *path, const char *name, int n, int level,
                             GError **errp)
 {
@@ -121,11 +146,13 @@ static const QtestBackend fake_ops = {
     .mem_write = fake_mem_write,
     .pio_in = fake_pio_in,
     .pio_out = fake_pio_out,
+    .clock_get = fake_clock_get,
     .clock_step = fake_clock_step,
     .clock_set = fake_clock_set,
     .irq_intercept_in = fake_intercept,
     .irq_intercept_out = fake_intercept,
     .set_irq_in = fake_set_irq_in,
+    .resolve = fake_resolve,
 };
 
 static const QtestBackend no_ops;
@@ -190,9 +217,10 @@ static void test_pio(void)
     assert_reply(m, "outw 0x20 0xabcd", "OK");
     g_assert_cmpuint(m->ports[0x20], ==, 0xabcd * 16 + 2);
     assert_reply(m, "outl 65535 0xffffffff", "OK");
-    assert_reply(m, "inb 0x10", "OK 0xb2");         /* (0xab * 16 + 1) + 1, to a byte */
+    /* QEMU's format for every width: at least four digits. */
+    assert_reply(m, "inb 0x10", "OK 0x00b2");       /* (0xab * 16 + 1) + 1, to a byte */
     assert_reply(m, "inw 0x20", "OK 0xbcd4");       /* 0xabcd2 + 2, to a word */
-    assert_reply(m, "inl 0x30", "OK 0x00000004");
+    assert_reply(m, "inl 0x30", "OK 0x0004");
     assert_reply(m, "inl 0xffff", "OK 0xffffffff");
     assert_reply(m, "outb 0x10000 1", "FAIL outb: port '0x10000' out of range (at most 0xffff)");
     assert_reply(m, "outb 0x10 0x100", "FAIL outb: value '0x100' out of range (at most 0xff)");
@@ -207,10 +235,11 @@ static void test_mem_sized(void)
     assert_reply(m, "writeq 0x1000 0x0102030405060708", "OK");
     g_assert_cmpuint(m->ram[0], ==, 0x08); /* little-endian */
     g_assert_cmpuint(m->ram[7], ==, 0x01);
+    /* QEMU's format for every width: sixteen digits. */
     assert_reply(m, "readq 0x1000", "OK 0x0102030405060708");
-    assert_reply(m, "readl 0x1000", "OK 0x05060708");
-    assert_reply(m, "readw 0x1002", "OK 0x0506");
-    assert_reply(m, "readb 0x1007", "OK 0x01");
+    assert_reply(m, "readl 0x1000", "OK 0x0000000005060708");
+    assert_reply(m, "readw 0x1002", "OK 0x0000000000000506");
+    assert_reply(m, "readb 0x1007", "OK 0x0000000000000001");
     assert_reply(m, "writeb 0x1000 0x0", "OK");
     assert_reply(m, "writew 0x1002 0x1234", "OK");
     assert_reply(m, "writel 4100 0xdeadbeef", "OK");
@@ -221,14 +250,14 @@ static void test_mem_sized(void)
                  "FAIL writeq: address '0xfffffffffffffffc' wraps around the address space");
     assert_reply(m, "readl 0xfffffffffffffffe",
                  "FAIL readl: address '0xfffffffffffffffe' wraps around the address space");
-    assert_reply(m, "readb 0xffffffffffffffff", "OK 0xff");
+    assert_reply(m, "readb 0xffffffffffffffff", "OK 0x00000000000000ff");
 }
 
 static void test_unassigned(void)
 {
     g_autoptr(FakeMachine) m = fake_new(&fake_ops);
 
-    assert_reply(m, "readl 0x200000", "OK 0xffffffff");
+    assert_reply(m, "readl 0x200000", "OK 0x00000000ffffffff");
     assert_reply(m, "readq 0x10ffc", "OK 0xffffffff00000000");
     assert_reply(m, "writel 0x200000 5", "OK");
     assert_reply(m, "read 0xffe 4", "OK 0xffff0000");   /* half unassigned */
@@ -249,17 +278,19 @@ static void test_read_write(void)
     assert_reply(m, "read 0x1000 4", "OK 0xa1b2c3d4");
     assert_reply(m, "write 0x1000 4 0x77", "OK"); /* missing bytes are zero */
     assert_reply(m, "read 0x1000 5", "OK 0x7700000000");
-    assert_reply(m, "write 0x1000 0 0x", "OK");
+    assert_reply(m, "write 0x1000 0 0x", "ERR invalid argument size"); /* QEMU's reply */
+    assert_reply(m, "write 0x1000 0 0x00", "OK");
     assert_reply(m, "read 0x1000 0", "OK 0x");
     assert_reply(m, "write 0x1000 2 a1b2", "FAIL write: data must start with 0x, got 'a1b2'");
     assert_reply(m, "write 0x1000 2 0xa1b", "FAIL write: odd number of hex digits (3) in data");
-    assert_reply(m, "write 0x1000 1 0xa1b2", "FAIL write: data (2 bytes) is longer than size 1");
+    assert_reply(m, "write 0x1000 1 0x66b2c", "OK"); /* as QEMU: data past SIZE is ignored */
+    assert_reply(m, "read 0x1000 2", "OK 0x6600");
     assert_reply(m, "write 0x1000 2 0xa1zz", "FAIL write: invalid hex digit at data offset 2");
     assert_reply(m, "read 0xffffffffffffffff 2",
         "FAIL read: range at 0xffffffffffffffff of 2 bytes wraps around the address space");
     got = req(m, big);
     g_assert_cmpstr(got, ==, fail_big);
-    g_assert_cmpuint(m->ram[0], ==, 0x77);
+    g_assert_cmpuint(m->ram[0], ==, 0x66);
 }
 
 static void test_b64(void)
@@ -272,8 +303,9 @@ static void test_b64(void)
     assert_reply(m, "b64write 0x1000 4 aGk=", "OK"); /* "hi", then zeroes */
     assert_reply(m, "read 0x1000 5", "OK 0x686900006f");
     assert_reply(m, "b64read 0x1000 0", "OK ");
-    assert_reply(m, "b64write 0x1000 1 aGk=",
-                 "FAIL b64write: data (2 bytes) is longer than size 1");
+    assert_reply(m, "b64write 0x1000 1 aWk=", "OK"); /* "ii": as QEMU, the excess is ignored */
+    assert_reply(m, "read 0x1000 2", "OK 0x6969");
+    assert_reply(m, "b64write 0x1000 1 aG", "ERR invalid argument size"); /* QEMU's reply */
     assert_reply(m, "b64write 0x1000 8 aGk", "FAIL b64write: data is not valid base64");
     assert_reply(m, "b64write 0x1000 8 a!k=", "FAIL b64write: data is not valid base64");
     assert_reply(m, "b64write 0x1000 8 a===", "FAIL b64write: data is not valid base64");
@@ -307,7 +339,13 @@ static void test_clock(void)
     assert_reply(m, "clock_step 100", "OK 100");
     assert_reply(m, "clock_step", "OK 1100"); /* the fake's next deadline is 1000 ns away */
     assert_reply(m, "clock_set 5000", "OK 5000");
-    assert_reply(m, "clock_set 10", "OK 5000"); /* the fake refuses to go back */
+    /* QEMU's replies when time does not move: FAIL, with the clock for clock_set. */
+    assert_reply(m, "clock_set 10", "FAIL 5000");
+    assert_reply(m, "clock_set 5000", "OK 5000");
+    assert_reply(m, "clock_step 0", "FAIL could not advance time");
+    m->no_timers = true;
+    assert_reply(m, "clock_step", "FAIL cannot advance clock to the next deadline because there "
+                 "is no pending deadline");
     assert_reply(m, "clock_step 0x10", "OK 5016");
     assert_reply(m, "clock_step 9223372036854775808",
                  "FAIL clock_step: time '9223372036854775808' out of range (at most "
@@ -333,9 +371,9 @@ static void test_numbers(void)
     assert_reply(m, "readl 1 2", "FAIL readl: too many arguments (usage: readl ADDR)");
     assert_reply(m, "writel 0x1000", "FAIL writel: missing argument (usage: writel ADDR VALUE)");
     assert_reply(m, "writel 4096 07", "OK"); /* octal, as strtoull with base 0 reads it */
-    assert_reply(m, "readl 4096", "OK 0x00000007");
+    assert_reply(m, "readl 4096", "OK 0x0000000000000007");
     assert_reply(m, "writel 4096 08", "FAIL writel: invalid value '08'");
-    assert_reply(m, "  readl\t 4096  ", "OK 0x00000007");
+    assert_reply(m, "  readl\t 4096  ", "OK 0x0000000000000007");
 }
 
 static void test_unknown(void)
@@ -380,14 +418,14 @@ static void test_partial_lines(void)
         qtest_server_feed(m->server, p, 1);
     }
     got = take(m);
-    g_assert_cmpstr(got, ==, "OK\nOK 0x11223344\nOK 0x11\n");
+    g_assert_cmpstr(got, ==, "OK\nOK 0x0000000011223344\nOK 0x0000000000000011\n");
     qtest_server_feed(m->server, " 0x1000 1\nreadw 0x1000\nreadb", 28);
     g_free(got);
     got = take(m);
-    g_assert_cmpstr(got, ==, "OK 0x44\nOK 0x3344\n");
+    g_assert_cmpstr(got, ==, "OK 0x44\nOK 0x0000000000003344\n");
     g_free(got);
     got = req(m, " 0x1001");
-    g_assert_cmpstr(got, ==, "OK 0x33\n");
+    g_assert_cmpstr(got, ==, "OK 0x0000000000000033\n");
     qtest_server_feed(m->server, "readb 0x1000\0junk\n", 18);
     g_free(got);
     got = take(m);
@@ -409,7 +447,7 @@ static void test_overlong(void)
     qtest_server_feed(m->server, fill, max);
     qtest_server_feed(m->server, "\n", 1);
     got = take(m);
-    g_assert_cmpstr(got, ==, "OK 0x00\n");
+    g_assert_cmpstr(got, ==, "OK 0x0000000000000000\n");
 
     /* One byte more, fed in pieces: one FAIL, then the server carries on. */
     qtest_server_feed(m->server, "read", 4);
@@ -420,7 +458,7 @@ static void test_overlong(void)
     g_free(got);
     got = take(m);
     g_assert_true(g_str_has_prefix(got, expected));
-    g_assert_cmpstr(got + strlen(expected), ==, "OK 0x00\n");
+    g_assert_cmpstr(got + strlen(expected), ==, "OK 0x0000000000000000\n");
 }
 
 static void test_irq(void)
@@ -429,11 +467,12 @@ static void test_irq(void)
 
     qtest_server_irq(m->server, 3, true);
     g_assert_cmpuint(m->out->len, ==, 0); /* nothing intercepted yet */
-    assert_reply(m, "irq_intercept_in /machine/nope", "FAIL No such device '/machine/nope'");
+    assert_reply(m, "irq_intercept_in /machine/nope", "FAIL Unknown device '/machine/nope'");
     assert_reply(m, "irq_intercept_in", "FAIL irq_intercept_in: missing argument (usage: "
                  "irq_intercept_in QOM-PATH)");
-    assert_reply(m, "irq_intercept_in /machine/fake", "OK");
+    assert_reply(m, "irq_intercept_in fake", "OK"); /* a partial path, resolved by the machine */
     assert_reply(m, "irq_intercept_in /machine/fake", "OK"); /* the same device again: QEMU */
+    assert_reply(m, "irq_intercept_in machine/fake", "OK");
     assert_reply(m, "irq_intercept_out /machine/fake", "OK");
     assert_reply(m, "irq_intercept_in /machine/other", "FAIL IRQ intercept already enabled");
 
@@ -466,7 +505,9 @@ static void test_set_irq_in(void)
     g_assert_cmpstr(m->set_irq_args, ==, "/machine/fake unnamed-gpio-in 2 1");
     assert_reply(m, "set_irq_in /machine/fake sysbus-irq 0x3 -1", "OK");
     g_assert_cmpstr(m->set_irq_args, ==, "/machine/fake sysbus-irq 3 -1");
-    assert_reply(m, "set_irq_in /machine/x a 0 0", "FAIL No such device '/machine/x'");
+    assert_reply(m, "set_irq_in /machine/x a 0 0", "FAIL Unknown device '/machine/x'");
+    assert_reply(m, "set_irq_in fake b 1 1", "OK"); /* the machine gets the resolved path */
+    g_assert_cmpstr(m->set_irq_args, ==, "/machine/fake b 1 1");
     assert_reply(m, "set_irq_in /machine/fake a 0 high", "FAIL set_irq_in: invalid level 'high'");
     assert_reply(m, "set_irq_in /machine/fake a 0 4294967296",
                  "FAIL set_irq_in: invalid level '4294967296'");
@@ -480,7 +521,7 @@ static void test_log(void)
     g_autoptr(FakeMachine) m = fake_new(&fake_ops);
     g_autoptr(GRegex) re = g_regex_new("^\\[([RS]) \\+\\d+\\.\\d{6}\\] (.*)$", 0, 0, NULL);
     static const char *const expected[] = {
-        "R readl 0x1000", "S OK 0x00000000", "R irq_intercept_in /machine/fake", "S OK",
+        "R readl 0x1000", "S OK 0x0000000000000000", "R irq_intercept_in /machine/fake", "S OK",
         "S IRQ raise 1", "R frob", "S FAIL Unknown command 'frob'", "R <1048576 bytes dropped>",
         "S FAIL line too long (1048576 bytes, at most 1048575)",
     };
