@@ -521,15 +521,24 @@ static void vfio_listener_commit(MemoryListener *listener)
     }
 }
 
+/* The page size dirty bitmaps use: the IOMMU's smallest page if the kernel tracks at that
+ * size, else the smallest larger one it tracks; 0 when none. */
+static uint64_t dirty_pgsize(VFIOContainerPrivate *priv)
+{
+    uint64_t ok = priv->dirty_pgsizes & ~(min_pgsize(priv) - 1);
+
+    return ok & -ok;
+}
+
 static bool vfio_listener_log_global_start(MemoryListener *listener, GError **errp)
 {
     VFIOContainerPrivate *priv = listener_priv(listener);
     int ret;
 
-    if (!(priv->dirty_pgsizes & RAM_BLOCK_PAGE_SIZE)) {
+    if (!dirty_pgsize(priv)) {
         g_set_error(errp, VFIO_ERROR, ENOTSUP,
-                    "the %s VFIO backend cannot track pages devices write (no 4 KiB dirty bitmap support); detach the device before migrating",
-                    vfio_container_backend_name(priv->self));
+                    "the %s VFIO backend cannot track pages devices write (no dirty bitmap for IOMMU pages of 0x%" PRIx64 " bytes); detach the device before migrating",
+                    vfio_container_backend_name(priv->self), min_pgsize(priv));
         return false;
     }
     ret = vfio_container_set_dirty_page_tracking(priv->self, true);
@@ -559,24 +568,39 @@ static void vfio_listener_log_global_stop(MemoryListener *listener)
     priv->dirty_tracking = false;
 }
 
-/* Query one mapping's dirty pages and merge them into its RAM block; on failure mark it all
- * dirty, which is always safe. */
+/* Query one mapping's dirty pages (IOMMU dirty page size) and set them in its RAM block; on
+ * failure mark it all dirty, which is always safe. */
 static void sync_mapping(VFIOContainerPrivate *priv, const VFIODmaMapping *m)
 {
     RAMBlock *rb = memory_region_get_ram_block(m->owner);
-    uint64_t npages = m->size / RAM_BLOCK_PAGE_SIZE;
+    uint64_t pg = dirty_pgsize(priv);
+    uint64_t npages = m->size / pg;
     g_autofree uint64_t *bitmap = NULL;
     int ret;
 
     if (!rb || memory_region_is_ram_device(m->owner)) {
         return;
     }
-    bitmap = g_new0(uint64_t, (npages + 63) / 64);
-    ret = vfio_container_query_dirty_bitmap(priv->self, m->iova, m->size, bitmap);
-    if (ret < 0) {
-        memset(bitmap, 0xff, (npages + 63) / 64 * sizeof(uint64_t));
+    if ((m->iova | m->size) & (pg - 1)) {
+        /* Not whole dirty-tracking pages: the kernel cannot tell, so all of it may be. */
+        ram_block_dirty_set(rb, m->owner_offset, m->size);
+        return;
     }
-    ram_block_dirty_merge(rb, m->owner_offset, bitmap, npages);
+    bitmap = g_new0(uint64_t, (npages + 63) / 64);
+    ret = vfio_container_query_dirty_bitmap(priv->self, m->iova, m->size, pg, bitmap);
+    if (ret < 0) {
+        ram_block_dirty_set(rb, m->owner_offset, m->size);
+        return;
+    }
+    if (pg == RAM_BLOCK_PAGE_SIZE) {
+        ram_block_dirty_merge(rb, m->owner_offset, bitmap, npages);
+        return;
+    }
+    for (uint64_t i = 0; i < npages; i++) {
+        if (bitmap[i / 64] & (1ULL << (i % 64))) {
+            ram_block_dirty_set(rb, m->owner_offset + i * pg, pg);
+        }
+    }
 }
 
 static void vfio_listener_log_sync(MemoryListener *listener, MemoryRegionSection *section)

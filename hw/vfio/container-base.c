@@ -169,7 +169,7 @@ int vfio_container_set_dirty_page_tracking(VFIOContainer *container, bool start)
 }
 
 int vfio_container_query_dirty_bitmap(VFIOContainer *container, hwaddr iova, uint64_t size,
-                                      uint64_t *bitmap)
+                                      uint64_t pgsize, uint64_t *bitmap)
 {
     VFIOContainerClass *klass = VFIO_CONTAINER_GET_CLASS(container);
     int ret;
@@ -177,7 +177,7 @@ int vfio_container_query_dirty_bitmap(VFIOContainer *container, hwaddr iova, uin
     if (!klass->query_dirty_bitmap) {
         return -ENOTSUP;
     }
-    ret = klass->query_dirty_bitmap(container, iova, size, bitmap);
+    ret = klass->query_dirty_bitmap(container, iova, size, pgsize, bitmap);
     trace_vfio_dirty_query(klass->backend_name, iova, size, ret);
     return ret;
 }

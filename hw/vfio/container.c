@@ -89,10 +89,10 @@ static int legacy_set_dirty_page_tracking(VFIOContainer *base, bool start)
 }
 
 static int legacy_query_dirty_bitmap(VFIOContainer *base, hwaddr iova, uint64_t size,
-                                     uint64_t *bitmap)
+                                     uint64_t pgsize, uint64_t *bitmap)
 {
     VFIOLegacyContainer *c = VFIO_LEGACY_CONTAINER(base);
-    uint64_t npages = size / 4096;
+    uint64_t npages = size / pgsize;
     struct {
         struct vfio_iommu_type1_dirty_bitmap hdr;
         struct vfio_iommu_type1_dirty_bitmap_get get;
@@ -105,7 +105,7 @@ static int legacy_query_dirty_bitmap(VFIOContainer *base, hwaddr iova, uint64_t 
             .iova = iova,
             .size = size,
             .bitmap = {
-                .pgsize = 4096,
+                .pgsize = pgsize,
                 .size = (npages + 63) / 64 * sizeof(uint64_t),
                 .data = (__u64 *)bitmap,
             },

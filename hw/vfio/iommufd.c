@@ -87,9 +87,10 @@ static bool dirty_supported(VFIOIommufdContainer *c)
 
 static void update_dirty_support(VFIOIommufdContainer *c)
 {
-    /* The IOMMU reports dirty bits per IOPTE; the kernel accepts any page size >= 4 KiB. */
+    /* The IOMMU reports dirty bits per IOPTE; the kernel accepts any page size from the
+     * host's page up. */
     vfio_container_set_dirty_pgsizes(VFIO_CONTAINER(c),
-                                     dirty_supported(c) ? ~(uint64_t)(4096 - 1) : 0);
+                                     dirty_supported(c) ? ~(host_page_size() - 1) : 0);
 }
 
 static int iommufd_set_dirty_page_tracking(VFIOContainer *base, bool start)
@@ -119,10 +120,10 @@ static int iommufd_set_dirty_page_tracking(VFIOContainer *base, bool start)
 }
 
 static int iommufd_query_dirty_bitmap(VFIOContainer *base, hwaddr iova, uint64_t size,
-                                      uint64_t *bitmap)
+                                      uint64_t pgsize, uint64_t *bitmap)
 {
     VFIOIommufdContainer *c = VFIO_IOMMUFD_CONTAINER(base);
-    size_t words = (size / 4096 + 63) / 64;
+    size_t words = (size / pgsize + 63) / 64;
     g_autofree uint64_t *one = NULL;
 
     if (!dirty_supported(c)) {
@@ -136,7 +137,7 @@ static int iommufd_query_dirty_bitmap(VFIOContainer *base, hwaddr iova, uint64_t
 
         memset(one, 0, words * sizeof(uint64_t));
         ret = iommufd_backend_get_dirty_bitmap(c->be, ((IommufdHwpt *)l->data)->id, iova, size,
-                                               4096, one);
+                                               pgsize, one);
         if (ret < 0) {
             return ret;
         }

@@ -34,6 +34,7 @@ struct _FakeContainer {
     uint8_t *dev_lo, *dev_hi;
     bool tracking;
     uint64_t dirty_iova;  /* the query reports page 1 of a mapping at this iova dirty */
+    uint64_t dirty_pgsize; /* the page size of the last query */
 };
 
 G_DEFINE_FINAL_TYPE(FakeContainer, fake_container, VFIO_TYPE_CONTAINER)
@@ -77,9 +78,11 @@ static int fake_set_dirty(VFIOContainer *base, bool start)
     return 0;
 }
 
-static int fake_query_dirty(VFIOContainer *base, hwaddr iova, uint64_t size, uint64_t *bitmap)
+static int fake_query_dirty(VFIOContainer *base, hwaddr iova, uint64_t size, uint64_t pgsize,
+                            uint64_t *bitmap)
 {
     (void)size;
+    FAKE_CONTAINER(base)->dirty_pgsize = pgsize;
     if (iova == FAKE_CONTAINER(base)->dirty_iova) {
         bitmap[0] |= 1u << 1;
     }
@@ -444,6 +447,29 @@ static void test_dirty(Fixture *f, gconstpointer data)
     g_assert_false(f->c->tracking);
 }
 
+/* Dirty bitmaps only for 64 KiB pages (4 KiB and 64 KiB IOMMU pages): tracking works, the
+ * query asks for 64 KiB pages and a dirty one marks all 16 RAM pages it holds. */
+static void test_dirty_64k(Fixture *f, gconstpointer data)
+{
+    RAMBlock *rb = memory_region_get_ram_block(f->ram1);
+
+    (void)data;
+    vfio_container_set_pgsizes(VFIO_CONTAINER(f->c), 0x11000);
+    vfio_container_set_dirty_pgsizes(VFIO_CONTAINER(f->c), 0x10000);
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    g_assert_true(memory_global_dirty_log_start(NULL));
+    ram_block_dirty_clear_all(rb);
+    f->c->dirty_iova = 0x200000;
+    memory_global_dirty_log_sync();
+    g_assert_cmphex(f->c->dirty_pgsize, ==, 0x10000);
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 16);
+    g_assert_true(ram_block_dirty_test(rb, 0x10000, 1));
+    g_assert_true(ram_block_dirty_test(rb, 0x1f000, 1));
+    g_assert_false(ram_block_dirty_test(rb, 0xf000, 1));
+    g_assert_false(ram_block_dirty_test(rb, 0x20000, 1));
+    memory_global_dirty_log_stop();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -459,5 +485,6 @@ int main(int argc, char **argv)
     ADD("runtime-map-failure", test_runtime_map_failure);
     ADD("remap-failure", test_remap_failure);
     ADD("dirty", test_dirty);
+    ADD("dirty-64k", test_dirty_64k);
     return g_test_run();
 }

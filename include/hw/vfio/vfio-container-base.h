@@ -94,12 +94,13 @@ struct _VFIOContainerClass {
     /*
      * Optional. Fill @bitmap with the pages of [@iova, @iova + @size) written by devices
      * since the last query (and clear them in the kernel): bit n of 64-bit word n / 64 is the
-     * 4 KiB page (RAM_BLOCK_PAGE_SIZE) at @iova + n * 4 KiB; @iova and @size are 4 KiB
-     * aligned and cover whole earlier mappings; @bitmap has room for (size / 4 KiB) bits
-     * rounded up to 64. Returns 0 or -errno.
+     * page of @pgsize bytes (one of vfio_container_get_dirty_pgsizes(), at least the IOMMU's
+     * smallest page) at @iova + n * @pgsize; @iova and @size are @pgsize aligned and cover
+     * whole earlier mappings; @bitmap has room for (size / pgsize) bits rounded up to 64.
+     * Returns 0 or -errno.
      */
     int (*query_dirty_bitmap)(VFIOContainer *container, hwaddr iova, uint64_t size,
-                              uint64_t *bitmap);
+                              uint64_t pgsize, uint64_t *bitmap);
 
     /*
      * Optional. Reset the PCI bus or slot of @vbasedev with VFIO_DEVICE_PCI_HOT_RESET: get
@@ -158,6 +159,6 @@ int vfio_container_dma_map(VFIOContainer *container, hwaddr iova, uint64_t size,
 int vfio_container_dma_unmap(VFIOContainer *container, hwaddr iova, uint64_t size);
 int vfio_container_set_dirty_page_tracking(VFIOContainer *container, bool start);
 int vfio_container_query_dirty_bitmap(VFIOContainer *container, hwaddr iova, uint64_t size,
-                                      uint64_t *bitmap);
+                                      uint64_t pgsize, uint64_t *bitmap);
 
 #endif /* HW_VFIO_VFIO_CONTAINER_BASE_H */
