@@ -1,6 +1,7 @@
 /*
  * The VFIO syscall seam: thin wrappers returning -errno, with per-kind call counters and a
- * one-shot "fail the N-th call" injector for tests (include/hw/vfio/vfio-sys.h).
+ * one-shot "fail the N-th call" injector for tests (include/hw/vfio/vfio-sys.h). Until a test
+ * turns accounting on, a call costs one predictable branch (bench/seam-cost measures it).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -23,7 +24,13 @@ static const char *const call_names[VFIO_SYS__MAX] = {
     [VFIO_SYS_GETRLIMIT] = "getrlimit",
 };
 
-/* Counters and the armed failure; the VFIO code runs on one thread, the lock is cheap. */
+/*
+ * Set by the first call of a test hook (counts, failure injection) and never cleared: a
+ * production process never takes the lock below.
+ */
+static gint accounting;
+
+/* Counters and the armed failure; only used once accounting is on. */
 static GMutex lock;
 static unsigned counts[VFIO_SYS__MAX];
 static GHashTable *ioctl_counts;    /* request -> calls */
@@ -50,6 +57,9 @@ static int enter(VFIOSysCall which, unsigned long request)
 {
     int err = 0;
 
+    if (G_LIKELY(!g_atomic_int_get(&accounting))) {
+        return 0;
+    }
     g_mutex_lock(&lock);
     counts[which]++;
     if (which != VFIO_SYS_CLOSE) {
@@ -72,6 +82,9 @@ static int enter(VFIOSysCall which, unsigned long request)
 
 static void ioctl_succeeded(unsigned long request)
 {
+    if (G_LIKELY(!g_atomic_int_get(&accounting))) {
+        return;
+    }
     g_mutex_lock(&lock);
     bump(&ioctl_ok_counts, request);
     g_mutex_unlock(&lock);
@@ -236,6 +249,7 @@ int vfio_sys_getrlimit(int resource, struct rlimit *rlim)
 
 void vfio_sys_fail_nth(VFIOSysCall which, unsigned n, int err)
 {
+    g_atomic_int_set(&accounting, 1);
     g_mutex_lock(&lock);
     fail_which = which < VFIO_SYS__MAX ? which : VFIO_SYS_ANY;
     fail_left = n;
@@ -256,6 +270,7 @@ bool vfio_sys_fail_fired(void)
 
 void vfio_sys_fail_ioctl(unsigned long request, int err)
 {
+    g_atomic_int_set(&accounting, 1);
     g_mutex_lock(&lock);
     if (!ioctl_fail) {
         ioctl_fail = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -300,6 +315,7 @@ unsigned vfio_sys_ioctl_ok_count(unsigned long request)
 
 void vfio_sys_reset_counts(void)
 {
+    g_atomic_int_set(&accounting, 1);
     g_mutex_lock(&lock);
     for (int i = 0; i < VFIO_SYS__MAX; i++) {
         counts[i] = 0;

@@ -71,6 +71,11 @@ bool vfio_sys_fail_fired(void);
 /* Make every ioctl with @request fail with @err until cleared (@err 0 clears). */
 void vfio_sys_fail_ioctl(unsigned long request, int err);
 
+/*
+ * Accounting starts with the first vfio_sys_reset_counts(), vfio_sys_fail_nth() or
+ * vfio_sys_fail_ioctl() of the process; before that the seam counts nothing and costs one
+ * branch per call.
+ */
 /* Calls of kind @which made since the last vfio_sys_reset_counts() (failed ones included). */
 unsigned vfio_sys_count(VFIOSysCall which);
 /* Calls of ioctl @request (e.g. VFIO_IOMMU_MAP_DMA) since the last reset, and successes. */
