@@ -119,6 +119,9 @@ const char *hd_param_spec_type_name(GParamSpec *pspec)
     if (type == G_TYPE_STRING) {
         return "str";
     }
+    if (type == G_TYPE_STRV) {
+        return "strList";
+    }
     if (G_TYPE_IS_ENUM(type)) {
         const char *name = g_type_name(type);
 

@@ -193,7 +193,7 @@ static bool qmp_qom_list(JsonObject *args, JsonNode **ret, GError **errp)
     return true;
 }
 
-/* A property value as JSON: booleans, integers, strings and enum nicks. */
+/* A property value as JSON: booleans, integers, strings, enum nicks and string lists. */
 static JsonNode *value_to_json(const GValue *v)
 {
     JsonNode *node = json_node_alloc();
@@ -217,6 +217,20 @@ static JsonNode *value_to_json(const GValue *v)
                                           g_value_get_enum(v));
         return ev ? json_node_init_string(node, ev->value_nick) : json_node_init_null(node);
     }
+    case G_TYPE_BOXED:
+        if (G_VALUE_HOLDS(v, G_TYPE_STRV)) {
+            const char *const *strv = g_value_get_boxed(v);
+            JsonArray *list = json_array_new();
+
+            for (guint i = 0; strv && strv[i]; i++) {
+                json_array_add_string_element(list, strv[i]);
+            }
+            json_node_init_array(node, list);
+            json_array_unref(list);
+            return node;
+        }
+        json_node_free(node);
+        return NULL;
     default:
         json_node_free(node);
         return NULL;

@@ -25,6 +25,7 @@
 #include "system/device-hotplug.h"
 #include "system/hostmem.h"
 #include "system/bql.h"
+#include "system/cpu-objects.h"
 #include "system/iommufd.h"
 #include "system/kvm.h"
 #include "system/lifecycle.h"
@@ -341,7 +342,9 @@ static bool setup_accel(Vm *vm, GError **errp)
     }
     kc.no_machine = machine_none(vm); /* the VM exists (query-kvm: enabled), nothing in it */
     bql_init_main_thread();
-    return kvm_init(&kc, errp);
+    return kvm_init(&kc, errp) &&
+           (machine_none(vm) ||
+            hd_cpu_objects_add(vm->tree, c->cpu_model, c->smp, c->cores, c->threads, errp));
 }
 
 static void teardown_accel(Vm *vm)

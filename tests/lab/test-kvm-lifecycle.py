@@ -23,7 +23,8 @@ def main():
     con, sock = f"{d}/console.log", f"{d}/qmp.sock"
     p = subprocess.Popen([hostdev, "-accel", "kvm", "-cpu", "host", "-M", "q35", "-m", "512M",
                           "-smp", "sockets=1,cores=2,threads=1", "-nodefaults", "-display",
-                          "none", "-S", "-no-shutdown", "-kernel", kernel, "-initrd", initramfs,
+                          "none", "-S", "-no-shutdown", "-name", "guest=life,debug-threads=on",
+                          "-kernel", kernel, "-initrd", initramfs,
                           "-append", "console=ttyS0 panic=-1 l2.expect=nvme l2.powerbutton",
                           "-object", "memory-backend-memfd,id=ram0,size=512M",
                           "-machine", "memory-backend=ram0",
@@ -41,6 +42,17 @@ def main():
         tasks = sorted(int(t) for t in os.listdir(f"/proc/{p.pid}/task"))
         tap(len(cpus) == 2 and all(t in tasks and t != p.pid for t in tids),
             f"query-cpus-fast: 2 vCPUs on their own threads {tids} (process {p.pid})")
+        names = [open(f"/proc/{p.pid}/task/{t}/comm").read().strip() for t in tids]
+        tap(names == ["CPU 0/KVM", "CPU 1/KVM"], f"-name debug-threads=on: vCPU threads {names}")
+        # The vCPU objects behind the qom-paths, as libvirt reads them after start.
+        path = cpus[1]["qom-path"]
+        props = {e["name"]: e["type"] for e in q.cmd("qom-list", path=path)["return"]}
+        typ = q.cmd("qom-get", path=path, property="type").get("return")
+        un = q.cmd("qom-get", path=path, property="unavailable-features").get("return")
+        core = q.cmd("qom-get", path=path, property="core-id").get("return")
+        tap(props.get("unavailable-features") == "strList" and typ == "host-x86_64-cpu" and
+            un == [] and core == 1,
+            f"qom-list/qom-get {path}: {typ}, unavailable-features {un}, core-id {core}")
         time.sleep(2)
         tap(console_size(con) == 0, f"no vCPU runs before cont: console {console_size(con)} bytes")
         q.cmd("cont")
