@@ -475,12 +475,23 @@ static bool legacy_attach_device(VFIOContainerClass *klass, const char *name,
     if (!group) {
         return false;
     }
-    fd = vfio_sys_ioctl(group->fd, VFIO_GROUP_GET_DEVICE_FD, (void *)name);
+    {
+        /* The kernel reads an optional " vf_token=UUID" after the name. */
+        g_autofree char *open_name =
+            vbasedev->vf_token ? g_strdup_printf("%s vf_token=%s", name, vbasedev->vf_token)
+                               : g_strdup(name);
+
+        fd = vfio_sys_ioctl(group->fd, VFIO_GROUP_GET_DEVICE_FD, open_name);
+    }
     if (fd < 0) {
         if (fd == -EBUSY) {
             g_set_error(errp, VFIO_ERROR, EBUSY,
                         "host device %s is already open elsewhere (VFIO_GROUP_GET_DEVICE_FD: device busy); close it in the other program or VM first",
                         name);
+        } else if (vbasedev->vf_token && (fd == -EACCES || fd == -EINVAL)) {
+            g_set_error(errp, VFIO_ERROR, -fd,
+                        "the kernel refused vf_token=%s for %s (%s): a VF takes its vfio-pci PF's token, a device that is neither takes none (the kernel log says which)",
+                        vbasedev->vf_token, name, g_strerror(-fd));
         } else {
             g_set_error(errp, VFIO_ERROR, -fd,
                         "cannot get a device fd for %s from IOMMU group %d (VFIO_GROUP_GET_DEVICE_FD): %s",

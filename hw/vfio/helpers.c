@@ -95,27 +95,6 @@ struct vfio_info_cap_header *vfio_get_region_info_cap(struct vfio_region_info *i
     return vfio_find_cap(info, info->argsz, info->cap_offset, id);
 }
 
-int vfio_get_dev_region_info(VFIODevice *vbasedev, uint32_t type, uint32_t subtype,
-                             struct vfio_region_info **info)
-{
-    *info = NULL;
-    for (uint32_t i = 0; i < vbasedev->num_regions; i++) {
-        g_autofree struct vfio_region_info *ri = NULL;
-        struct vfio_region_info_cap_type *cap;
-
-        if (vfio_get_region_info(vbasedev, i, &ri) < 0) {
-            continue;
-        }
-        cap = (void *)vfio_get_region_info_cap(ri, VFIO_REGION_INFO_CAP_TYPE);
-        if (cap && (uint8_t *)(cap + 1) <= (uint8_t *)ri + ri->argsz && cap->type == type &&
-            cap->subtype == subtype) {
-            *info = g_steal_pointer(&ri);
-            return 0;
-        }
-    }
-    return -ENODEV;
-}
-
 int vfio_get_irq_info(VFIODevice *vbasedev, uint32_t index, struct vfio_irq_info *info)
 {
     *info = (struct vfio_irq_info){ .argsz = sizeof(*info), .index = index };
@@ -161,11 +140,36 @@ int vfio_device_feature(VFIODevice *vbasedev, uint32_t flags, void *data, size_t
     return ret < 0 ? ret : 0;
 }
 
-bool vfio_device_feature_probe(VFIODevice *vbasedev, uint32_t feature, uint32_t flags)
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into 16 bytes in string order. */
+static bool uuid_parse(const char *s, uint8_t out[16])
 {
-    flags &= VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET;
-    return vfio_device_feature(vbasedev, VFIO_DEVICE_FEATURE_PROBE | flags |
-                               (feature & VFIO_DEVICE_FEATURE_MASK), NULL, 0) == 0;
+    unsigned n = 0;
+
+    if (!g_uuid_string_is_valid(s)) {
+        return false;
+    }
+    for (const char *p = s; *p && n < 16; p++) {
+        if (*p == '-') {
+            continue;
+        }
+        out[n++] = (uint8_t)(g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]));
+        p++;
+    }
+    return n == 16;
+}
+
+int vfio_device_set_vf_token(VFIODevice *vbasedev, const char *uuid)
+{
+    uint8_t token[16];
+    int ret;
+
+    if (!uuid_parse(uuid, token)) {
+        return -EINVAL;
+    }
+    ret = vfio_device_feature(vbasedev, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN,
+                              token, sizeof(token));
+    trace_vfio_device_set_vf_token(vbasedev->name, ret);
+    return ret;
 }
 
 /* --- regions --- */
@@ -369,19 +373,6 @@ void vfio_region_unmap(VFIORegion *region)
     }
 }
 
-void vfio_region_mmaps_set_enabled(VFIORegion *region, bool enabled)
-{
-    memory_region_transaction_begin();
-    for (guint i = 0; i < region->areas->len; i++) {
-        VFIOMmapArea *a = &g_array_index(region->areas, VFIOMmapArea, i);
-
-        if (a->mem) {
-            memory_region_set_enabled(a->mem, enabled);
-        }
-    }
-    memory_region_transaction_commit();
-}
-
 MemoryRegion *vfio_region_get_memory(VFIORegion *region)
 {
     return region->mem;
@@ -390,21 +381,6 @@ MemoryRegion *vfio_region_get_memory(VFIORegion *region)
 uint64_t vfio_region_size(VFIORegion *region)
 {
     return region->size;
-}
-
-uint32_t vfio_region_flags(VFIORegion *region)
-{
-    return region->flags;
-}
-
-uint64_t vfio_region_fd_offset(VFIORegion *region)
-{
-    return region->fd_offset;
-}
-
-uint32_t vfio_region_index(VFIORegion *region)
-{
-    return region->index;
 }
 
 unsigned vfio_region_nr_mmaps(VFIORegion *region)
@@ -551,12 +527,6 @@ int vfio_disable_irq_index(VFIODevice *vbasedev, uint32_t index)
 int vfio_unmask_single_irq(VFIODevice *vbasedev, uint32_t index)
 {
     return set_irqs(vbasedev, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, index, 0, 1,
-                    NULL);
-}
-
-int vfio_mask_single_irq(VFIODevice *vbasedev, uint32_t index)
-{
-    return set_irqs(vbasedev, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK, index, 0, 1,
                     NULL);
 }
 

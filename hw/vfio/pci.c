@@ -24,6 +24,7 @@ enum {
     PROP_NO_MMAP,
     PROP_IOMMUFD,
     PROP_FD,
+    PROP_VF_TOKEN,
     N_PROPS,
 };
 
@@ -262,15 +263,9 @@ static bool vfio_pci_hot_reset_multi(VFIODevice *vbasedev, GError **errp)
     return true;
 }
 
-static GObject *vfio_pci_get_object(VFIODevice *vbasedev)
-{
-    return G_OBJECT(G_STRUCT_MEMBER_P(vbasedev, -G_STRUCT_OFFSET(VFIOPciDevice, vbasedev)));
-}
-
 static const VFIODeviceOps vfio_pci_ops = {
     .compute_needs_reset = vfio_pci_compute_needs_reset,
     .hot_reset_multi = vfio_pci_hot_reset_multi,
-    .get_object = vfio_pci_get_object,
 };
 
 /* "0000:00:04.0" from "0000:00:04.0" or "00:04.0"; NULL when it is not an address. */
@@ -407,6 +402,13 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
 
     vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
     vdev->vbasedev.no_mmap = vdev->no_mmap;
+    if (vdev->vf_token && !g_uuid_string_is_valid(vdev->vf_token)) {
+        g_set_error(errp, VFIO_ERROR, EINVAL,
+                    "vf-token=%s is not a UUID; give the PF's token as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+                    vdev->vf_token);
+        return false;
+    }
+    vdev->vbasedev.vf_token = vdev->vf_token;
     if (!device_name(vdev, &name, errp) || !backend_setup(vdev, errp)) {
         return false;
     }
@@ -439,6 +441,14 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
     }
     vdev->config_offset = cfg->offset;
     vdev->config_size = cfg->size;
+    /* A PF takes the token its VFs will be opened with; -ENOTTY: not a PF (a VF presented
+     * the token at open). */
+    ret = vdev->vf_token ? vfio_device_set_vf_token(&vdev->vbasedev, vdev->vf_token) : 0;
+    if (ret < 0 && ret != -ENOTTY) {
+        g_set_error(errp, VFIO_ERROR, -ret, "cannot set vf-token=%s on the PF: %s",
+                    vdev->vf_token, g_strerror(-ret));
+        return false;
+    }
     for (int i = 0; i < 6; i++) {
         if (!vdev->bars[i].mem64_upper && !bar_setup(vdev, i, errp)) {
             return false;
@@ -533,6 +543,10 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
         g_free(vdev->fd_text);
         vdev->fd_text = g_value_dup_string(value);
         break;
+    case PROP_VF_TOKEN:
+        g_free(vdev->vf_token);
+        vdev->vf_token = g_value_dup_string(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
     }
@@ -558,6 +572,9 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
     case PROP_FD:
         g_value_set_string(value, vdev->fd_text);
         break;
+    case PROP_VF_TOKEN:
+        g_value_set_string(value, vdev->vf_token);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
     }
@@ -573,6 +590,7 @@ static void vfio_pci_finalize(GObject *obj)
     g_free(vdev->sysfsdev);
     g_free(vdev->iommufd_id);
     g_free(vdev->fd_text);
+    g_free(vdev->vf_token);
     g_free(vdev->what);
     G_OBJECT_CLASS(vfio_pci_device_parent_class)->finalize(obj);
 }
@@ -605,6 +623,8 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
         "iommufd", "iommufd", "id of the -object iommufd to attach through", NULL, rw);
     props[PROP_FD] =
         g_param_spec_string("fd", "fd", "an open vfio cdev fd (with iommufd)", NULL, rw);
+    props[PROP_VF_TOKEN] = g_param_spec_string(
+        "vf-token", "vf-token", "VF token (UUID) shared by a vfio-pci PF and its VFs", NULL, rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 

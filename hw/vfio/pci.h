@@ -66,6 +66,7 @@ struct _VFIOPciDevice {
     char *iommufd_id;
     char *fd_text;
     bool no_mmap;
+    char *vf_token; /* vf-token=UUID */
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */

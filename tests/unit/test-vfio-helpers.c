@@ -168,6 +168,28 @@ static void test_irq_names(void)
     vfio_device_clear(&dev);
 }
 
+static void test_vf_token(void)
+{
+    VFIODevice dev;
+
+    vfio_device_init(&dev, NULL);
+    vfio_sys_reset_counts();
+    /* Not a UUID: refused before the kernel is asked. */
+    g_assert_cmpint(vfio_device_set_vf_token(&dev, "not-a-uuid"), ==, -EINVAL);
+    g_assert_cmpint(vfio_device_set_vf_token(&dev, "00112233-4455-6677-8899-aabbccddeeffx"), ==,
+                    -EINVAL);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_IOCTL), ==, 0);
+    /* A UUID becomes one VFIO_DEVICE_FEATURE; the kernel's answer comes back (-ENOTTY: not a
+     * PF, which the frontend ignores). */
+    vfio_sys_fail_ioctl(VFIO_DEVICE_FEATURE, ENOTTY);
+    g_assert_cmpint(vfio_device_set_vf_token(&dev, "00112233-4455-6677-8899-AABBCCDDEEFF"), ==,
+                    -ENOTTY);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_IOCTL), ==, 1);
+    vfio_sys_fail_ioctl(VFIO_DEVICE_FEATURE, 0);
+    vfio_sys_reset_counts();
+    vfio_device_clear(&dev);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -177,5 +199,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/helpers/seam", test_seam_counts_and_injection);
     g_test_add_func("/vfio/helpers/notifier", test_notifier);
     g_test_add_func("/vfio/helpers/irq-names", test_irq_names);
+    g_test_add_func("/vfio/helpers/vf-token", test_vf_token);
     return g_test_run();
 }

@@ -42,8 +42,6 @@ typedef struct VFIODeviceOps {
      * Return false with @errp set when that is not possible; the caller warns.
      */
     bool (*hot_reset_multi)(VFIODevice *vbasedev, GError **errp);
-    /* Optional. The frontend object (e.g. the HdDevice), for messages and migration. */
-    GObject *(*get_object)(VFIODevice *vbasedev);
 } VFIODeviceOps;
 
 /*
@@ -65,6 +63,10 @@ struct VFIODevice {
     int fd;
     /* Do not mmap regions (x-no-mmap): every access takes the trapped slow path. */
     bool no_mmap;
+    /* The VF token (a UUID string, vf-token=), borrowed from the frontend; NULL: none. The
+     * legacy backend presents it when it opens the device (a VF of a vfio-pci PF needs it; a
+     * PF takes it as its token); the frontend sets it on a PF for either backend. */
+    const char *vf_token;
     /* Frontend callbacks; may be NULL (no reset participation). */
     const VFIODeviceOps *ops;
 

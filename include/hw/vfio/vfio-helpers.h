@@ -40,10 +40,6 @@ int vfio_get_region_info(VFIODevice *vbasedev, uint32_t index, struct vfio_regio
 /* Capability @id of a region info from vfio_get_region_info(), or NULL. */
 struct vfio_info_cap_header *vfio_get_region_info_cap(struct vfio_region_info *info,
                                                       uint16_t id);
-/* The first region whose VFIO_REGION_INFO_CAP_TYPE is (@type, @subtype), like
- * vfio_get_region_info(); -ENODEV when the device has none. */
-int vfio_get_dev_region_info(VFIODevice *vbasedev, uint32_t type, uint32_t subtype,
-                             struct vfio_region_info **info);
 
 /* VFIO_DEVICE_GET_IRQ_INFO of IRQ @index into @info. Returns 0 or -errno. */
 int vfio_get_irq_info(VFIODevice *vbasedev, uint32_t index, struct vfio_irq_info *info);
@@ -61,8 +57,12 @@ int vfio_device_reset(VFIODevice *vbasedev);
  * @len bytes of @data (in or out). Returns 0 or -errno (-ENOTTY/-EINVAL: not supported).
  */
 int vfio_device_feature(VFIODevice *vbasedev, uint32_t flags, void *data, size_t len);
-/* Whether the device supports feature @feature for the GET/SET bits in @flags (PROBE). */
-bool vfio_device_feature_probe(VFIODevice *vbasedev, uint32_t feature, uint32_t flags);
+/*
+ * Set the VF token (a UUID string) of a PF bound to vfio-pci through
+ * VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, so its VFs can be opened with that token. Returns 0,
+ * -EINVAL when @uuid is not a UUID, or the kernel's -errno (-ENOTTY: the device is no PF).
+ */
+int vfio_device_set_vf_token(VFIODevice *vbasedev, const char *uuid);
 
 /* --- regions --- */
 
@@ -98,17 +98,10 @@ void vfio_region_exclude(VFIORegion *region, uint64_t offset, uint64_t size);
 bool vfio_region_mmap(VFIORegion *region, GError **errp);
 /* Remove and unmap the mmap'd areas (the region traps everything again). */
 void vfio_region_unmap(VFIORegion *region);
-/* Enable or disable the mmap'd subregions (e.g. trap while a quirk needs to see accesses). */
-void vfio_region_mmaps_set_enabled(VFIORegion *region, bool enabled);
 
 /* The region's MemoryRegion (borrowed; add it to a bus with a reference of your own). */
 MemoryRegion *vfio_region_get_memory(VFIORegion *region);
 uint64_t vfio_region_size(VFIORegion *region);
-/* VFIO_REGION_INFO_FLAG_* of the region. */
-uint32_t vfio_region_flags(VFIORegion *region);
-/* Offset of the region within the device fd. */
-uint64_t vfio_region_fd_offset(VFIORegion *region);
-uint32_t vfio_region_index(VFIORegion *region);
 /* Number of mmap areas and, for area @i, its offset, size and host pointer (NULL while
  * not mmap'd). */
 unsigned vfio_region_nr_mmaps(VFIORegion *region);
@@ -139,9 +132,8 @@ int vfio_set_irq_eventfds(VFIODevice *vbasedev, uint32_t index, uint32_t start,
                           uint32_t count, const int32_t *fds);
 /* Disable every vector of IRQ @index (DATA_NONE, count 0). Returns 0 or -errno. */
 int vfio_disable_irq_index(VFIODevice *vbasedev, uint32_t index);
-/* Unmask or mask vector 0 of @index (INTx) without an fd. Return 0 or -errno. */
+/* Unmask vector 0 of @index (INTx) without an fd. Returns 0 or -errno. */
 int vfio_unmask_single_irq(VFIODevice *vbasedev, uint32_t index);
-int vfio_mask_single_irq(VFIODevice *vbasedev, uint32_t index);
 
 /*
  * An eventfd the kernel signals, with an optional handler run from the GLib main loop
