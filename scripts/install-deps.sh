@@ -13,6 +13,12 @@ build_pkgs=(gcc make meson ninja-build pkg-config python3 libglib2.0-dev libjson
             libfdt-dev libpixman-1-dev libpng-dev libseccomp-dev libgnutls28-dev clang)
 lab_pkgs=(linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils strace)
 qemu_pkgs=(qemu-system-x86 qemu-utils)
+# libvirt 11.3 for the lab's libvirt test (issue 10), each pinned to bookworm-backports by name:
+# `-t bookworm-backports` would also upgrade systemd. libvirt-daemon-system is left out (it pulls
+# the node-device driver, which blocks libvirtd in the lab without udevd, and systemd units);
+# the test starts virtlogd and libvirtd itself.
+libvirt_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-log
+              libvirt-daemon-common libvirt-common libvirt0 libvirt-daemon-driver-secret)
 
 missing() {
     for p in "$@"; do
@@ -27,7 +33,7 @@ fi
 
 # QEMU 10 comes from bookworm-backports; add that suite (and only that one) if absent.
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    log "adding the bookworm-backports suite (for QEMU 10)"
+    log "adding the bookworm-backports suite (for QEMU 10 and libvirt 11.3)"
     printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' \
         'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
         $sudo tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
@@ -37,7 +43,10 @@ fi
 want=($(missing "${build_pkgs[@]}" "${lab_pkgs[@]}"))
 qemu_ok=0
 qemu-system-x86_64 --version 2>/dev/null | grep -q 'version \(1[0-9]\|[2-9][0-9]\)\.' && qemu_ok=1
-if [ ${#want[@]} -eq 0 ] && [ $qemu_ok -eq 1 ]; then
+libvirt_ok=0
+[ -z "$(missing "${libvirt_pkgs[@]}")" ] &&
+    libvirtd --version 2>/dev/null | grep -q ' 11\.\([3-9]\|[1-9][0-9]\)\.' && libvirt_ok=1
+if [ ${#want[@]} -eq 0 ] && [ $qemu_ok -eq 1 ] && [ $libvirt_ok -eq 1 ]; then
     log "all packages present"
     exit 0
 fi
@@ -66,4 +75,13 @@ if [ $qemu_ok -eq 0 ]; then
         exit 1
     }
 fi
-log "done: $(qemu-system-x86_64 --version | head -n1)"
+if [ $libvirt_ok -eq 0 ]; then
+    log "installing libvirt 11.3 from bookworm-backports (${libvirt_pkgs[*]})"
+    $sudo apt-get install -y -q --no-install-recommends "${libvirt_pkgs[@]/%//bookworm-backports}" \
+        >/tmp/hostdev-apt-libvirt.log 2>&1 || {
+        log "installing libvirt from bookworm-backports failed (log: /tmp/hostdev-apt-libvirt.log):"
+        tail -n 5 /tmp/hostdev-apt-libvirt.log >&2
+        exit 1
+    }
+fi
+log "done: $(qemu-system-x86_64 --version | head -n1), $(libvirtd --version)"
