@@ -68,6 +68,14 @@ static unsigned cap_known_size(const uint8_t *config, uint8_t offset)
         return PCI_CAP_MSIX_SIZEOF;
     case PCI_CAP_ID_AF:
         return 6;
+    case PCI_CAP_ID_VPD:
+        return 8;
+    case PCI_CAP_ID_PCIX:
+        /* Version 1 and 2 (ECC) devices have the ECC registers after command and status. */
+        return offset + 8 <= PCI_CONFIG_SPACE_SIZE &&
+                       (pci_get_long(config + offset + PCI_X_STATUS) & PCI_X_STATUS_VERS)
+                   ? 24
+                   : 8;
     default:
         return 0;
     }
@@ -91,15 +99,9 @@ uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *
 
 bool vfio_pci_cap_supported(uint8_t cap_id)
 {
-    switch (cap_id) {
-    case PCI_CAP_ID_PM:
-    case PCI_CAP_ID_VNDR:
-    case PCI_CAP_ID_SSVID:
-    case PCI_CAP_ID_EXP:
-        return true;
-    default:
-        return false;
-    }
+    /* MSI and MSI-X are emulated; every other capability reaches the guest as the device (and
+     * the kernel's own virtualization, e.g. of VPD and AF) has it. */
+    return cap_id != PCI_CAP_ID_MSI && cap_id != PCI_CAP_ID_MSIX;
 }
 
 /* --- device access --- */
@@ -354,7 +356,7 @@ bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
             continue;
         }
         if (!vfio_pci_cap_supported(id)) {
-            /* Hidden: out of the list, and its bytes read as 0. */
+            /* Not passed through (none today): out of the list, and its bytes read as 0. */
             mark(vdev->emulated, off, size, 0xff);
             mark(vdev->nowrite, off, size, 0xff);
             trace_vfio_pci_cap_hidden(vdev->vbasedev.name, id, off, size);

@@ -20,6 +20,24 @@
 #define VFIO_PCI_AF_CAP 3
 #define VFIO_PCI_AF_CAP_FLR 0x02
 
+/* Standard capability ids and fields beyond hw/pci/pci-regs.h that vfio-pci sizes. */
+#ifndef PCI_CAP_ID_PCIX
+#define PCI_CAP_ID_PCIX 0x07
+#endif
+#ifndef PCI_CAP_ID_HT
+#define PCI_CAP_ID_HT 0x08
+#endif
+#ifndef PCI_CAP_ID_SLOTID
+#define PCI_CAP_ID_SLOTID 0x04
+#endif
+#ifndef PCI_CAP_ID_SATA
+#define PCI_CAP_ID_SATA 0x12
+#endif
+#ifndef PCI_X_STATUS
+#define PCI_X_STATUS 4
+#define PCI_X_STATUS_VERS 0x30000000
+#endif
+
 /* What a guest-triggered interrupt mode is set up in the kernel. */
 typedef enum VFIOPciIrqMode {
     VFIO_PCI_IRQ_NONE,
@@ -145,7 +163,7 @@ unsigned vfio_pci_cap_walk(const uint8_t *config, uint8_t *offsets, unsigned max
 uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *offsets,
                           unsigned n);
 
-/* Whether vfio-pci passes capability @cap_id through (else it is hidden or emulated). */
+/* Whether vfio-pci passes capability @cap_id through (all but MSI and MSI-X, emulated). */
 bool vfio_pci_cap_supported(uint8_t cap_id);
 
 /* --- pci-irq.c --- */

@@ -88,8 +88,16 @@ static void test_size(void)
     g_assert_cmpuint(vfio_pci_cap_size(c, 0x70, offs, n), ==, 0x0c);
     /* PCIe v2 is 0x3c bytes, but the next capability starts 0x50 later: fits. */
     g_assert_cmpuint(vfio_pci_cap_size(c, 0x80, offs, n), ==, 0x3c);
+    /* VPD: address and data registers, 8 bytes. */
+    g_assert_cmpuint(vfio_pci_cap_size(c, 0xd0, offs, n), ==, 8);
     /* Unknown: up to the end of config space. */
+    c[0xd0] = 0x30;
     g_assert_cmpuint(vfio_pci_cap_size(c, 0xd0, offs, n), ==, 0x30);
+    /* PCI-X: 8 bytes, 24 with the ECC registers of version 1 and 2. */
+    c[0xd0] = PCI_CAP_ID_PCIX;
+    g_assert_cmpuint(vfio_pci_cap_size(c, 0xd0, offs, n), ==, 8);
+    pci_set_long(c + 0xd0 + PCI_X_STATUS, 1u << 28);
+    g_assert_cmpuint(vfio_pci_cap_size(c, 0xd0, offs, n), ==, 24);
     /* 32-bit MSI without masking: 10 bytes. */
     pci_set_word(c + 0x50 + PCI_MSI_FLAGS, 0);
     g_assert_cmpuint(vfio_pci_cap_size(c, 0x50, offs, n), ==, 10);
@@ -103,11 +111,16 @@ static void test_supported(void)
     g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_PM));
     g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_EXP));
     g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_VNDR));
-    /* MSI and MSI-X are emulated, not passed through; VPD and AF are hidden. */
+    /* MSI and MSI-X are emulated, not passed through. */
     g_assert_false(vfio_pci_cap_supported(PCI_CAP_ID_MSI));
     g_assert_false(vfio_pci_cap_supported(PCI_CAP_ID_MSIX));
-    g_assert_false(vfio_pci_cap_supported(PCI_CAP_ID_VPD));
-    g_assert_false(vfio_pci_cap_supported(PCI_CAP_ID_AF));
+    /* Everything else passes through as QEMU does: VPD, AF, PCI-X, HyperTransport, SATA, ... */
+    g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_VPD));
+    g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_AF));
+    g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_PCIX));
+    g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_HT));
+    g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_SATA));
+    g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_SLOTID));
 }
 
 int main(int argc, char **argv)
