@@ -194,6 +194,36 @@ void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsign
 
 /* --- building the emulated config space --- */
 
+bool vfio_pci_ids_override(uint8_t *config, uint32_t vendor, uint32_t device, uint32_t sub_vendor,
+                           uint32_t sub_device, GError **errp)
+{
+    const struct {
+        const char *prop;
+        uint32_t value;
+        uint32_t reg;
+    } ids[] = {
+        {"x-pci-vendor-id", vendor, PCI_VENDOR_ID},
+        {"x-pci-device-id", device, PCI_DEVICE_ID},
+        {"x-pci-sub-vendor-id", sub_vendor, PCI_SUBSYSTEM_VENDOR_ID},
+        {"x-pci-sub-device-id", sub_device, PCI_SUBSYSTEM_ID},
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
+        if (ids[i].value != VFIO_PCI_ID_UNSET && ids[i].value > 0xffff) {
+            g_set_error(errp, VFIO_ERROR, EINVAL,
+                        "%s=0x%x is not a 16-bit PCI id; give a value up to 0xffff", ids[i].prop,
+                        ids[i].value);
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
+        if (ids[i].value != VFIO_PCI_ID_UNSET) {
+            pci_set_word(config + ids[i].reg, (uint16_t)ids[i].value);
+        }
+    }
+    return true;
+}
+
 static void mark(uint8_t *mask, uint32_t from, uint32_t len, uint8_t bits)
 {
     for (uint32_t i = from; i < from + len && i < PCI_CONFIG_SPACE_SIZE; i++) {
@@ -335,6 +365,10 @@ bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
         return false;
     }
     header_setup(vdev, phys);
+    if (!vfio_pci_ids_override(c, vdev->vendor_id, vdev->device_id, vdev->sub_vendor_id,
+                               vdev->sub_device_id, errp)) {
+        return false;
+    }
 
     n = vfio_pci_cap_walk(phys, offs, MAX_CAPS);
     for (unsigned i = 0; i < n; i++) {

@@ -25,6 +25,10 @@ enum {
     PROP_IOMMUFD,
     PROP_FD,
     PROP_VF_TOKEN,
+    PROP_VENDOR_ID,
+    PROP_DEVICE_ID,
+    PROP_SUB_VENDOR_ID,
+    PROP_SUB_DEVICE_ID,
     N_PROPS,
 };
 
@@ -547,6 +551,18 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
         g_free(vdev->vf_token);
         vdev->vf_token = g_value_dup_string(value);
         break;
+    case PROP_VENDOR_ID:
+        vdev->vendor_id = g_value_get_uint(value);
+        break;
+    case PROP_DEVICE_ID:
+        vdev->device_id = g_value_get_uint(value);
+        break;
+    case PROP_SUB_VENDOR_ID:
+        vdev->sub_vendor_id = g_value_get_uint(value);
+        break;
+    case PROP_SUB_DEVICE_ID:
+        vdev->sub_device_id = g_value_get_uint(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
     }
@@ -574,6 +590,18 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
         break;
     case PROP_VF_TOKEN:
         g_value_set_string(value, vdev->vf_token);
+        break;
+    case PROP_VENDOR_ID:
+        g_value_set_uint(value, vdev->vendor_id);
+        break;
+    case PROP_DEVICE_ID:
+        g_value_set_uint(value, vdev->device_id);
+        break;
+    case PROP_SUB_VENDOR_ID:
+        g_value_set_uint(value, vdev->sub_vendor_id);
+        break;
+    case PROP_SUB_DEVICE_ID:
+        g_value_set_uint(value, vdev->sub_device_id);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
@@ -625,11 +653,21 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
         g_param_spec_string("fd", "fd", "an open vfio cdev fd (with iommufd)", NULL, rw);
     props[PROP_VF_TOKEN] = g_param_spec_string(
         "vf-token", "vf-token", "VF token (UUID) shared by a vfio-pci PF and its VFs", NULL, rw);
+    props[PROP_VENDOR_ID] = g_param_spec_uint("x-pci-vendor-id", "x-pci-vendor-id", "vendor id the guest sees instead of the device's", 0, G_MAXUINT32,
+                                         VFIO_PCI_ID_UNSET, rw);
+    props[PROP_DEVICE_ID] = g_param_spec_uint("x-pci-device-id", "x-pci-device-id", "device id the guest sees instead of the device's", 0, G_MAXUINT32,
+                                         VFIO_PCI_ID_UNSET, rw);
+    props[PROP_SUB_VENDOR_ID] = g_param_spec_uint("x-pci-sub-vendor-id", "x-pci-sub-vendor-id", "subsystem vendor id the guest sees", 0, G_MAXUINT32,
+                                         VFIO_PCI_ID_UNSET, rw);
+    props[PROP_SUB_DEVICE_ID] = g_param_spec_uint("x-pci-sub-device-id", "x-pci-sub-device-id", "subsystem id the guest sees", 0, G_MAXUINT32,
+                                         VFIO_PCI_ID_UNSET, rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
 static void vfio_pci_device_init(VFIOPciDevice *vdev)
 {
+    vdev->vendor_id = vdev->device_id = VFIO_PCI_ID_UNSET;
+    vdev->sub_vendor_id = vdev->sub_device_id = VFIO_PCI_ID_UNSET;
     vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
 }
 

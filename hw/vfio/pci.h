@@ -85,6 +85,8 @@ struct _VFIOPciDevice {
     char *fd_text;
     bool no_mmap;
     char *vf_token; /* vf-token=UUID */
+    /* x-pci-vendor-id, x-pci-device-id, x-pci-sub-vendor-id, x-pci-sub-device-id */
+    uint32_t vendor_id, device_id, sub_vendor_id, sub_device_id;
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */
@@ -131,6 +133,16 @@ struct _VFIOPciDevice {
  * first (MSI-X needs their regions). False with @errp set.
  */
 bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp);
+
+/* An identity property left unset: the device's own id shows. */
+#define VFIO_PCI_ID_UNSET 0xffffffffu
+
+/*
+ * Put the identity overrides (each a 16-bit id or VFIO_PCI_ID_UNSET) into the standard header
+ * @config. False with @errp set, naming the property, when one is out of range.
+ */
+bool vfio_pci_ids_override(uint8_t *config, uint32_t vendor, uint32_t device, uint32_t sub_vendor,
+                           uint32_t sub_device, GError **errp);
 
 /* The config hooks of the class. */
 uint32_t vfio_pci_config_read(HdPciDevice *dev, uint32_t addr, unsigned len);

@@ -123,6 +123,35 @@ static void test_supported(void)
     g_assert_true(vfio_pci_cap_supported(PCI_CAP_ID_SLOTID));
 }
 
+static void test_ids_override(void)
+{
+    uint8_t c[PCI_CONFIG_SPACE_SIZE] = {0};
+    g_autoptr(GError) err = NULL;
+
+    pci_set_long(c + PCI_VENDOR_ID, 0x10d38086);
+    pci_set_long(c + PCI_SUBSYSTEM_VENDOR_ID, 0xa01f8086);
+    /* Unset ids keep the device's. */
+    g_assert_true(vfio_pci_ids_override(c, VFIO_PCI_ID_UNSET, VFIO_PCI_ID_UNSET, VFIO_PCI_ID_UNSET,
+                                        VFIO_PCI_ID_UNSET, &err));
+    g_assert_cmphex(pci_get_long(c + PCI_VENDOR_ID), ==, 0x10d38086);
+    g_assert_true(vfio_pci_ids_override(c, 0x1af4, VFIO_PCI_ID_UNSET, VFIO_PCI_ID_UNSET, 0x1100,
+                                        &err));
+    g_assert_cmphex(pci_get_word(c + PCI_VENDOR_ID), ==, 0x1af4);
+    g_assert_cmphex(pci_get_word(c + PCI_DEVICE_ID), ==, 0x10d3);
+    g_assert_cmphex(pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID), ==, 0x8086);
+    g_assert_cmphex(pci_get_word(c + PCI_SUBSYSTEM_ID), ==, 0x1100);
+    g_assert_true(vfio_pci_ids_override(c, VFIO_PCI_ID_UNSET, 0x0000, 0xffff, VFIO_PCI_ID_UNSET,
+                                        &err));
+    g_assert_cmphex(pci_get_word(c + PCI_DEVICE_ID), ==, 0);
+    g_assert_cmphex(pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID), ==, 0xffff);
+    /* Out of range: refused, naming the property, and nothing changes. */
+    g_assert_false(vfio_pci_ids_override(c, 0x2222, 0x10000, VFIO_PCI_ID_UNSET, VFIO_PCI_ID_UNSET,
+                                         &err));
+    g_assert_error(err, VFIO_ERROR, EINVAL);
+    g_assert_nonnull(strstr(err->message, "x-pci-device-id=0x10000"));
+    g_assert_cmphex(pci_get_word(c + PCI_VENDOR_ID), ==, 0x1af4);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -130,5 +159,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/config/cap-walk", test_walk);
     g_test_add_func("/vfio-pci/config/cap-size", test_size);
     g_test_add_func("/vfio-pci/config/cap-supported", test_supported);
+    g_test_add_func("/vfio-pci/config/ids-override", test_ids_override);
     return g_test_run();
 }
