@@ -6,9 +6,14 @@
 #   define + start of a q35 type='kvm' domain: direct kernel boot of the lab kernel with the L2
 #   initramfs, a serial pty, the lab's nvme as <hostdev managed='no'> behind a pcie-root-port,
 #   one spare root port; the guest reads the nvme (its "L2: ..." lines, read from the pty);
-#   suspend/resume; attach-device/detach-device of the lab's edu into the spare root port while
-#   the guest runs (the L2 init watches for hot-plug: l2.hotplug);
-#   shutdown (ACPI power button); start again; destroy; the domain log has no error.
+#   attach-device/detach-device of the lab's edu into the spare root port while the guest runs
+#   (the L2 init watches for hot-plug: l2.hotplug); shutdown (ACPI power button); start again;
+#   suspend/resume, after which the guest takes the edu again; destroy; the domain log has no
+#   error. (suspend/resume comes in the second boot: right before the first hot-add of the lab
+#   boot, with Debian's QEMU, the L2 guest went idle after pciehp's "Link Up" in 3 of 5 runs;
+#   not understood yet.)
+# The lab kernel has no ACPI PCI hot-plug (acpiphp): QEMU's domain turns ACPI hot-plug on the
+# root ports off through <qemu:commandline> so that the guest's pciehp drives them.
 # --emulator PATH: hostdev ($HOSTDEV_BINARY, the default) or Debian's /usr/bin/qemu-system-x86_64
 # (the reference: proves the test and the lab against the real thing).
 # --optional: skip unless HOSTDEV_LIBVIRT=1 (the hostdev variant, until hostdev passes).
