@@ -1,11 +1,16 @@
 /*
  * Host memory backends: memory-backend-ram and memory-backend-memfd with QEMU's property
- * names (size, share, prealloc, merge, dump, reserve; memfd: seal, hugetlb). Both allocate
- * a memfd-backed RAM region on complete(); share=off still maps shared memory (VFIO needs it).
+ * names (size, share, prealloc, merge, dump, reserve; memfd: seal, hugetlb) allocate a
+ * memfd-backed RAM region on complete() (share=off still maps shared memory: VFIO needs it);
+ * memory-backend-file maps a file (mem-path, share=on), or a new file in a directory.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qom/object.h"
 #include "qom/props.h"
@@ -16,6 +21,7 @@ typedef struct {
     bool share, prealloc, merge, dump, reserve, seal, hugetlb;
     MemoryRegion *mr;
     char *user;
+    char *mem_path; /* memory-backend-file only */
 } HdHostMemoryBackendPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(HdHostMemoryBackend, hd_host_memory_backend,
@@ -31,6 +37,7 @@ enum {
     PROP_RESERVE,
     PROP_SEAL,
     PROP_HUGETLB,
+    PROP_MEM_PATH,
 };
 
 static HdHostMemoryBackendPrivate *priv_of(gpointer obj)
@@ -68,6 +75,9 @@ static void hostmem_set_property(GObject *obj, guint prop_id, const GValue *valu
 
     if (prop_id == PROP_SIZE) {
         p->size = g_value_get_uint64(value);
+    } else if (prop_id == PROP_MEM_PATH) {
+        g_free(p->mem_path);
+        p->mem_path = g_value_dup_string(value);
     } else if (slot) {
         *slot = g_value_get_boolean(value);
     } else {
@@ -82,6 +92,8 @@ static void hostmem_get_property(GObject *obj, guint prop_id, GValue *value, GPa
 
     if (prop_id == PROP_SIZE) {
         g_value_set_uint64(value, p->size);
+    } else if (prop_id == PROP_MEM_PATH) {
+        g_value_set_string(value, p->mem_path);
     } else if (slot) {
         g_value_set_boolean(value, *slot);
     } else {
@@ -106,6 +118,75 @@ static void prealloc_pages(MemoryRegion *mr)
     }
 }
 
+/*
+ * memory-backend-file: @path itself, or a new unlinked file in it when it is a directory
+ * (a hugetlbfs mount, as QEMU does), at least @size bytes long. Returns the fd or -1.
+ */
+static int open_backing_file(const char *what, const char *path, uint64_t size, GError **errp)
+{
+    struct stat st;
+    int fd, err;
+
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        g_autofree char *tmpl = g_build_filename(path, "hostdev-ram.XXXXXX", NULL);
+
+        fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            unlink(tmpl);
+        }
+    } else {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) {
+        err = errno;
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED, "%s: cannot open mem-path '%s': %s",
+                    what, path, g_strerror(err));
+        return -1;
+    }
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < size && ftruncate(fd, (off_t)size) < 0) {
+        err = errno;
+        close(fd);
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: cannot size mem-path '%s' to %" G_GUINT64_FORMAT " bytes: %s", what,
+                    path, size, g_strerror(err));
+        return -1;
+    }
+    return fd;
+}
+
+static MemoryRegion *new_region(HdHostMemoryBackendPrivate *p, const char *type, const char *id,
+                                GError **errp)
+{
+    g_autofree char *what = g_strdup_printf("%s '%s'", type, id);
+    MemoryRegion *mr;
+    int fd;
+
+    if (strcmp(type, "memory-backend-file") != 0) {
+        return memory_region_new_ram(id, p->size, errp);
+    }
+    if (!p->mem_path) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: mem-path= is required (a file, or a directory such as a hugetlbfs "
+                    "mount)",
+                    what);
+        return NULL;
+    }
+    if (!p->share) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: share=off (a private copy of the file) is not supported by hostdev: "
+                    "VFIO devices must see the guest's writes; use share=on",
+                    what);
+        return NULL;
+    }
+    fd = open_backing_file(what, p->mem_path, p->size, errp);
+    if (fd < 0) {
+        return NULL;
+    }
+    mr = memory_region_new_ram_from_fd(id, p->size, fd, 0, errp);
+    close(fd); /* the region keeps its own duplicate */
+    return mr;
+}
+
 static bool hostmem_complete(HdUserObject *obj, GError **errp)
 {
     HdHostMemoryBackendPrivate *p = priv_of(obj);
@@ -122,7 +203,7 @@ static bool hostmem_complete(HdUserObject *obj, GError **errp)
                     "%s '%s': hugetlb=on is not supported by hostdev; remove it", type, id);
         return false;
     }
-    p->mr = memory_region_new_ram(id, p->size, errp);
+    p->mr = new_region(p, type, id, errp);
     if (!p->mr) {
         g_prefix_error(errp, "%s '%s': ", type, id);
         return false;
@@ -145,6 +226,7 @@ static void hostmem_finalize(GObject *obj)
 
     memory_region_unref(p->mr);
     g_free(p->user);
+    g_free(p->mem_path);
     G_OBJECT_CLASS(hd_host_memory_backend_parent_class)->finalize(obj);
 }
 
@@ -252,8 +334,37 @@ static void hd_memory_backend_memfd_init(HdMemoryBackendMemfd *self)
     priv_of(self)->share = true;
 }
 
+/* memory-backend-file */
+typedef struct {
+    HdHostMemoryBackend parent;
+} HdMemoryBackendFile;
+typedef struct {
+    HdHostMemoryBackendClass parent_class;
+} HdMemoryBackendFileClass;
+
+G_DEFINE_TYPE(HdMemoryBackendFile, hd_memory_backend_file, HD_TYPE_HOST_MEMORY_BACKEND)
+
+static void hd_memory_backend_file_class_init(HdMemoryBackendFileClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+
+    HD_USER_OBJECT_CLASS(klass)->description = "guest RAM in a file (mem-path; share=on)";
+    oc->set_property = hostmem_set_property;
+    oc->get_property = hostmem_get_property;
+    g_object_class_install_property(oc, PROP_MEM_PATH,
+        g_param_spec_string("mem-path", NULL,
+                            "the file to map, or a directory (e.g. hugetlbfs) to create it in",
+                            NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+}
+
+static void hd_memory_backend_file_init(HdMemoryBackendFile *self)
+{
+    (void)self;
+}
+
 void hostmem_register_types(void)
 {
+    hd_type_register("memory-backend-file", hd_memory_backend_file_get_type());
     hd_type_register("memory-backend-ram", hd_memory_backend_ram_get_type());
     hd_type_register("memory-backend-memfd", hd_memory_backend_memfd_get_type());
 }

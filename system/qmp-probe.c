@@ -29,13 +29,15 @@ static const ExtraType extra_types[] = {
     { "kvm-accel", "accel" },
     { "qtest-accel", "accel" },
     { "x86-machine", "machine" },
-    { "pc-q35-10.0-machine", "x86-machine" },
+    { "generic-pc-machine", "x86-machine" },
+    { "pc-q35-10.0-machine", "generic-pc-machine" },
     { "none-machine", "machine" },
 };
 
 /* The abstract roots every listed type descends from. */
 static const char *const abstract_types[] = { "device", "object", "accel", "machine",
-                                              "x86_64-cpu", "x86-machine", NULL };
+                                              "x86_64-cpu", "x86-machine",
+                                              "generic-pc-machine", NULL };
 
 static struct {
     unsigned sockets, cores, threads;
@@ -218,15 +220,66 @@ static bool device_list_properties(JsonObject *args, JsonNode **ret, GError **er
     return true;
 }
 
+/* -machine's keys as a machine type's properties (from the option table's declaration). */
+static void add_machine_params(const char *option, const char *params, void *opaque)
+{
+    g_auto(GStrv) words = NULL;
+
+    if (strcmp(option, "machine") != 0) {
+        return;
+    }
+    words = g_strsplit(params, " ", -1);
+    for (guint i = 0; words[i]; i++) {
+        char *colon = strchr(words[i], ':');
+        JsonObject *entry;
+
+        if (!colon || g_str_has_prefix(words[i], "type:") || g_str_has_prefix(words[i], "accel:")) {
+            continue;
+        }
+        *colon = '\0';
+        entry = json_object_new();
+        json_object_set_string_member(entry, "name", words[i]);
+        json_object_set_string_member(entry, "type", !strcmp(colon + 1, "boolean") ? "bool"
+                                                     : !strcmp(colon + 1, "string") ? "str"
+                                                                                     : colon + 1);
+        json_array_add_object_element(opaque, entry);
+    }
+}
+
+/*
+ * Properties of the types qom-list-types lists that are not GObjects in hostdev: machine types
+ * take -machine's keys; CPU models and accelerators take none (-cpu gives only a model).
+ * NULL when @name is none of them.
+ */
+static JsonArray *extra_type_properties(const char *name)
+{
+    JsonArray *list;
+
+    if (!parent_of(name) && !g_strv_contains(abstract_types, name)) {
+        return NULL;
+    }
+    list = json_array_new();
+    if (type_implements(name, "machine")) {
+        hd_config_foreach_option(add_machine_params, list);
+    }
+    return list;
+}
+
 static bool qom_list_properties(JsonObject *args, JsonNode **ret, GError **errp)
 {
     const char *typename;
     const HdTypeInfo *info;
+    JsonArray *extra;
 
     if (!qmp_arg_string(args, "typename", NULL, &typename, errp)) {
         return false;
     }
     info = hd_type_lookup(typename);
+    extra = info ? NULL : extra_type_properties(typename);
+    if (extra) {
+        *ret = take_array(extra);
+        return true;
+    }
     if (!info) {
         g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND,
                     "Class '%s' not found (hostdev describes the properties of its device and "

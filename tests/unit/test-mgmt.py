@@ -66,8 +66,18 @@ def probe():
         "device-list-properties vfio-pci")
     err = q.cmd("device-list-properties", typename="virtio-net-ccw").get("error", {})
     tap(err.get("class") == "DeviceNotFound", f"an unknown device is DeviceNotFound: {err}")
-    err = q.cmd("qom-list-properties", typename="max-x86_64-cpu").get("error", {})
-    tap(err.get("class") == "DeviceNotFound", "qom-list-properties of a CPU: DeviceNotFound")
+    # libvirt 11.3 dies on DeviceNotFound here: every type it asks about must answer.
+    for t in ["memory-backend-file", "memory-backend-memfd", "max-x86_64-cpu", "none-machine",
+              "generic-pc-machine"]:
+        r = q.cmd("qom-list-properties", typename=t)
+        tap(isinstance(r.get("return"), list), f"qom-list-properties {t}: {str(r)[:100]}")
+    names = {p["name"] for p in q.cmd("qom-list-properties", typename="none-machine")["return"]}
+    tap({"acpi", "memory-backend"} <= names, f"a machine type's properties: {sorted(names)}")
+    names = {p["name"] for p in
+             q.cmd("qom-list-properties", typename="memory-backend-file")["return"]}
+    tap({"mem-path", "share", "size"} <= names, "memory-backend-file has mem-path")
+    err = q.cmd("qom-list-properties", typename="no-such-type").get("error", {})
+    tap(err.get("class") == "DeviceNotFound", "an unknown type: DeviceNotFound")
     machines = q.cmd("query-machines")["return"]
     q35 = [m for m in machines if m.get("alias") == "q35"]
     tap(q35 and q35[0]["name"] == "pc-q35-10.0" and q35[0]["default-ram-id"] == "pc.ram" and
@@ -139,6 +149,16 @@ def running_options():
     q.cmd("quit")
     p.wait(timeout=10)
 
+    # memory-backend-file in a directory: a new, unlinked file there holds guest RAM.
+    d = tempfile.mkdtemp(prefix="mem-", dir=tmp)
+    p, q = start("-object", f"memory-backend-file,id=m0,size=64M,mem-path={d},share=on",
+                 "-machine", "memory-backend=m0")
+    maps = open(f"/proc/{p.pid}/maps").read()
+    tap(f"{d}/hostdev-ram." in maps and not os.listdir(d),
+        "memory-backend-file: guest RAM maps an unlinked file in mem-path")
+    q.cmd("quit")
+    p.wait(timeout=10)
+
     p, q = start("-machine", "dump-guest-core=on")
     size, flags = ram_vmflags(p.pid)
     tap("dd" not in flags, "dump-guest-core=on (the default): RAM is in core dumps")
@@ -159,6 +179,9 @@ def refusals():
         (["-global", "kvm-pit.lost_tick_policy=delay"],
          "the PIT is KVM's in-kernel one, with KVM's tick policy: leave <timer name='pit'> out"),
         (["-netdev", "tap,id=n0"], "leave <interface> out, assign a NIC with <hostdev>"),
+        (["-object", "memory-backend-file,id=m,size=8M,mem-path=/tmp"],
+         "share=off (a private copy of the file) is not supported by hostdev"),
+        (["-object", "memory-backend-file,id=m,size=8M,share=on"], "mem-path= is required"),
         (["-device", '{"driver":"vfio-pci","host":"0000:00:04.0","id":"hostdev0",'
                      '"bootindex":1}'],
          "no property 'bootindex': hostdev has no firmware to boot from a device"),
