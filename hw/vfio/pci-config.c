@@ -152,10 +152,8 @@ uint32_t vfio_pci_config_read(HdPciDevice *dev, uint32_t addr, unsigned len)
     uint32_t emu = pci_default_config_read(dev, addr, len);
     uint32_t mask, device = 0, val;
 
-    if (addr + len > PCI_CONFIG_SPACE_SIZE) {
-        /* A PCIe device's extended space is there (ECAM reaches it) and lists no extended
-         * capabilities yet: a zero header at 0x100 ends the list. */
-        return addr + len <= pci_config_size(dev) ? 0 : all;
+    if (addr + len > pci_config_size(dev)) {
+        return all;
     }
     mask = range_mask(vdev->emulated, addr, len);
     if ((mask & all) != all) {
@@ -172,7 +170,7 @@ void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsign
     uint32_t all = len >= 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
     uint32_t nowrite;
 
-    if (addr + len > PCI_CONFIG_SPACE_SIZE) {
+    if (addr + len > pci_config_size(dev)) {
         return;
     }
     trace_vfio_pci_config_write(vdev->vbasedev.name, addr, len, val);
@@ -226,7 +224,7 @@ bool vfio_pci_ids_override(uint8_t *config, uint32_t vendor, uint32_t device, ui
 
 static void mark(uint8_t *mask, uint32_t from, uint32_t len, uint8_t bits)
 {
-    for (uint32_t i = from; i < from + len && i < PCI_CONFIG_SPACE_SIZE; i++) {
+    for (uint32_t i = from; i < from + len && i < PCIE_CONFIG_SPACE_SIZE; i++) {
         mask[i] |= bits;
     }
 }
@@ -347,17 +345,51 @@ static void reset_method_choose(VFIOPciDevice *vdev, const uint8_t *phys, const 
                                 vdev->reset_method);
 }
 
+/* Where @dev sits: the root bus, below a PCIe port, or on a conventional bus. */
+static VFIOPciExpPlace exp_place(HdPciDevice *dev)
+{
+    HdPciBus *bus = pci_device_get_bus(dev);
+    HdPciDevice *bridge = bus ? pci_bus_get_bridge(bus) : NULL;
+    uint8_t exp;
+    unsigned type;
+
+    if (!bridge) {
+        return VFIO_PCI_EXP_ROOT_BUS;
+    }
+    exp = pci_find_capability(bridge, PCI_CAP_ID_EXP);
+    type = exp ? (pci_get_word(pci_config(bridge) + exp + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4
+               : 0xf;
+    return type == PCI_EXP_TYPE_ROOT_PORT || type == PCI_EXP_TYPE_DOWNSTREAM
+               ? VFIO_PCI_EXP_PORT
+               : VFIO_PCI_EXP_CONVENTIONAL;
+}
+
+/* The extended config space of a PCIe device (it has the PCIe capability and 4 KiB). */
+static void extcap_setup(VFIOPciDevice *vdev, const uint8_t *phys)
+{
+    HdPciDevice *dev = HD_PCI_DEVICE(vdev);
+    VFIOPciExtcapView v = {pci_config(dev), vdev->emulated, vdev->nowrite};
+    uint16_t ids[16];
+    unsigned n;
+
+    pci_set_config_size(dev, PCIE_CONFIG_SPACE_SIZE);
+    n = vfio_pci_extcap_build(&v, phys, vdev->extcap_init, ids, G_N_ELEMENTS(ids));
+    trace_vfio_pci_extcaps(vdev->vbasedev.name, vdev->extcap_init, n, n > 0 ? ids[0] : 0,
+                           n > 1 ? ids[1] : 0, n > 2 ? ids[2] : 0);
+}
+
 bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
 {
     HdPciDevice *dev = HD_PCI_DEVICE(vdev);
     uint8_t *c = pci_config(dev);
-    uint8_t phys[PCI_CONFIG_SPACE_SIZE];
+    g_autofree uint8_t *phys = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    VFIOPciExtcapView view = {c, vdev->emulated, vdev->nowrite};
+    VFIOPciExpPlace place = exp_place(dev);
     uint8_t offs[MAX_CAPS];
     unsigned n;
     int ret;
 
-    memset(phys, 0, sizeof(phys));
-    ret = vfio_device_pread(&vdev->vbasedev, phys, MIN(vdev->config_size, sizeof(phys)),
+    ret = vfio_device_pread(&vdev->vbasedev, phys, MIN(vdev->config_size, PCIE_CONFIG_SPACE_SIZE),
                             vdev->config_offset);
     if (ret < 0) {
         g_set_error(errp, VFIO_ERROR, -ret, "cannot read the device's config space: %s",
@@ -389,8 +421,11 @@ bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
             }
             continue;
         }
-        if (!vfio_pci_cap_supported(id)) {
-            /* Not passed through (none today): out of the list, and its bytes read as 0. */
+        if (!vfio_pci_cap_supported(id) ||
+            (id == PCI_CAP_ID_EXP && place == VFIO_PCI_EXP_CONVENTIONAL)) {
+            /* A PCIe capability on a conventional bus would confuse the guest (and takes
+             * the extended config space with it). */
+            /* Out of the list, and its bytes read as 0. */
             mark(vdev->emulated, off, size, 0xff);
             mark(vdev->nowrite, off, size, 0xff);
             trace_vfio_pci_cap_hidden(vdev->vbasedev.name, id, off, size);
@@ -404,15 +439,16 @@ bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
             vdev->pm_cap = off;
         } else if (id == PCI_CAP_ID_EXP) {
             vdev->exp_cap = off;
+            vfio_pci_exp_virtualize(&view, off, place);
             /* A guest FLR would pull the device away under us: drop the bit. */
             c[off + PCI_EXP_DEVCTL + 1] &= ~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
             vdev->emulated[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
             vdev->nowrite[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
-            if (vdev->config_size >= PCIE_CONFIG_SPACE_SIZE) {
-                pci_set_config_size(dev, PCIE_CONFIG_SPACE_SIZE);
-            }
         }
         trace_vfio_pci_cap_kept(vdev->vbasedev.name, id, off, size);
+    }
+    if (vdev->exp_cap && vdev->config_size >= PCIE_CONFIG_SPACE_SIZE) {
+        extcap_setup(vdev, phys);
     }
     reset_method_choose(vdev, phys, offs, n);
     return true;

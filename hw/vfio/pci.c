@@ -25,6 +25,8 @@ enum {
     PROP_IOMMUFD,
     PROP_FD,
     PROP_VF_TOKEN,
+    PROP_EXTCAP_INIT,
+    PROP_EXTCAP_INIT,
     PROP_VENDOR_ID,
     PROP_DEVICE_ID,
     PROP_SUB_VENDOR_ID,
@@ -551,6 +553,12 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
         g_free(vdev->vf_token);
         vdev->vf_token = g_value_dup_string(value);
         break;
+    case PROP_EXTCAP_INIT:
+        vdev->extcap_init = g_value_get_boolean(value);
+        break;
+    case PROP_EXTCAP_INIT:
+        vdev->extcap_init = g_value_get_boolean(value);
+        break;
     case PROP_VENDOR_ID:
         vdev->vendor_id = g_value_get_uint(value);
         break;
@@ -590,6 +598,12 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
         break;
     case PROP_VF_TOKEN:
         g_value_set_string(value, vdev->vf_token);
+        break;
+    case PROP_EXTCAP_INIT:
+        g_value_set_boolean(value, vdev->extcap_init);
+        break;
+    case PROP_EXTCAP_INIT:
+        g_value_set_boolean(value, vdev->extcap_init);
         break;
     case PROP_VENDOR_ID:
         g_value_set_uint(value, vdev->vendor_id);
@@ -653,6 +667,12 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
         g_param_spec_string("fd", "fd", "an open vfio cdev fd (with iommufd)", NULL, rw);
     props[PROP_VF_TOKEN] = g_param_spec_string(
         "vf-token", "vf-token", "VF token (UUID) shared by a vfio-pci PF and its VFs", NULL, rw);
+    props[PROP_EXTCAP_INIT] = g_param_spec_boolean(
+        "x-pcie-extcap-init", "x-pcie-extcap-init",
+        "expose the device's PCIe extended capabilities (off: an empty list)", TRUE, rw);
+    props[PROP_EXTCAP_INIT] = g_param_spec_boolean(
+        "x-pcie-extcap-init", "x-pcie-extcap-init",
+        "expose the device's PCIe extended capabilities (off: an empty list)", TRUE, rw);
     props[PROP_VENDOR_ID] = g_param_spec_uint("x-pci-vendor-id", "x-pci-vendor-id", "vendor id the guest sees instead of the device's", 0, G_MAXUINT32,
                                          VFIO_PCI_ID_UNSET, rw);
     props[PROP_DEVICE_ID] = g_param_spec_uint("x-pci-device-id", "x-pci-device-id", "device id the guest sees instead of the device's", 0, G_MAXUINT32,
@@ -668,6 +688,8 @@ static void vfio_pci_device_init(VFIOPciDevice *vdev)
 {
     vdev->vendor_id = vdev->device_id = VFIO_PCI_ID_UNSET;
     vdev->sub_vendor_id = vdev->sub_device_id = VFIO_PCI_ID_UNSET;
+    vdev->extcap_init = true;
+    vdev->extcap_init = true;
     vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
 }
 

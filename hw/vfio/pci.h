@@ -87,14 +87,16 @@ struct _VFIOPciDevice {
     char *vf_token; /* vf-token=UUID */
     /* x-pci-vendor-id, x-pci-device-id, x-pci-sub-vendor-id, x-pci-sub-device-id */
     uint32_t vendor_id, device_id, sub_vendor_id, sub_device_id;
+    bool extcap_init; /* x-pcie-extcap-init: expose the device's extended capabilities */
+    bool extcap_init; /* x-pcie-extcap-init: expose the device's extended capabilities */
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */
     GObject *iommufd;       /* reference while attached */
     uint64_t config_offset; /* config region in the device fd */
     uint64_t config_size;
-    uint8_t emulated[PCI_CONFIG_SPACE_SIZE]; /* bits read from the emulated config */
-    uint8_t nowrite[PCI_CONFIG_SPACE_SIZE];  /* bits never written to the device */
+    uint8_t emulated[PCIE_CONFIG_SPACE_SIZE]; /* bits read from the emulated config */
+    uint8_t nowrite[PCIE_CONFIG_SPACE_SIZE];  /* bits never written to the device */
     VFIOPciBar bars[6];
     MemoryRegion *rom; /* expansion ROM read from the device, or NULL */
     uint8_t *rom_data; /* cached on first read */
@@ -177,6 +179,116 @@ uint8_t vfio_pci_cap_size(const uint8_t *config, uint8_t offset, const uint8_t *
 
 /* Whether vfio-pci passes capability @cap_id through (all but MSI and MSI-X, emulated). */
 bool vfio_pci_cap_supported(uint8_t cap_id);
+
+/* --- pci-extcap.c --- */
+
+/* The guest's config space being built: the emulated bytes and the two masks, 4 KiB each. */
+typedef struct VFIOPciExtcapView {
+    uint8_t *config;
+    uint8_t *emulated;
+    uint8_t *nowrite;
+} VFIOPciExtcapView;
+
+/* Where the device sits, for its PCIe capability. */
+typedef enum VFIOPciExpPlace {
+    VFIO_PCI_EXP_ROOT_BUS,     /* on the root complex's bus (q35's pcie.0) */
+    VFIO_PCI_EXP_PORT,         /* below a PCIe root or downstream port */
+    VFIO_PCI_EXP_CONVENTIONAL, /* on a conventional PCI bus (behind a PCIe-to-PCI bridge) */
+} VFIOPciExpPlace;
+
+/* What happens to an extended capability. */
+typedef enum VFIOPciExtcapPolicy {
+    VFIO_PCI_EXTCAP_PASS,       /* the device's, as the kernel presents it */
+    VFIO_PCI_EXTCAP_VIRTUALIZE, /* kept, some fields emulated (ARI, resizable BAR) */
+    VFIO_PCI_EXTCAP_HIDE,       /* out of the chain, reads as 0 (SR-IOV, root complex ones) */
+} VFIOPciExtcapPolicy;
+
+/* Most extended capabilities walked (a real device has a dozen or two). */
+#define VFIO_PCI_MAX_EXTCAPS 128
+/* Link capability/status value of a x1 link at 2.5 GT/s. */
+#define VFIO_PCI_EXP_LNK_X1_2_5GT 0x0011
+
+/*
+ * Virtualize the PCIe capability at @off of @v->config (the device's bytes already there) for
+ * @place: on the root bus an endpoint becomes a root-complex integrated endpoint without link
+ * or slot registers; behind a port an integrated endpoint becomes an endpoint with a x1 link;
+ * the flags word is emulated.
+ */
+void vfio_pci_exp_virtualize(VFIOPciExtcapView *v, uint8_t off, VFIOPciExpPlace place);
+
+/* The policy for extended capability @id. */
+VFIOPciExtcapPolicy vfio_pci_extcap_policy(uint16_t id);
+
+/*
+ * Walk the extended capability chain of @config (4 KiB) from 0x100: up to @max offsets in
+ * chain order, ending at a zero or all-ones header, a pointer below 0x100 or a loop.
+ */
+unsigned vfio_pci_extcap_walk(const uint8_t *config, uint16_t *offsets, unsigned max);
+
+/*
+ * Build the guest's extended config space [0x100, 0x1000) from the device's @phys (4 KiB) into
+ * @v: every header emulated and relinked past the hidden capabilities (a null header at 0x100
+ * when the first is hidden), hidden bodies emulated as 0, virtualized fields emulated; the rest
+ * passes through. @init false (x-pcie-extcap-init=off): all of it reads 0. Returns how many
+ * capabilities the guest sees and stores the first @max_kept ids in @kept_ids (may be NULL).
+ */
+unsigned vfio_pci_extcap_build(VFIOPciExtcapView *v, const uint8_t *phys, bool init,
+                               uint16_t *kept_ids, unsigned max_kept);
+
+/* --- pci-extcap.c --- */
+
+/* The guest's config space being built: the emulated bytes and the two masks, 4 KiB each. */
+typedef struct VFIOPciExtcapView {
+    uint8_t *config;
+    uint8_t *emulated;
+    uint8_t *nowrite;
+} VFIOPciExtcapView;
+
+/* Where the device sits, for its PCIe capability. */
+typedef enum VFIOPciExpPlace {
+    VFIO_PCI_EXP_ROOT_BUS,     /* on the root complex's bus (q35's pcie.0) */
+    VFIO_PCI_EXP_PORT,         /* below a PCIe root or downstream port */
+    VFIO_PCI_EXP_CONVENTIONAL, /* on a conventional PCI bus (behind a PCIe-to-PCI bridge) */
+} VFIOPciExpPlace;
+
+/* What happens to an extended capability. */
+typedef enum VFIOPciExtcapPolicy {
+    VFIO_PCI_EXTCAP_PASS,       /* the device's, as the kernel presents it */
+    VFIO_PCI_EXTCAP_VIRTUALIZE, /* kept, some fields emulated (ARI, resizable BAR) */
+    VFIO_PCI_EXTCAP_HIDE,       /* out of the chain, reads as 0 (SR-IOV, root complex ones) */
+} VFIOPciExtcapPolicy;
+
+/* Most extended capabilities walked (a real device has a dozen or two). */
+#define VFIO_PCI_MAX_EXTCAPS 128
+/* Link capability/status value of a x1 link at 2.5 GT/s. */
+#define VFIO_PCI_EXP_LNK_X1_2_5GT 0x0011
+
+/*
+ * Virtualize the PCIe capability at @off of @v->config (the device's bytes already there) for
+ * @place: on the root bus an endpoint becomes a root-complex integrated endpoint without link
+ * or slot registers; behind a port an integrated endpoint becomes an endpoint with a x1 link;
+ * the flags word is emulated.
+ */
+void vfio_pci_exp_virtualize(VFIOPciExtcapView *v, uint8_t off, VFIOPciExpPlace place);
+
+/* The policy for extended capability @id. */
+VFIOPciExtcapPolicy vfio_pci_extcap_policy(uint16_t id);
+
+/*
+ * Walk the extended capability chain of @config (4 KiB) from 0x100: up to @max offsets in
+ * chain order, ending at a zero or all-ones header, a pointer below 0x100 or a loop.
+ */
+unsigned vfio_pci_extcap_walk(const uint8_t *config, uint16_t *offsets, unsigned max);
+
+/*
+ * Build the guest's extended config space [0x100, 0x1000) from the device's @phys (4 KiB) into
+ * @v: every header emulated and relinked past the hidden capabilities (a null header at 0x100
+ * when the first is hidden), hidden bodies emulated as 0, virtualized fields emulated; the rest
+ * passes through. @init false (x-pcie-extcap-init=off): all of it reads 0. Returns how many
+ * capabilities the guest sees and stores the first @max_kept ids in @kept_ids (may be NULL).
+ */
+unsigned vfio_pci_extcap_build(VFIOPciExtcapView *v, const uint8_t *phys, bool init,
+                               uint16_t *kept_ids, unsigned max_kept);
 
 /* --- pci-irq.c --- */
 

@@ -152,6 +152,193 @@ static void test_ids_override(void)
     g_assert_cmphex(pci_get_word(c + PCI_VENDOR_ID), ==, 0x1af4);
 }
 
+/* --- PCI Express: the PCIe capability and the extended capability chain --- */
+
+typedef struct ExtView {
+    uint8_t config[PCIE_CONFIG_SPACE_SIZE];
+    uint8_t emulated[PCIE_CONFIG_SPACE_SIZE];
+    uint8_t nowrite[PCIE_CONFIG_SPACE_SIZE];
+    VFIOPciExtcapView v;
+} ExtView;
+
+static void ext_view_init(ExtView *e, const uint8_t *phys)
+{
+    memcpy(e->config, phys, PCIE_CONFIG_SPACE_SIZE);
+    memset(e->emulated, 0, sizeof(e->emulated));
+    memset(e->nowrite, 0, sizeof(e->nowrite));
+    e->v = (VFIOPciExtcapView){e->config, e->emulated, e->nowrite};
+}
+
+/* What the guest reads at @addr: emulated bits from the view, the rest from the device. */
+static uint32_t ext_read(const ExtView *e, const uint8_t *phys, uint32_t addr)
+{
+    uint32_t emu = pci_get_long(e->config + addr), mask = pci_get_long(e->emulated + addr);
+
+    return vfio_pci_config_merge(emu, pci_get_long(phys + addr), mask);
+}
+
+static void put_ext(uint8_t *c, uint16_t pos, uint16_t id, unsigned ver, uint16_t next)
+{
+    pci_set_long(c + pos, id | ver << 16 | (uint32_t)next << 20);
+}
+
+#define ID_REBAR 0x15
+#define ID_LTR 0x18
+
+/* An nvme/igb-like chain: AER, SR-IOV, ARI, resizable BAR, DSN, LTR. */
+static void ext_device(uint8_t *phys)
+{
+    memset(phys, 0, PCIE_CONFIG_SPACE_SIZE);
+    put_ext(phys, 0x100, PCI_EXT_CAP_ID_ERR, 2, 0x148);
+    pci_set_long(phys + 0x104, 0x00112233); /* AER uncorrectable status */
+    put_ext(phys, 0x148, PCI_EXT_CAP_ID_SRIOV, 1, 0x188);
+    pci_set_word(phys + 0x148 + 0x0e, 7); /* total VFs */
+    put_ext(phys, 0x188, PCI_EXT_CAP_ID_ARI, 1, 0x190);
+    pci_set_word(phys + 0x18c, 0x0100); /* next function 1 */
+    put_ext(phys, 0x190, ID_REBAR, 1, 0x1a0);
+    pci_set_long(phys + 0x194, 0x000000f0);               /* 1 MiB .. 8 MiB */
+    pci_set_long(phys + 0x198, 1u << 5 | 2u << 8 | 0x00); /* one BAR (BAR 0), now 4 MiB */
+    put_ext(phys, 0x1a0, PCI_EXT_CAP_ID_DSN, 1, 0x1ac);
+    pci_set_long(phys + 0x1a4, 0xcafe0001);
+    put_ext(phys, 0x1ac, ID_LTR, 1, 0);
+}
+
+static void test_extcap_walk(void)
+{
+    uint8_t *phys = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    uint16_t offs[VFIO_PCI_MAX_EXTCAPS];
+
+    ext_device(phys);
+    g_assert_cmpuint(vfio_pci_extcap_walk(phys, offs, VFIO_PCI_MAX_EXTCAPS), ==, 6);
+    g_assert_cmphex(offs[5], ==, 0x1ac);
+    /* A loop ends the walk; so does a pointer back into standard config space. */
+    put_ext(phys, 0x1ac, ID_LTR, 1, 0x188);
+    g_assert_cmpuint(vfio_pci_extcap_walk(phys, offs, VFIO_PCI_MAX_EXTCAPS), ==, 6);
+    put_ext(phys, 0x1ac, ID_LTR, 1, 0x40);
+    g_assert_cmpuint(vfio_pci_extcap_walk(phys, offs, VFIO_PCI_MAX_EXTCAPS), ==, 6);
+    /* No extended capabilities: zero (or all-ones, a conventional device) at 0x100. */
+    pci_set_long(phys + 0x100, 0);
+    g_assert_cmpuint(vfio_pci_extcap_walk(phys, offs, VFIO_PCI_MAX_EXTCAPS), ==, 0);
+    pci_set_long(phys + 0x100, 0xffffffff);
+    g_assert_cmpuint(vfio_pci_extcap_walk(phys, offs, VFIO_PCI_MAX_EXTCAPS), ==, 0);
+    g_free(phys);
+}
+
+static void test_extcap_policy(void)
+{
+    g_assert_cmpint(vfio_pci_extcap_policy(PCI_EXT_CAP_ID_SRIOV), ==, VFIO_PCI_EXTCAP_HIDE);
+    g_assert_cmpint(vfio_pci_extcap_policy(0), ==, VFIO_PCI_EXTCAP_HIDE);
+    g_assert_cmpint(vfio_pci_extcap_policy(PCI_EXT_CAP_ID_ARI), ==, VFIO_PCI_EXTCAP_VIRTUALIZE);
+    g_assert_cmpint(vfio_pci_extcap_policy(ID_REBAR), ==, VFIO_PCI_EXTCAP_VIRTUALIZE);
+    g_assert_cmpint(vfio_pci_extcap_policy(PCI_EXT_CAP_ID_ERR), ==, VFIO_PCI_EXTCAP_PASS);
+    g_assert_cmpint(vfio_pci_extcap_policy(PCI_EXT_CAP_ID_DSN), ==, VFIO_PCI_EXTCAP_PASS);
+    g_assert_cmpint(vfio_pci_extcap_policy(ID_LTR), ==, VFIO_PCI_EXTCAP_PASS);
+    g_assert_cmpint(vfio_pci_extcap_policy(0x0d /* ACS */), ==, VFIO_PCI_EXTCAP_PASS);
+}
+
+static void test_extcap_build(void)
+{
+    uint8_t *phys = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    ExtView *e = g_new0(ExtView, 1);
+    uint16_t ids[8];
+
+    ext_device(phys);
+    ext_view_init(e, phys);
+    g_assert_cmpuint(vfio_pci_extcap_build(&e->v, phys, true, ids, 8), ==, 5);
+    g_assert_cmphex(ids[0], ==, PCI_EXT_CAP_ID_ERR);
+    g_assert_cmphex(ids[1], ==, PCI_EXT_CAP_ID_ARI);
+    /* The chain skips SR-IOV, keeping versions. */
+    g_assert_cmphex(ext_read(e, phys, 0x100), ==, PCI_EXT_CAP_ID_ERR | 2 << 16 | 0x188u << 20);
+    g_assert_cmphex(ext_read(e, phys, 0x188), ==, PCI_EXT_CAP_ID_ARI | 1 << 16 | 0x190u << 20);
+    g_assert_cmphex(ext_read(e, phys, 0x1ac), ==, ID_LTR | 1 << 16);
+    /* AER and DSN bodies are the device's (status registers live). */
+    g_assert_cmphex(ext_read(e, phys, 0x104), ==, 0x00112233);
+    g_assert_cmphex(ext_read(e, phys, 0x1a4), ==, 0xcafe0001);
+    g_assert_cmphex(e->nowrite[0x104], ==, 0);
+    /* SR-IOV reads as 0 and never sees a write. */
+    g_assert_cmphex(ext_read(e, phys, 0x148), ==, 0);
+    g_assert_cmphex(ext_read(e, phys, 0x148 + 0x0c), ==, 0);
+    g_assert_cmphex(e->nowrite[0x148 + 0x08], ==, 0xff);
+    /* ARI: no next function in the guest. */
+    g_assert_cmphex(ext_read(e, phys, 0x18c) & 0xff00, ==, 0);
+    /* Resizable BAR: only the current size (4 MiB, bit 6), and the size is read-only. */
+    g_assert_cmphex(ext_read(e, phys, 0x194), ==, 1u << 6);
+    g_assert_cmphex(ext_read(e, phys, 0x198), ==, 1u << 5 | 2u << 8);
+    g_assert_cmphex(e->nowrite[0x199] & 0x3f, ==, 0x3f);
+    /* Headers are read-only to the guest. */
+    g_assert_cmphex(e->nowrite[0x100] & e->nowrite[0x103], ==, 0xff);
+
+    /* A hidden first capability leaves a null header at 0x100 pointing on. */
+    put_ext(phys, 0x100, PCI_EXT_CAP_ID_SRIOV, 1, 0x188);
+    ext_view_init(e, phys);
+    g_assert_cmpuint(vfio_pci_extcap_build(&e->v, phys, true, NULL, 0), ==, 4);
+    g_assert_cmphex(ext_read(e, phys, 0x100), ==, 0x188u << 20);
+    g_assert_cmphex(ext_read(e, phys, 0x104), ==, 0);
+
+    /* Only hidden ones: an empty list. */
+    put_ext(phys, 0x100, PCI_EXT_CAP_ID_SRIOV, 1, 0);
+    ext_view_init(e, phys);
+    g_assert_cmpuint(vfio_pci_extcap_build(&e->v, phys, true, NULL, 0), ==, 0);
+    g_assert_cmphex(ext_read(e, phys, 0x100), ==, 0);
+
+    /* x-pcie-extcap-init=off: nothing of the device's shows, nothing reaches it. */
+    ext_device(phys);
+    ext_view_init(e, phys);
+    g_assert_cmpuint(vfio_pci_extcap_build(&e->v, phys, false, NULL, 0), ==, 0);
+    for (uint32_t a = PCI_CONFIG_SPACE_SIZE; a < PCIE_CONFIG_SPACE_SIZE; a += 4) {
+        g_assert_cmphex(ext_read(e, phys, a), ==, 0);
+        g_assert_cmphex(pci_get_long(e->nowrite + a), ==, 0xffffffff);
+    }
+    g_free(e);
+    g_free(phys);
+}
+
+/* A PCIe v2 capability at 0x80 of type @type with a x4 8 GT/s link and a slot. */
+static void exp_device(uint8_t *phys, unsigned type)
+{
+    memset(phys, 0, PCIE_CONFIG_SPACE_SIZE);
+    pci_set_word(phys + 0x80 + PCI_EXP_FLAGS, 2 | type << 4 | PCI_EXP_FLAGS_SLOT);
+    pci_set_long(phys + 0x80 + PCI_EXP_LNKCAP, 0x07000043); /* port 7, x4, 8 GT/s */
+    pci_set_word(phys + 0x80 + PCI_EXP_LNKSTA, 0x0043);
+    pci_set_long(phys + 0x80 + PCI_EXP_LNKCAP2, 0x0000000e);
+    pci_set_long(phys + 0x80 + PCI_EXP_SLTCAP, 0x00000060);
+}
+
+static void test_exp_virtualize(void)
+{
+    uint8_t *phys = g_malloc0(PCIE_CONFIG_SPACE_SIZE);
+    ExtView *e = g_new0(ExtView, 1);
+
+    /* On the root bus: a root-complex integrated endpoint, no link, no slot. */
+    exp_device(phys, PCI_EXP_TYPE_ENDPOINT);
+    ext_view_init(e, phys);
+    vfio_pci_exp_virtualize(&e->v, 0x80, VFIO_PCI_EXP_ROOT_BUS);
+    g_assert_cmphex(ext_read(e, phys, 0x80) >> 16, ==, 2 | PCI_EXP_TYPE_RC_END << 4);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCAP), ==, 0);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCTL), ==, 0);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCAP2), ==, 0);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_SLTCAP), ==, 0);
+    g_assert_cmphex(e->nowrite[0x80 + PCI_EXP_LNKCTL], ==, 0xff);
+
+    /* Behind a root port: an endpoint with its own link, port number 0, no slot. */
+    ext_view_init(e, phys);
+    vfio_pci_exp_virtualize(&e->v, 0x80, VFIO_PCI_EXP_PORT);
+    g_assert_cmphex(ext_read(e, phys, 0x80) >> 16, ==, 2 | PCI_EXP_TYPE_ENDPOINT << 4);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCAP), ==, 0x00000043);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCTL) >> 16, ==, 0x0043);
+    g_assert_cmphex(e->nowrite[0x80 + PCI_EXP_LNKCTL], ==, 0);
+
+    /* An integrated endpoint behind a port: an endpoint with a x1 2.5 GT/s link. */
+    exp_device(phys, PCI_EXP_TYPE_RC_END);
+    ext_view_init(e, phys);
+    vfio_pci_exp_virtualize(&e->v, 0x80, VFIO_PCI_EXP_PORT);
+    g_assert_cmphex(ext_read(e, phys, 0x80) >> 16, ==, 2 | PCI_EXP_TYPE_ENDPOINT << 4);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCAP), ==, VFIO_PCI_EXP_LNK_X1_2_5GT);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCTL) >> 16, ==, VFIO_PCI_EXP_LNK_X1_2_5GT);
+    g_free(e);
+    g_free(phys);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -160,5 +347,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/config/cap-size", test_size);
     g_test_add_func("/vfio-pci/config/cap-supported", test_supported);
     g_test_add_func("/vfio-pci/config/ids-override", test_ids_override);
+    g_test_add_func("/vfio-pci/extcap/walk", test_extcap_walk);
+    g_test_add_func("/vfio-pci/extcap/policy", test_extcap_policy);
+    g_test_add_func("/vfio-pci/extcap/build", test_extcap_build);
+    g_test_add_func("/vfio-pci/exp/virtualize", test_exp_virtualize);
     return g_test_run();
 }
