@@ -16,7 +16,6 @@
 # root ports off through <qemu:commandline> so that the guest's pciehp drives them.
 # --emulator PATH: hostdev ($HOSTDEV_BINARY, the default) or Debian's /usr/bin/qemu-system-x86_64
 # (the reference: proves the test and the lab against the real thing).
-# --optional: skip unless HOSTDEV_LIBVIRT=1 (the hostdev variant, until hostdev passes).
 # Each failure prints what the lead needs: virsh's error, libvirtd's error lines, the QMP
 # commands that got an error reply, the emulator's stderr, the domain log.
 # managed='no': scripts/lab/run has bound the devices to vfio-pci already; managed='yes' would
@@ -580,13 +579,7 @@ def main():
     global EMULATOR
     ap = argparse.ArgumentParser()
     ap.add_argument("--emulator", default=os.environ.get("HOSTDEV_BINARY"))
-    ap.add_argument("--optional", action="store_true",
-                    help="skip unless HOSTDEV_LIBVIRT=1 is in the environment")
     args = ap.parse_args()
-    if args.optional and os.environ.get("HOSTDEV_LIBVIRT") != "1":
-        print("1..0 # SKIP libvirt with this emulator is not run by default: "
-              "set HOSTDEV_LIBVIRT=1 inside the lab")
-        return 0
     need = ["LAB_KERNEL", "LAB_EDU", "LAB_NVME", "L2_INITRAMFS"]
     if not all(os.environ.get(v) for v in need) or not os.path.exists("/dev/kvm") \
             or os.getuid() != 0:
