@@ -187,6 +187,7 @@ struct VFIORegion {
     uint32_t flags;
     uint64_t size;
     uint64_t fd_offset;
+    bool msix_mappable; /* VFIO_REGION_INFO_CAP_MSIX_MAPPABLE */
     char *name;
     MemoryRegion *mem;  /* container of the whole region */
     MemoryRegion *trap; /* MMIO slow path over all of it */
@@ -263,6 +264,7 @@ VFIORegion *vfio_region_setup(VFIODevice *vbasedev, uint32_t index, const char *
     region->flags = info->flags;
     region->size = info->size;
     region->fd_offset = info->offset;
+    region->msix_mappable = vfio_region_info_msix_mappable(info);
     region->name = g_strdup(name);
     region->areas = g_array_new(FALSE, FALSE, sizeof(VFIOMmapArea));
     collect_areas(region, info);
@@ -381,6 +383,16 @@ MemoryRegion *vfio_region_get_memory(VFIORegion *region)
 uint64_t vfio_region_size(VFIORegion *region)
 {
     return region->size;
+}
+
+bool vfio_region_info_msix_mappable(struct vfio_region_info *info)
+{
+    return vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) != NULL;
+}
+
+bool vfio_region_msix_mappable(VFIORegion *region)
+{
+    return region->msix_mappable;
 }
 
 unsigned vfio_region_nr_mmaps(VFIORegion *region)

@@ -285,6 +285,7 @@ static bool msix_setup(VFIOPciDevice *vdev, const uint8_t *phys, uint8_t off, GE
     VFIOPciBar *pbar = pbir < 6 ? &vdev->bars[pbir] : NULL;
     uint32_t toff = table & PCI_MSIX_TABLE_OFFSET, poff = pba & PCI_MSIX_PBA_OFFSET;
     uint64_t pba_len = ((nr + 63) / 64) * 8;
+    MemoryRegion *reloc = vfio_pci_msix_reloc_region(vdev);
 
     if (!tbar || !tbar->mr || !pbar || !pbar->mr ||
         (uint64_t)toff + nr * PCI_MSIX_ENTRY_SIZE > tbar->size ||
@@ -294,13 +295,33 @@ static bool msix_setup(VFIOPciDevice *vdev, const uint8_t *phys, uint8_t off, GE
                     off, tbir, toff, pbir, poff);
         return false;
     }
+    if (reloc) {
+        /* Relocated: the guest never reaches the device's own table, which may stay mapped
+         * with the rest of its BAR. */
+        uint8_t bar = (uint8_t)vdev->msix_reloc.bar;
+
+        if (!msix_init(HD_PCI_DEVICE(vdev), nr, reloc, bar, vdev->msix_reloc.table_offset,
+                       reloc, bar, vdev->msix_reloc.pba_offset, off, errp)) {
+            return false;
+        }
+        trace_vfio_pci_msix_cap(vdev->vbasedev.name, off, nr, bar,
+                                vdev->msix_reloc.table_offset, bar, vdev->msix_reloc.pba_offset);
+        vdev->msix_cap = off;
+        return true;
+    }
     if (!msix_init(HD_PCI_DEVICE(vdev), nr, tbar->mr, tbir, toff, pbar->mr, pbir, poff, off,
                    errp)) {
         return false;
     }
-    /* The table and PBA always trap: keep them out of the mmap'd areas. */
-    vfio_region_exclude(tbar->region, toff, nr * PCI_MSIX_ENTRY_SIZE);
-    vfio_region_exclude(pbar->region, poff, pba_len);
+    /* The table and PBA trap (their MemoryRegions lie over the BAR). Where the kernel says the
+     * table page may be mapped (VFIO_REGION_INFO_CAP_MSIX_MAPPABLE), the rest of that page
+     * stays on the fast path; else the page is left out of the mmap'd areas. */
+    if (!vfio_region_msix_mappable(tbar->region)) {
+        vfio_region_exclude(tbar->region, toff, nr * PCI_MSIX_ENTRY_SIZE);
+    }
+    if (!vfio_region_msix_mappable(pbar->region)) {
+        vfio_region_exclude(pbar->region, poff, pba_len);
+    }
     vdev->msix_cap = off;
     trace_vfio_pci_msix_cap(vdev->vbasedev.name, off, nr, tbir, toff, pbir, poff);
     return true;

@@ -26,7 +26,7 @@ enum {
     PROP_FD,
     PROP_VF_TOKEN,
     PROP_EXTCAP_INIT,
-    PROP_EXTCAP_INIT,
+    PROP_MSIX_RELOCATION,
     PROP_VENDOR_ID,
     PROP_DEVICE_ID,
     PROP_SUB_VENDOR_ID,
@@ -124,7 +124,7 @@ static bool bar_setup(VFIOPciDevice *vdev, int i, GError **errp)
     bar->eoi = memory_region_new_io(eoi_name, memory_region_size(bar->mr), &eoi_ops, bar);
     memory_region_set_enabled(bar->eoi, false);
     memory_region_add_subregion_overlap(bar->mr, 0, bar->eoi, 1);
-    pci_register_bar(HD_PCI_DEVICE(vdev), i, bar->type, bar->mr);
+    vfio_pci_msix_register_bar(vdev, i, bar->type, bar->mr);
     if (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
         vdev->bars[i + 1].mem64_upper = true;
     }
@@ -455,6 +455,9 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
                     vdev->vf_token, g_strerror(-ret));
         return false;
     }
+    if (!vfio_pci_msix_plan(vdev, errp)) {
+        return false;
+    }
     for (int i = 0; i < 6; i++) {
         if (!vdev->bars[i].mem64_upper && !bar_setup(vdev, i, errp)) {
             return false;
@@ -556,8 +559,9 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
     case PROP_EXTCAP_INIT:
         vdev->extcap_init = g_value_get_boolean(value);
         break;
-    case PROP_EXTCAP_INIT:
-        vdev->extcap_init = g_value_get_boolean(value);
+    case PROP_MSIX_RELOCATION:
+        g_free(vdev->msix_relocation);
+        vdev->msix_relocation = g_value_dup_string(value);
         break;
     case PROP_VENDOR_ID:
         vdev->vendor_id = g_value_get_uint(value);
@@ -602,8 +606,8 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
     case PROP_EXTCAP_INIT:
         g_value_set_boolean(value, vdev->extcap_init);
         break;
-    case PROP_EXTCAP_INIT:
-        g_value_set_boolean(value, vdev->extcap_init);
+    case PROP_MSIX_RELOCATION:
+        g_value_set_string(value, vdev->msix_relocation);
         break;
     case PROP_VENDOR_ID:
         g_value_set_uint(value, vdev->vendor_id);
@@ -633,6 +637,7 @@ static void vfio_pci_finalize(GObject *obj)
     g_free(vdev->iommufd_id);
     g_free(vdev->fd_text);
     g_free(vdev->vf_token);
+    g_free(vdev->msix_relocation);
     g_free(vdev->what);
     G_OBJECT_CLASS(vfio_pci_device_parent_class)->finalize(obj);
 }
@@ -670,9 +675,9 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
     props[PROP_EXTCAP_INIT] = g_param_spec_boolean(
         "x-pcie-extcap-init", "x-pcie-extcap-init",
         "expose the device's PCIe extended capabilities (off: an empty list)", TRUE, rw);
-    props[PROP_EXTCAP_INIT] = g_param_spec_boolean(
-        "x-pcie-extcap-init", "x-pcie-extcap-init",
-        "expose the device's PCIe extended capabilities (off: an empty list)", TRUE, rw);
+    props[PROP_MSIX_RELOCATION] = g_param_spec_string(
+        "x-msix-relocation", "x-msix-relocation",
+        "move the MSI-X table and PBA to another BAR: off, auto, bar0..bar5", NULL, rw);
     props[PROP_VENDOR_ID] = g_param_spec_uint("x-pci-vendor-id", "x-pci-vendor-id", "vendor id the guest sees instead of the device's", 0, G_MAXUINT32,
                                          VFIO_PCI_ID_UNSET, rw);
     props[PROP_DEVICE_ID] = g_param_spec_uint("x-pci-device-id", "x-pci-device-id", "device id the guest sees instead of the device's", 0, G_MAXUINT32,
@@ -688,7 +693,6 @@ static void vfio_pci_device_init(VFIOPciDevice *vdev)
 {
     vdev->vendor_id = vdev->device_id = VFIO_PCI_ID_UNSET;
     vdev->sub_vendor_id = vdev->sub_device_id = VFIO_PCI_ID_UNSET;
-    vdev->extcap_init = true;
     vdev->extcap_init = true;
     vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
 }

@@ -64,6 +64,15 @@ typedef struct VFIOPciVector {
     bool irqfd;             /* KVM takes the notifier's events straight to the guest */
 } VFIOPciVector;
 
+/* Where the MSI-X table and PBA go when relocated (pci-msix.c). */
+typedef struct VFIOPciMsixReloc {
+    int bar;               /* -1: they stay where the device has them */
+    bool new_bar;          /* the BAR was free: an emulated one holds only them */
+    uint64_t size;         /* the BAR's size with them */
+    uint64_t table_offset; /* in that BAR */
+    uint64_t pba_offset;
+} VFIOPciMsixReloc;
+
 typedef struct VFIOPciBar {
     VFIOPciDevice *vdev;
     VFIORegion *region; /* the device region; NULL: no BAR here */
@@ -88,7 +97,7 @@ struct _VFIOPciDevice {
     /* x-pci-vendor-id, x-pci-device-id, x-pci-sub-vendor-id, x-pci-sub-device-id */
     uint32_t vendor_id, device_id, sub_vendor_id, sub_device_id;
     bool extcap_init; /* x-pcie-extcap-init: expose the device's extended capabilities */
-    bool extcap_init; /* x-pcie-extcap-init: expose the device's extended capabilities */
+    char *msix_relocation; /* x-msix-relocation: off, auto, bar0..bar5 */
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */
@@ -103,6 +112,7 @@ struct _VFIOPciDevice {
     uint64_t rom_size;
     uint64_t rom_offset;
     uint8_t msi_cap, msix_cap, pm_cap, exp_cap;
+    VFIOPciMsixReloc msix_reloc; /* where x-msix-relocation put the MSI-X table */
     VFIOPciResetMethod reset_method;
 
     /* interrupts */
@@ -235,60 +245,39 @@ unsigned vfio_pci_extcap_walk(const uint8_t *config, uint16_t *offsets, unsigned
 unsigned vfio_pci_extcap_build(VFIOPciExtcapView *v, const uint8_t *phys, bool init,
                                uint16_t *kept_ids, unsigned max_kept);
 
-/* --- pci-extcap.c --- */
+/* --- pci-msix.c --- */
 
-/* The guest's config space being built: the emulated bytes and the two masks, 4 KiB each. */
-typedef struct VFIOPciExtcapView {
-    uint8_t *config;
-    uint8_t *emulated;
-    uint8_t *nowrite;
-} VFIOPciExtcapView;
+#define VFIO_PCI_MSIX_RELOC_OFF (-2)
+#define VFIO_PCI_MSIX_RELOC_AUTO (-1)
 
-/* Where the device sits, for its PCIe capability. */
-typedef enum VFIOPciExpPlace {
-    VFIO_PCI_EXP_ROOT_BUS,     /* on the root complex's bus (q35's pcie.0) */
-    VFIO_PCI_EXP_PORT,         /* below a PCIe root or downstream port */
-    VFIO_PCI_EXP_CONVENTIONAL, /* on a conventional PCI bus (behind a PCIe-to-PCI bridge) */
-} VFIOPciExpPlace;
+/* A BAR as the relocation plan sees it: its (power of two) size, 0 when unused; its type bits;
+ * whether it is the upper half of a 64-bit BAR. */
+typedef struct VFIOPciBarLayout {
+    uint64_t size;
+    uint8_t type;
+    bool upper;
+} VFIOPciBarLayout;
 
-/* What happens to an extended capability. */
-typedef enum VFIOPciExtcapPolicy {
-    VFIO_PCI_EXTCAP_PASS,       /* the device's, as the kernel presents it */
-    VFIO_PCI_EXTCAP_VIRTUALIZE, /* kept, some fields emulated (ARI, resizable BAR) */
-    VFIO_PCI_EXTCAP_HIDE,       /* out of the chain, reads as 0 (SR-IOV, root complex ones) */
-} VFIOPciExtcapPolicy;
-
-/* Most extended capabilities walked (a real device has a dozen or two). */
-#define VFIO_PCI_MAX_EXTCAPS 128
-/* Link capability/status value of a x1 link at 2.5 GT/s. */
-#define VFIO_PCI_EXP_LNK_X1_2_5GT 0x0011
+/* "off" (or NULL), "auto", "bar0".."bar5" into VFIO_PCI_MSIX_RELOC_* or the BAR number. */
+bool vfio_pci_msix_reloc_parse(const char *text, int *choice, GError **errp);
 
 /*
- * Virtualize the PCIe capability at @off of @v->config (the device's bytes already there) for
- * @place: on the root bus an endpoint becomes a root-complex integrated endpoint without link
- * or slot registers; behind a port an integrated endpoint becomes an endpoint with a x1 link;
- * the flags word is emulated.
+ * Where a table of @nr_vectors (now in BAR @table_bar) and its PBA go for @choice, given the
+ * device's @bars (6): a free BAR gets a new one just big enough (auto takes the first free one,
+ * else grows the table's BAR); a used memory BAR doubles (or more) with them in the upper
+ * part. False with @errp set for a BAR that cannot take them (I/O, a 64-bit upper half, too
+ * large for 32 bits).
  */
-void vfio_pci_exp_virtualize(VFIOPciExtcapView *v, uint8_t off, VFIOPciExpPlace place);
+bool vfio_pci_msix_reloc_plan(const VFIOPciBarLayout *bars, unsigned nr_vectors, int table_bar,
+                              int choice, VFIOPciMsixReloc *out, GError **errp);
 
-/* The policy for extended capability @id. */
-VFIOPciExtcapPolicy vfio_pci_extcap_policy(uint16_t id);
-
-/*
- * Walk the extended capability chain of @config (4 KiB) from 0x100: up to @max offsets in
- * chain order, ending at a zero or all-ones header, a pointer below 0x100 or a loop.
- */
-unsigned vfio_pci_extcap_walk(const uint8_t *config, uint16_t *offsets, unsigned max);
-
-/*
- * Build the guest's extended config space [0x100, 0x1000) from the device's @phys (4 KiB) into
- * @v: every header emulated and relinked past the hidden capabilities (a null header at 0x100
- * when the first is hidden), hidden bodies emulated as 0, virtualized fields emulated; the rest
- * passes through. @init false (x-pcie-extcap-init=off): all of it reads 0. Returns how many
- * capabilities the guest sees and stores the first @max_kept ids in @kept_ids (may be NULL).
- */
-unsigned vfio_pci_extcap_build(VFIOPciExtcapView *v, const uint8_t *phys, bool init,
-                               uint16_t *kept_ids, unsigned max_kept);
+/* Plan the relocation for the device (x-msix-relocation) before its BARs are registered.
+ * False with @errp set. */
+bool vfio_pci_msix_plan(VFIOPciDevice *vdev, GError **errp);
+/* Register BAR @index backed by @mr, grown when the plan moves the MSI-X table into it. */
+void vfio_pci_msix_register_bar(VFIOPciDevice *vdev, int index, uint8_t type, MemoryRegion *mr);
+/* The BAR region the MSI-X table moved to (registering a new BAR on first use), or NULL. */
+MemoryRegion *vfio_pci_msix_reloc_region(VFIOPciDevice *vdev);
 
 /* --- pci-irq.c --- */
 

@@ -82,6 +82,32 @@ static void test_sparse_cap_layout(void)
     g_assert_null(vfio_get_region_info_cap(info, VFIO_REGION_INFO_CAP_SPARSE_MMAP));
 }
 
+static void test_msix_mappable(void)
+{
+    /* A BAR holding the MSI-X table, as Linux reports it: sparse areas, then MSIX_MAPPABLE. */
+    size_t sparse_len = sizeof(struct vfio_region_info_cap_sparse_mmap) +
+                        sizeof(struct vfio_region_sparse_mmap_area);
+    size_t len = sizeof(struct vfio_region_info) + sparse_len + sizeof(struct vfio_info_cap_header);
+    g_autofree struct vfio_region_info *info = g_malloc0(len);
+    struct vfio_region_info_cap_sparse_mmap *sparse;
+    struct vfio_info_cap_header *mappable;
+
+    info->argsz = len;
+    info->flags = VFIO_REGION_INFO_FLAG_CAPS | VFIO_REGION_INFO_FLAG_MMAP;
+    info->cap_offset = sizeof(*info);
+    sparse = (void *)((uint8_t *)info + info->cap_offset);
+    sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+    sparse->nr_areas = 1;
+    g_assert_false(vfio_region_info_msix_mappable(info));
+    sparse->header.next = info->cap_offset + sparse_len;
+    mappable = (void *)((uint8_t *)info + sparse->header.next);
+    mappable->id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE;
+    mappable->version = 1;
+    g_assert_true(vfio_region_info_msix_mappable(info));
+    info->flags &= ~VFIO_REGION_INFO_FLAG_CAPS;
+    g_assert_false(vfio_region_info_msix_mappable(info));
+}
+
 static void test_seam_counts_and_injection(void)
 {
     char buf[64];
@@ -200,5 +226,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/helpers/notifier", test_notifier);
     g_test_add_func("/vfio/helpers/irq-names", test_irq_names);
     g_test_add_func("/vfio/helpers/vf-token", test_vf_token);
+    g_test_add_func("/vfio/helpers/msix-mappable", test_msix_mappable);
     return g_test_run();
 }

@@ -339,6 +339,78 @@ static void test_exp_virtualize(void)
     g_free(phys);
 }
 
+/* --- MSI-X relocation --- */
+
+static void test_msix_reloc_parse(void)
+{
+    g_autoptr(GError) err = NULL;
+    int c = 99;
+
+    g_assert_true(vfio_pci_msix_reloc_parse(NULL, &c, &err));
+    g_assert_cmpint(c, ==, VFIO_PCI_MSIX_RELOC_OFF);
+    g_assert_true(vfio_pci_msix_reloc_parse("off", &c, &err));
+    g_assert_cmpint(c, ==, VFIO_PCI_MSIX_RELOC_OFF);
+    g_assert_true(vfio_pci_msix_reloc_parse("auto", &c, &err));
+    g_assert_cmpint(c, ==, VFIO_PCI_MSIX_RELOC_AUTO);
+    g_assert_true(vfio_pci_msix_reloc_parse("bar5", &c, &err));
+    g_assert_cmpint(c, ==, 5);
+    g_assert_false(vfio_pci_msix_reloc_parse("bar6", &c, &err));
+    g_assert_nonnull(strstr(err->message, "x-msix-relocation=bar6"));
+}
+
+static void test_msix_reloc_plan(void)
+{
+    /* igb-like: BAR0 128 KiB, BAR2 I/O, BAR3 16 KiB with the table; BAR1, 4, 5 free. */
+    VFIOPciBarLayout bars[6] = {
+        {0x20000, PCI_BASE_ADDRESS_SPACE_MEMORY, false}, {0, 0, false},
+        {0x20, PCI_BASE_ADDRESS_SPACE_IO, false},        {0x4000, PCI_BASE_ADDRESS_SPACE_MEMORY, false},
+        {0, 0, false},                                   {0, 0, false},
+    };
+    g_autoptr(GError) err = NULL;
+    VFIOPciMsixReloc r;
+
+    g_assert_true(vfio_pci_msix_reloc_plan(bars, 10, 3, VFIO_PCI_MSIX_RELOC_OFF, &r, &err));
+    g_assert_cmpint(r.bar, ==, -1);
+    /* auto: the first free BAR, a new one just big enough; the PBA on its own page. */
+    g_assert_true(vfio_pci_msix_reloc_plan(bars, 10, 3, VFIO_PCI_MSIX_RELOC_AUTO, &r, &err));
+    g_assert_cmpint(r.bar, ==, 1);
+    g_assert_true(r.new_bar);
+    g_assert_cmphex(r.table_offset, ==, 0);
+    g_assert_cmphex(r.pba_offset, ==, 0x1000);
+    g_assert_cmphex(r.size, ==, 0x2000);
+    /* A used BAR doubles with the table and PBA in the upper half. */
+    g_assert_true(vfio_pci_msix_reloc_plan(bars, 10, 3, 0, &r, &err));
+    g_assert_cmpint(r.bar, ==, 0);
+    g_assert_false(r.new_bar);
+    g_assert_cmphex(r.table_offset, ==, 0x20000);
+    g_assert_cmphex(r.pba_offset, ==, 0x21000);
+    g_assert_cmphex(r.size, ==, 0x40000);
+    /* A small BAR grows enough for 2048 vectors (32 KiB of table). */
+    g_assert_true(vfio_pci_msix_reloc_plan(bars, 2048, 3, 3, &r, &err));
+    g_assert_cmphex(r.table_offset, ==, 0x4000);
+    g_assert_cmphex(r.pba_offset, ==, 0xc000);
+    g_assert_cmphex(r.size, ==, 0x10000);
+    /* Not into an I/O BAR, nor the upper half of a 64-bit one. */
+    g_assert_false(vfio_pci_msix_reloc_plan(bars, 10, 3, 2, &r, &err));
+    g_assert_nonnull(strstr(err->message, "I/O"));
+    g_clear_error(&err);
+    bars[0].type |= PCI_BASE_ADDRESS_MEM_TYPE_64;
+    bars[1].upper = true;
+    g_assert_false(vfio_pci_msix_reloc_plan(bars, 10, 3, 1, &r, &err));
+    g_assert_nonnull(strstr(err->message, "upper half"));
+    g_clear_error(&err);
+    /* auto skips the upper half and takes BAR 4. */
+    g_assert_true(vfio_pci_msix_reloc_plan(bars, 10, 3, VFIO_PCI_MSIX_RELOC_AUTO, &r, &err));
+    g_assert_cmpint(r.bar, ==, 4);
+    /* With no BAR free, auto grows the table's own BAR. */
+    bars[4].size = bars[5].size = 0x1000;
+    bars[4].type = bars[5].type = PCI_BASE_ADDRESS_SPACE_MEMORY;
+    g_assert_true(vfio_pci_msix_reloc_plan(bars, 10, 3, VFIO_PCI_MSIX_RELOC_AUTO, &r, &err));
+    g_assert_cmpint(r.bar, ==, 3);
+    g_assert_cmphex(r.table_offset, ==, 0x4000);
+    g_assert_cmphex(r.size, ==, 0x8000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -351,5 +423,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-pci/extcap/policy", test_extcap_policy);
     g_test_add_func("/vfio-pci/extcap/build", test_extcap_build);
     g_test_add_func("/vfio-pci/exp/virtualize", test_exp_virtualize);
+    g_test_add_func("/vfio-pci/msix/reloc-parse", test_msix_reloc_parse);
+    g_test_add_func("/vfio-pci/msix/reloc-plan", test_msix_reloc_plan);
     return g_test_run();
 }

@@ -105,6 +105,11 @@ uint64_t vfio_region_size(VFIORegion *region);
 /* Number of mmap areas and, for area @i, its offset, size and host pointer (NULL while
  * not mmap'd). */
 unsigned vfio_region_nr_mmaps(VFIORegion *region);
+/* Whether the kernel lets the MSI-X table's page be mapped (VFIO_REGION_INFO_CAP_MSIX_MAPPABLE):
+ * the frontend then need not exclude it. */
+bool vfio_region_msix_mappable(VFIORegion *region);
+/* The same, from a region info (with its capability chain) from vfio_get_region_info(). */
+bool vfio_region_info_msix_mappable(struct vfio_region_info *info);
 bool vfio_region_mmap_area(VFIORegion *region, unsigned i, uint64_t *offset, uint64_t *size,
                            void **host);
 
