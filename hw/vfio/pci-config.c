@@ -188,6 +188,9 @@ void vfio_pci_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val, unsign
         }
     }
     pci_default_config_write(dev, addr, val, len);
+    if (vfio_pci_config_is_flr(vdev, addr, val, len)) {
+        vfio_pci_guest_flr(vdev);
+    }
 }
 
 /* --- building the emulated config space --- */
@@ -461,7 +464,8 @@ bool vfio_pci_config_setup(VFIOPciDevice *vdev, GError **errp)
         } else if (id == PCI_CAP_ID_EXP) {
             vdev->exp_cap = off;
             vfio_pci_exp_virtualize(&view, off, place);
-            /* A guest FLR would pull the device away under us: drop the bit. */
+            /* Initiate FLR never reaches the device as a config write and reads as 0: the
+             * config hook performs the FLR itself (pci-reset.c). */
             c[off + PCI_EXP_DEVCTL + 1] &= ~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
             vdev->emulated[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;
             vdev->nowrite[off + PCI_EXP_DEVCTL + 1] |= PCI_EXP_DEVCTL_BCR_FLR >> 8;

@@ -36,20 +36,6 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
-static const char *reset_method_name(VFIOPciResetMethod m)
-{
-    switch (m) {
-    case VFIO_PCI_RESET_FLR:
-        return "flr";
-    case VFIO_PCI_RESET_PM:
-        return "pm";
-    case VFIO_PCI_RESET_BUS:
-        return "bus";
-    default:
-        return "none";
-    }
-}
-
 /* --- BARs --- */
 
 static uint64_t pow2_at_least(uint64_t v, uint64_t min)
@@ -239,37 +225,7 @@ static void vfio_pci_cleanup(VFIOPciDevice *vdev)
     vdev->intx_pin = 0;
 }
 
-static void vfio_pci_compute_needs_reset(VFIODevice *vbasedev)
-{
-    VFIOPciDevice *vdev = G_STRUCT_MEMBER_P(vbasedev, -G_STRUCT_OFFSET(VFIOPciDevice, vbasedev));
-
-    vbasedev->needs_reset = vdev->reset_method == VFIO_PCI_RESET_BUS;
-}
-
-static bool vfio_pci_hot_reset_multi(VFIODevice *vbasedev, GError **errp)
-{
-    GError *err = NULL;
-    int ret;
-
-    if (vfio_device_hot_reset(vbasedev, false, &err)) {
-        return true;
-    }
-    if (!vbasedev->reset_works) {
-        g_propagate_error(errp, err);
-        return false;
-    }
-    /* The kernel can still reset the device alone (VFIO_DEVICE_RESET does the bus reset). */
-    ret = vfio_device_reset(vbasedev);
-    if (ret < 0) {
-        g_propagate_prefixed_error(
-            errp, err, "VFIO_DEVICE_RESET failed (%s), as did the hot reset: ", g_strerror(-ret));
-        return false;
-    }
-    g_error_free(err);
-    return true;
-}
-
-static const VFIODeviceOps vfio_pci_ops = {
+const VFIODeviceOps vfio_pci_device_ops = {
     .compute_needs_reset = vfio_pci_compute_needs_reset,
     .hot_reset_multi = vfio_pci_hot_reset_multi,
 };
@@ -406,7 +362,7 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
     g_autofree char *name = NULL;
     int ret;
 
-    vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
+    vfio_device_init(&vdev->vbasedev, &vfio_pci_device_ops);
     vdev->vbasedev.no_mmap = vdev->no_mmap;
     if (vdev->vf_token && !g_uuid_string_is_valid(vdev->vf_token)) {
         g_set_error(errp, VFIO_ERROR, EINVAL,
@@ -473,7 +429,7 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
     }
     trace_vfio_pci_realized(name, pci_get_word(pci_config(dev) + PCI_VENDOR_ID),
                             pci_get_word(pci_config(dev) + PCI_DEVICE_ID),
-                            reset_method_name(vdev->reset_method));
+                            vfio_pci_reset_method_name(vdev->reset_method));
     return true;
 }
 
@@ -502,27 +458,8 @@ static void vfio_pci_exit(HdPciDevice *dev)
 
 static void vfio_pci_reset(HdPciDevice *dev)
 {
-    VFIOPciDevice *vdev = VFIO_PCI_DEVICE(dev);
-    g_autoptr(GError) err = NULL;
-    int ret = 0;
-
-    if (!vdev->vbasedev.attached) {
-        return;
-    }
     /* The PCI core has disabled MSI/MSI-X (INTx is back on) and restored config space. */
-    vfio_pci_intx_disable(vdev);
-    vfio_pci_config_write_device(vdev, PCI_COMMAND, pci_get_word(pci_config(dev) + PCI_COMMAND), 2);
-    if (vdev->reset_method == VFIO_PCI_RESET_FLR || vdev->reset_method == VFIO_PCI_RESET_PM) {
-        ret = vfio_device_reset(&vdev->vbasedev);
-        if (ret < 0) {
-            g_warning("%s: device reset (%s) failed: %s", vdev->what,
-                      reset_method_name(vdev->reset_method), g_strerror(-ret));
-        }
-    }
-    trace_vfio_pci_reset(vdev->vbasedev.name, reset_method_name(vdev->reset_method), ret);
-    if (!vfio_pci_intx_enable(vdev, &err)) {
-        g_warning("%s: cannot turn INTx back on after reset: %s", vdev->what, err->message);
-    }
+    vfio_pci_device_reset(VFIO_PCI_DEVICE(dev));
 }
 
 /* --- the type --- */
@@ -694,7 +631,7 @@ static void vfio_pci_device_init(VFIOPciDevice *vdev)
     vdev->vendor_id = vdev->device_id = VFIO_PCI_ID_UNSET;
     vdev->sub_vendor_id = vdev->sub_device_id = VFIO_PCI_ID_UNSET;
     vdev->extcap_init = true;
-    vfio_device_init(&vdev->vbasedev, &vfio_pci_ops);
+    vfio_device_init(&vdev->vbasedev, &vfio_pci_device_ops);
 }
 
 void vfio_pci_register_types(void)

@@ -114,6 +114,7 @@ struct _VFIOPciDevice {
     uint8_t msi_cap, msix_cap, pm_cap, exp_cap;
     VFIOPciMsixReloc msix_reloc; /* where x-msix-relocation put the MSI-X table */
     VFIOPciResetMethod reset_method;
+    bool reset_done; /* the reset hook's bus reset worked; the system handler skips it */
 
     /* interrupts */
     VFIOPciIrqMode irq_mode;
@@ -291,5 +292,44 @@ void vfio_pci_intx_disable(VFIOPciDevice *vdev);
 bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp);
 /* A guest access to a BAR while INTx is pending: lower the line and unmask. */
 void vfio_pci_intx_eoi(VFIOPciDevice *vdev);
+
+/* --- pci-reset.c --- */
+
+/* The frontend callbacks of vfio-pci devices (pci.c); identifies a VFIODevice as one. */
+extern const VFIODeviceOps vfio_pci_device_ops;
+
+/* "flr", "pm", "bus" or "none". */
+const char *vfio_pci_reset_method_name(VFIOPciResetMethod m);
+/* The vfio-pci device embedding @vbasedev, NULL when another frontend's. */
+VFIOPciDevice *vfio_pci_from_vbasedev(VFIODevice *vbasedev);
+
+/* Before a kernel reset: INTx off in the kernel, the device stops decoding and mastering.
+ * After: the guest-visible command register is mirrored to the device, INTx back on. */
+void vfio_pci_pre_reset(VFIOPciDevice *vdev);
+void vfio_pci_post_reset(VFIOPciDevice *vdev);
+
+/*
+ * The class's reset hook (after the PCI core reset the emulated state): reset the function by
+ * its method, a bus method with a hot reset that reaches this device alone (a guest's secondary
+ * bus reset, or a system reset of a device alone on its bus). Failures warn.
+ */
+void vfio_pci_device_reset(VFIOPciDevice *vdev);
+
+/* Whether a guest config write of @val (@len bytes at @addr) initiates an FLR the device
+ * advertises; then the config hook calls vfio_pci_guest_flr() once the write is done. */
+bool vfio_pci_config_is_flr(VFIOPciDevice *vdev, uint32_t addr, uint32_t val, unsigned len);
+void vfio_pci_guest_flr(VFIOPciDevice *vdev);
+
+/* VFIODeviceOps for the system reset handler (see vfio-common.h). */
+void vfio_pci_compute_needs_reset(VFIODevice *vbasedev);
+bool vfio_pci_hot_reset_multi(VFIODevice *vbasedev, GError **errp);
+
+/*
+ * The devices of @devices (VFIODevice *, e.g. vfio_device_list()) that a hot reset described by
+ * @info reaches, matched by PCI address, in @devices' order (g_ptr_array_unref it); and clearing
+ * needs_reset on them once the one reset of their bus is done.
+ */
+GPtrArray *vfio_pci_reset_peers(const struct vfio_pci_hot_reset_info *info, const GList *devices);
+void vfio_pci_reset_peers_done(GPtrArray *peers);
 
 #endif /* HW_VFIO_PCI_H */

@@ -1,7 +1,8 @@
 /*
  * Lab test of -device vfio-pci on the real kernel: edu (config space, mmap'd BAR, DMA through
- * the IOMMU, MSI, INTx), hotplug and reset, clean errors, an mtty mdev, nvme IDENTIFY, igb
- * MSI-X and two groups in one container. Runs inside the lab VM; one test per backend variant.
+ * the IOMMU, MSI, INTx), hotplug and resets (system, FLR, secondary bus), clean errors, an mtty
+ * mdev, nvme IDENTIFY, igb MSI-X and two groups in one container. Runs inside the lab VM; one
+ * test per backend variant.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <fcntl.h>
@@ -1167,9 +1168,11 @@ static void test_edu_bus_reset(gconstpointer opaque)
     g_assert_nonnull(line);
     g_assert_nonnull(strstr(line, "method=bus"));
     g_clear_pointer(&line, g_free);
-    /* One hot reset at start-up, one for system_reset, both done. */
+    /* One hot reset at start-up, one for system_reset, both done by the device's reset hook
+     * (the device is alone on its bus) and not repeated by the system reset handler. */
     g_assert_cmpuint(count_of(log, "vfio_hot_reset "), ==, 2);
-    g_assert_cmpuint(count_of(log, "single=0 ok=1"), ==, 2);
+    g_assert_cmpuint(count_of(log, "single=1 ok=1"), ==, 2);
+    g_assert_null(strstr(log, "vfio_pci_hot_reset_multi"));
     backend_line =
         trace_line(log, b == &legacy ? "vfio_legacy_hot_reset" : "vfio_iommufd_hot_reset");
     g_assert_nonnull(backend_line);
@@ -1181,6 +1184,129 @@ static void test_edu_bus_reset(gconstpointer opaque)
     g_assert_cmphex(pci_cfg_readw(s, EDU_SLOT, 0x04) & 0x7, ==, 0);
     edu_enable_check(s);
     edu_dma_round_trip(s, 7, 3);
+    trace_file_remove(dir, trace);
+}
+
+/* --- resets the guest asks for: FLR, secondary bus reset --- */
+
+#define PCI_EXP_DEVCTL 0x08
+#define PCI_EXP_DEVCTL_BCR_FLR 0x8000
+#define PCI_BRIDGE_CONTROL 0x3e
+#define PCI_BRIDGE_CTL_BUS_RESET 0x40
+
+/* The trace log @trace as it is now (g_free). */
+static char *trace_read(QTestState *s, const char *trace)
+{
+    char *log = NULL;
+
+    g_free(status_of(s)); /* a QMP round trip: what hostdev traced before is in the file */
+    g_assert_true(g_file_get_contents(trace, &log, NULL, NULL));
+    return log;
+}
+
+/*
+ * The guest initiates an FLR on nvme (it advertises FLR): the function resets, as on hardware:
+ * the controller is disabled and not ready, config space is back at power-on (the guest
+ * restores it, as Linux's pcie_flr() caller does).
+ */
+static void test_nvme_flr(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *nvme = lab_env("LAB_NVME");
+    const char *want = lab_env("LAB_NVME_SERIAL");
+    g_autofree char *dev = NULL, *serial = NULL, *args = NULL, *dir = NULL, *trace = NULL;
+    g_autofree char *log = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint8_t exp;
+
+    if (!nvme || !want) {
+        return;
+    }
+    trace = trace_file_new(&dir);
+    dev = device_arg(b, nvme, NVME_SLOT, "nvme0");
+    args = g_strdup_printf("%s -trace 'vfio_*reset*' -trace 'vfio_pci_guest*' -D %s", dev, trace);
+    s = start(b, args);
+    exp = cfg_find_cap(s, NVME_SLOT, 0x10);
+    g_assert_cmpuint(exp, !=, 0);
+    g_assert_cmphex(pci_cfg_readl(s, NVME_SLOT, exp + 4) & (1u << 28), !=, 0); /* DEVCAP FLR */
+    bar_map(s, NVME_SLOT, 0, MEM_BASE);
+    cmd_set(s, NVME_SLOT, 0x6);
+    serial = nvme_identify_serial(s, MEM_BASE);
+    g_assert_cmpstr(serial, ==, want);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CSTS) & 1, ==, 1);
+
+    pci_cfg_writew(s, NVME_SLOT, exp + PCI_EXP_DEVCTL,
+                   pci_cfg_readw(s, NVME_SLOT, exp + PCI_EXP_DEVCTL) | PCI_EXP_DEVCTL_BCR_FLR);
+    g_usleep(100 * 1000);
+    /* Initiate FLR reads as 0; the function's config space is at power-on. */
+    g_assert_cmphex(pci_cfg_readw(s, NVME_SLOT, exp + PCI_EXP_DEVCTL) & PCI_EXP_DEVCTL_BCR_FLR,
+                    ==, 0);
+    g_assert_cmphex(pci_cfg_readw(s, NVME_SLOT, 0x04) & 0x6, ==, 0);
+    log = trace_read(s, trace);
+    g_test_message("trace: %s", log);
+    g_assert_cmpuint(count_of(log, "vfio_pci_guest_flr"), ==, 1);
+    g_assert_cmpuint(count_of(log, "vfio_device_reset"), >=, 2); /* start-up, FLR */
+    /* The guest restores config space: the controller itself was reset. */
+    bar_map(s, NVME_SLOT, 0, MEM_BASE);
+    cmd_set(s, NVME_SLOT, 0x6);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CC), ==, 0);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + NVME_CSTS) & 1, ==, 0);
+    /* And it works again from scratch. */
+    g_free(serial);
+    serial = nvme_identify_serial(s, MEM_BASE);
+    g_assert_cmpstr(serial, ==, want);
+    trace_file_remove(dir, trace);
+}
+
+/*
+ * The guest resets the secondary bus of the pcie-root-port the edu sits behind (the lab's
+ * edu alone behind a root port, so a bus reset reaches it alone): the device is reset with
+ * VFIO_DEVICE_PCI_HOT_RESET, not only its emulated config. (edu keeps its BAR registers
+ * across a reset, so the kernel's answer in the trace is what shows the reset happened.)
+ */
+static void test_edu_secondary_bus_reset(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *rp = lab_env("LAB_EDU_RP");
+    g_autofree char *args = NULL, *dir = NULL, *trace = NULL, *before = NULL, *after = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint16_t bctl;
+
+    if (!rp) {
+        return;
+    }
+    trace = trace_file_new(&dir);
+    args = g_strdup_printf("-device pcie-root-port,id=rp0,addr=%x,chassis=1,slot=1 "
+                           "-device vfio-pci,host=%s,bus=rp0,id=edu0%s "
+                           "-trace 'vfio_*reset*' -D %s",
+                           RP_SLOT, rp, b->device_opts, trace);
+    s = start(b, args);
+    pci_cfg_writel(s, RP_SLOT, 0x18, 0x00010100);
+    cmd_set(s, RP_SLOT, 0x6);
+    pci_cfg_bus_writel(s, 1, 0, 0x10, MEM_BASE);
+    pci_cfg_bus_writel(s, 1, 0, 0x04, 0x6);
+    g_assert_cmphex(qtest_readl(s, MEM_BASE + EDU_ID), ==, 0x010000ed);
+    before = trace_read(s, trace);
+
+    /* Assert, then deassert, Secondary Bus Reset on the port. */
+    bctl = pci_cfg_readw(s, RP_SLOT, PCI_BRIDGE_CONTROL);
+    pci_cfg_writew(s, RP_SLOT, PCI_BRIDGE_CONTROL, bctl | PCI_BRIDGE_CTL_BUS_RESET);
+    pci_cfg_writew(s, RP_SLOT, PCI_BRIDGE_CONTROL, bctl);
+    after = trace_read(s, trace);
+    g_test_message("trace after the bus reset: %s", after + strlen(before));
+    g_assert_cmpuint(count_of(after + strlen(before), "vfio_pci_reset "), ==, 1);
+    g_assert_nonnull(strstr(after + strlen(before), "method=bus ret=0"));
+    g_assert_cmpuint(count_of(after + strlen(before), "vfio_hot_reset "), ==, 1);
+    g_assert_nonnull(strstr(after + strlen(before), "single=1 ok=1"));
+
+    /* The device behind is at power-on: not decoding, BAR cleared; it works once set up. */
+    g_assert_cmphex(pci_cfg_bus_readl(s, 1, 0, 0x04) & 0x7, ==, 0);
+    g_assert_cmphex(pci_cfg_bus_readl(s, 1, 0, 0x10), ==, 0);
+    pci_cfg_bus_writel(s, 1, 0, 0x10, MEM_BASE);
+    pci_cfg_bus_writel(s, 1, 0, 0x04, 0x6);
+    edu_bar = MEM_BASE;
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    edu_dma_round_trip(s, 9, 2);
     trace_file_remove(dir, trace);
 }
 
@@ -1288,6 +1414,8 @@ int main(int argc, char **argv)
     add("edu/root-port", test_edu_root_port);
     add("group-not-viable", test_group_not_viable);
     add("edu/bus-reset", test_edu_bus_reset);
+    add("nvme/flr", test_nvme_flr);
+    add("edu/secondary-bus-reset", test_edu_secondary_bus_reset);
     add("memlock", test_memlock);
     g_test_add_func("/vfio-pci/iommufd/getfd-object-add", test_iommufd_getfd);
     /* Last: it unbinds nvme from vfio-pci and binds it again. */
