@@ -2,7 +2,8 @@
  * vfio-pci interrupts: INTx through an eventfd with unmask on the guest's next BAR access,
  * MSI and MSI-X vectors as eventfds set up when the guest enables them (the PCI core's
  * vector notifiers) and forwarded with msi_notify()/msix_notify(), and the error and
- * request notifiers (the kernel asking for the device back unplugs it).
+ * request notifiers (a device error stops the VM; the kernel asking for the device back
+ * unplugs it).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "qom/tree.h"
 #include "system/device-hotplug.h"
 #include "system/kvm.h"
+#include "system/lifecycle.h"
 #include "system/machine.h"
 #include "trace.h"
 
@@ -498,13 +500,19 @@ static const HdPciVectorNotifiers vector_notifiers = {
 
 /* --- error and request notifiers --- */
 
+/*
+ * The host device reported an error it cannot recover from (AER, through the kernel): the VM
+ * stops with status internal-error and a STOP event, as QEMU does, so that nothing runs on a
+ * device whose state is undefined; the management collects what it needs, then resets or quits.
+ */
 static void err_interrupt(void *opaque)
 {
     VFIOPciDevice *vdev = opaque;
 
     trace_vfio_pci_err_interrupt(vdev->vbasedev.name);
-    g_warning("%s: the host device reported an unrecoverable error; its state is undefined, reset the VM or unplug the device",
-              vdev->what);
+    hd_guest_internal_error(g_strdup_printf(
+        "%s: the host device reported an unrecoverable error; collect what you need, then reset the VM or unplug the device",
+        vdev->what));
 }
 
 static gboolean req_unplug(gpointer opaque)
@@ -582,6 +590,7 @@ static VFIONotifier *optional_notifier(VFIOPciDevice *vdev, uint32_t index, VFIO
         return NULL;
     }
     vfio_notifier_set_handler(n, fn, vdev);
+    trace_vfio_pci_notifier(vdev->vbasedev.name, index, vfio_notifier_get_fd(n));
     return n;
 }
 

@@ -1,14 +1,16 @@
 /*
  * Lab test of -device vfio-pci on the real kernel: edu (config space, mmap'd BAR, DMA through
- * the IOMMU, MSI, INTx), hotplug and resets (system, FLR, secondary bus), clean errors, an mtty
- * mdev, nvme IDENTIFY, igb MSI-X and two groups in one container. Runs inside the lab VM; one
- * test per backend variant.
+ * the IOMMU, MSI, INTx), hotplug and resets (system, FLR, secondary bus), clean errors, the error
+ * interrupt, an mtty mdev, nvme IDENTIFY, igb MSI-X and two groups in one container. Runs inside
+ * the lab VM; one test per backend variant.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1310,6 +1312,68 @@ static void test_edu_secondary_bus_reset(gconstpointer opaque)
     trace_file_remove(dir, trace);
 }
 
+/* --- the device's error interrupt --- */
+
+/* The fd hostdev gave the kernel for IRQ @index of its device (from the trace), -1: none. */
+static int notifier_fd(const char *log, unsigned index)
+{
+    g_autofree char *needle = g_strdup_printf("index=%u fd=", index);
+    const char *at = strstr(log, needle);
+
+    return at ? atoi(at + strlen(needle)) : -1;
+}
+
+/*
+ * The kernel signals the error eventfd (AER: the device failed): the VM stops with status
+ * internal-error and a STOP event, as QEMU does. The test signals the very eventfd hostdev
+ * gave the kernel, taken from hostdev with pidfd_getfd().
+ */
+static void test_err_irq(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *nvme = lab_env("LAB_NVME");
+    g_autofree char *dev = NULL, *args = NULL, *dir = NULL, *trace = NULL, *log = NULL;
+    g_autofree char *st = NULL;
+    g_autoptr(QTestState) s = NULL;
+    uint64_t one = 1;
+    int pidfd, fd, efd;
+    gint64 deadline;
+
+    if (!nvme) {
+        return;
+    }
+    trace = trace_file_new(&dir);
+    dev = device_arg(b, nvme, NVME_SLOT, "nvme0");
+    args = g_strdup_printf("%s -trace 'vfio_pci_notifier*' -trace 'vfio_pci_err*' -D %s", dev,
+                           trace);
+    s = start(b, args);
+    log = trace_read(s, trace);
+    g_test_message("trace: %s", log);
+    fd = notifier_fd(log, 3); /* VFIO_PCI_ERR_IRQ_INDEX */
+    g_assert_cmpint(fd, >=, 0);
+    pidfd = (int)syscall(SYS_pidfd_open, (int)qtest_pid(s), 0);
+    g_assert_cmpint(pidfd, >=, 0);
+    efd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+    g_assert_cmpint(efd, >=, 0);
+    close(pidfd);
+    st = status_of(s);
+    g_assert_cmpstr(st, ==, "running");
+    g_assert_cmpint(write(efd, &one, sizeof(one)), ==, sizeof(one));
+    close(efd);
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    do {
+        g_usleep(20 * 1000);
+        g_free(st);
+        st = status_of(s);
+    } while (g_strcmp0(st, "internal-error") && g_get_monotonic_time() < deadline);
+    g_assert_cmpstr(st, ==, "internal-error");
+    json_object_unref(qtest_qmp_eventwait(s, "STOP"));
+    g_free(log);
+    log = trace_read(s, trace);
+    g_assert_cmpuint(count_of(log, "vfio_pci_err_interrupt"), ==, 1);
+    trace_file_remove(dir, trace);
+}
+
 /* --- the locked-memory limit --- */
 
 static void test_memlock(gconstpointer opaque)
@@ -1416,6 +1480,7 @@ int main(int argc, char **argv)
     add("edu/bus-reset", test_edu_bus_reset);
     add("nvme/flr", test_nvme_flr);
     add("edu/secondary-bus-reset", test_edu_secondary_bus_reset);
+    add("err-irq", test_err_irq);
     add("memlock", test_memlock);
     g_test_add_func("/vfio-pci/iommufd/getfd-object-add", test_iommufd_getfd);
     /* Last: it unbinds nvme from vfio-pci and binds it again. */
