@@ -62,10 +62,11 @@ void vfio_pci_exp_virtualize(VFIOPciExtcapView *v, uint8_t off, VFIOPciExpPlace 
         emulate(v, off + PCI_EXP_LNKCAP, 4, 0);
         emulate(v, off + PCI_EXP_LNKCTL, 2, 0);
         emulate(v, off + PCI_EXP_LNKSTA, 2, 0);
-        emulate(v, off + PCI_EXP_SLTCAP, 4, 0);
-        emulate(v, off + PCI_EXP_SLTCTL, 2, 0);
-        emulate(v, off + PCI_EXP_SLTSTA, 2, 0);
         if (v2) {
+            /* (A version 1 endpoint's capability may end at the link registers.) */
+            emulate(v, off + PCI_EXP_SLTCAP, 4, 0);
+            emulate(v, off + PCI_EXP_SLTCTL, 2, 0);
+            emulate(v, off + PCI_EXP_SLTSTA, 2, 0);
             emulate(v, off + PCI_EXP_LNKCAP2, 4, 0);
             emulate(v, off + PCI_EXP_LNKCTL2, 2, 0);
             emulate(v, off + PCI_EXP_LNKSTA2, 2, 0);
@@ -80,15 +81,16 @@ void vfio_pci_exp_virtualize(VFIOPciExtcapView *v, uint8_t off, VFIOPciExpPlace 
             emulate(v, off + PCI_EXP_LNKCTL, 2, 0);
             emulate(v, off + PCI_EXP_LNKSTA, 2, VFIO_PCI_EXP_LNK_X1_2_5GT);
         } else {
-            /* The device's own link, but its port number is the port's business (0 for an
-             * endpoint) and link training is the downstream port's. */
+            /* The device's own link; the port number (a port's field) reads 0. */
             v->config[off + PCI_EXP_LNKCAP + 3] = 0;
             mark(v->emulated, off + PCI_EXP_LNKCAP + 3, 1, 0xff);
             mark(v->nowrite, off + PCI_EXP_LNKCAP + 3, 1, 0xff);
         }
-        emulate(v, off + PCI_EXP_SLTCAP, 4, 0);
-        emulate(v, off + PCI_EXP_SLTCTL, 2, 0);
-        emulate(v, off + PCI_EXP_SLTSTA, 2, 0);
+        if (v2) {
+            emulate(v, off + PCI_EXP_SLTCAP, 4, 0);
+            emulate(v, off + PCI_EXP_SLTCTL, 2, 0);
+            emulate(v, off + PCI_EXP_SLTSTA, 2, 0);
+        }
     }
     emulate(v, off + PCI_EXP_FLAGS, 2, flags);
 }

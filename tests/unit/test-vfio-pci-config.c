@@ -335,6 +335,19 @@ static void test_exp_virtualize(void)
     g_assert_cmphex(ext_read(e, phys, 0x80) >> 16, ==, 2 | PCI_EXP_TYPE_ENDPOINT << 4);
     g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCAP), ==, VFIO_PCI_EXP_LNK_X1_2_5GT);
     g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCTL) >> 16, ==, VFIO_PCI_EXP_LNK_X1_2_5GT);
+
+    /* A version 1 capability may end after the link registers: nothing past them changes
+     * (here another capability starts at 0x94). */
+    exp_device(phys, PCI_EXP_TYPE_ENDPOINT);
+    pci_set_word(phys + 0x80 + PCI_EXP_FLAGS, 1 | PCI_EXP_TYPE_ENDPOINT << 4);
+    pci_set_long(phys + 0x94, 0x00000005);
+    ext_view_init(e, phys);
+    vfio_pci_exp_virtualize(&e->v, 0x80, VFIO_PCI_EXP_ROOT_BUS);
+    g_assert_cmphex(ext_read(e, phys, 0x80 + PCI_EXP_LNKCAP), ==, 0);
+    g_assert_cmphex(pci_get_long(e->emulated + 0x94), ==, 0);
+    ext_view_init(e, phys);
+    vfio_pci_exp_virtualize(&e->v, 0x80, VFIO_PCI_EXP_PORT);
+    g_assert_cmphex(pci_get_long(e->emulated + 0x94), ==, 0);
     g_free(e);
     g_free(phys);
 }
