@@ -1,12 +1,14 @@
 /*
  * Unit test of vfio-pci's multi-device hot reset bookkeeping, no kernel: which attached devices
- * a bus reset reaches (matched by PCI address from the kernel's dependent-device list), and that
- * once the shared bus is reset none of them asks the system reset handler for another reset.
+ * a bus reset reaches (matched by PCI address from the kernel's dependent-device list), that
+ * once the shared bus is reset none of them asks the system reset handler for another reset,
+ * and that a device whose own reset hook did the bus reset is not reset again.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <glib.h>
 #include <string.h>
 
+#include "hw/i386/q35.h"
 #include "pci.h"
 
 /* A VFIO_DEVICE_GET_PCI_HOT_RESET_INFO answer listing @n functions of bus 2 (devfn given). */
@@ -85,10 +87,32 @@ static void test_no_peers(void)
     vfio_device_clear(&plain);
 }
 
+/* The system reset handler asks for a bus reset only of devices whose reset hook did none. */
+static void test_needs_reset(void)
+{
+    VFIOPciDevice *vdev;
+
+    pci_register_types();
+    vfio_pci_register_types();
+    vdev = g_object_new(VFIO_TYPE_PCI_DEVICE, NULL);
+    vdev->reset_method = VFIO_PCI_RESET_BUS;
+    vdev->reset_done = true;
+    vfio_pci_compute_needs_reset(&vdev->vbasedev);
+    g_assert_false(vdev->vbasedev.needs_reset);
+    /* That hook's reset served one system reset; the next one decides afresh. */
+    vfio_pci_compute_needs_reset(&vdev->vbasedev);
+    g_assert_true(vdev->vbasedev.needs_reset);
+    vdev->reset_method = VFIO_PCI_RESET_FLR;
+    vfio_pci_compute_needs_reset(&vdev->vbasedev);
+    g_assert_false(vdev->vbasedev.needs_reset);
+    g_object_unref(vdev);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vfio-pci/reset/peers", test_peers);
     g_test_add_func("/vfio-pci/reset/no-peers", test_no_peers);
+    g_test_add_func("/vfio-pci/reset/needs-reset", test_needs_reset);
     return g_test_run();
 }
