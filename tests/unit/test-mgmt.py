@@ -112,15 +112,17 @@ def start(*args):
 
 
 def ram_vmflags(pid):
-    """VmFlags of the largest mapping (guest RAM, 64 MiB)."""
-    best, flags, size = 0, "", 0
+    """Size and VmFlags of guest RAM: the mapping of the memfd "pc.ram" (not, under ASan,
+    the larger shadow memory, which is never dumped)."""
+    ram, size, flags = False, 0, []
     for line in open(f"/proc/{pid}/smaps"):
-        m = re.match(r"Size:\s+(\d+) kB", line)
-        if m:
-            size = int(m.group(1))
-        elif line.startswith("VmFlags:") and size > best:
-            best, flags = size, line.split(":", 1)[1].split()
-    return best, flags
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            ram = "/memfd:pc.ram" in line
+        elif ram and line.startswith("Size:"):
+            size = int(line.split()[1])
+        elif ram and line.startswith("VmFlags:"):
+            flags = line.split(":", 1)[1].split()
+    return size, flags
 
 
 def sanitized():
