@@ -66,13 +66,13 @@ bool opt_mgmt_string(HdConfig *config, const char *name, const char *arg, GError
     return true;
 }
 
-/* -qmp unix:PATH[,server=on][,wait=off] | stdio: a QMP monitor on a chardev of its own. */
+/* -qmp unix:PATH[,server=on][,wait=off]: a QMP monitor on a socket chardev of its own. */
 bool opt_qmp(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
     (void)name;
-    if (strcmp(arg, "stdio") != 0 && !g_str_has_prefix(arg, "unix:")) {
-        return FAIL("-qmp %s: not supported by hostdev (unix:PATH[,server=on][,wait=off] or "
-                    "stdio; or -chardev with -mon)",
+    if (!g_str_has_prefix(arg, "unix:")) {
+        return FAIL("-qmp %s: not supported by hostdev (unix:PATH[,server=on][,wait=off], or "
+                    "-chardev socket,... with -mon)",
                     arg);
     }
     g_ptr_array_add(config->qmp, g_strdup(arg));

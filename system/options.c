@@ -61,7 +61,7 @@ static const char usage_text[] =
     "  -qtest CHARDEV-SPEC      qtest protocol (unix:PATH[,server=on] or chardev:ID)\n"
     "  -qtest-log FILE|none     log qtest traffic\n"
     "Management (as libvirt runs QEMU):\n"
-    "  -qmp unix:PATH[,server=on][,wait=off] | stdio   a QMP monitor\n"
+    "  -qmp unix:PATH[,server=on][,wait=off]   a QMP monitor\n"
     "  -pidfile FILE            write and lock FILE with hostdev's pid\n"
     "  -daemonize               detach once the monitors listen (the parent exits 0)\n"
     "  -no-user-config          read no configuration files (hostdev reads none anyway)\n"

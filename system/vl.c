@@ -91,6 +91,27 @@ static void teardown_trace(Vm *vm)
     hd_trace_reset();
 }
 
+/* -global DRIVER.PROP=VALUE (options.c checked the form), once the types are registered. */
+static bool setup_globals(Vm *vm, GError **errp)
+{
+    for (guint i = 0; i < vm->config->globals->len; i++) {
+        const char *arg = vm->config->globals->pdata[i];
+        const char *dot = strchr(arg, '.');
+        const char *eq = strchr(dot, '=');
+        g_autofree char *driver = g_strndup(arg, dot - arg);
+        g_autofree char *prop = g_strndup(dot + 1, eq - dot - 1);
+
+        /* q35's iTCO watchdog setting (libvirt's default): hostdev has no TCO watchdog. */
+        if (!strcmp(driver, "ICH9-LPC") && !strcmp(prop, "noreboot")) {
+            continue;
+        }
+        if (!hd_global_prop_add(driver, prop, eq + 1, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool setup_types(Vm *vm, GError **errp)
 {
     (void)errp;
@@ -104,21 +125,7 @@ static bool setup_types(Vm *vm, GError **errp)
     qmp_machine_set_topology(vm->config->sockets, vm->config->cores, vm->config->threads,
                              vm->config->cpu_model);
     ram_blocks_set_dump(vm->config->dump_guest_core);
-    for (guint i = 0; i < vm->config->globals->len; i++) {
-        const char *arg = vm->config->globals->pdata[i];
-        g_autofree char *driver = g_strndup(arg, strchr(arg, '.') - arg);
-        g_autofree char *prop = g_strndup(strchr(arg, '.') + 1, strcspn(strchr(arg, '.') + 1, "="));
-        const char *value = strchr(arg, '=') + 1;
-
-        /* q35's iTCO watchdog setting (libvirt's default): hostdev has no TCO watchdog. */
-        if (!strcmp(driver, "ICH9-LPC") && !strcmp(prop, "noreboot")) {
-            continue;
-        }
-        if (!hd_global_prop_add(driver, prop, value, errp)) {
-            return false;
-        }
-    }
-    return true;
+    return setup_globals(vm, errp);
 }
 
 static void teardown_types(Vm *vm)
@@ -177,19 +184,9 @@ static void teardown_chardevs(Vm *vm)
 static bool setup_qmp(const char *spec, unsigned n, GError **errp)
 {
     g_autofree char *id = g_strdup_printf("compat_monitor%u", n);
-    Chardev *chr;
+    Chardev *chr = chardev_new_from_spec(id, spec, errp);
 
-    if (!strcmp(spec, "stdio")) {
-        if (!char_fd_new(id, "stdio", NULL, errp)) {
-            return false;
-        }
-    } else {
-        chr = chardev_new_from_spec(id, spec, errp);
-        if (!chr || !chardev_wait_for_client(chr, errp)) {
-            return false;
-        }
-    }
-    return monitor_new_qmp_by_id(id, errp) != NULL;
+    return chr && chardev_wait_for_client(chr, errp) && monitor_new_qmp_by_id(id, errp) != NULL;
 }
 
 static bool setup_monitors(Vm *vm, GError **errp)

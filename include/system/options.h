@@ -62,7 +62,7 @@ typedef struct HdConfig {
     bool no_user_config;    /* -no-user-config (hostdev reads no configuration file) */
     bool daemonize;         /* -daemonize: detach once the monitors listen */
     char *pidfile;          /* -pidfile FILE, written and locked at start */
-    GPtrArray *qmp;         /* char *: -qmp specs ("unix:PATH,server=on,wait=off", "stdio") */
+    GPtrArray *qmp;         /* char *: -qmp specs ("unix:PATH,server=on,wait=off") */
     bool msg_timestamp;     /* -msg timestamp=on */
     bool msg_guest_name;    /* -msg guest-name=on */
     bool mem_lock;          /* -overcommit mem-lock=on: mlockall */

@@ -231,6 +231,7 @@ static void test_refused(void)
     REFUSED("-uuid 1234: not a UUID", "-uuid", "1234");
     REFUSED("-global ICH9-LPC: give DRIVER.PROPERTY=VALUE", "-global", "ICH9-LPC");
     REFUSED("-qmp tcp:localhost:4444: not supported by hostdev", "-qmp", "tcp:localhost:4444");
+    REFUSED("-qmp stdio: not supported by hostdev", "-qmp", "stdio");
     REFUSED("-msg: parameter 'color'", "-msg", "timestamp=on,color=on");
     REFUSED("-blockdev: option not supported by hostdev (hostdev has no block layer: leave "
             "<disk> out, assign an NVMe with <hostdev>)",
