@@ -67,6 +67,7 @@ static GParamSpec *find_writable(GObjectClass *klass, const char *name, const ch
     g_autoptr(GPtrArray) names = NULL;
     g_autofree GParamSpec **all = NULL;
     g_autofree char *list = NULL;
+    const char *hint;
     guint n;
 
     if (pspec && (pspec->flags & G_PARAM_WRITABLE)) {
@@ -77,9 +78,10 @@ static GParamSpec *find_writable(GObjectClass *klass, const char *name, const ch
                     name);
         return NULL;
     }
-    if (hd_hint_for_property(name)) {
+    hint = hd_hint_for_property(name);
+    if (hint) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_NOT_FOUND, "%s: no property '%s': %s", what,
-                    name, hd_hint_for_property(name));
+                    name, hint);
         return NULL;
     }
     all = g_object_class_list_properties(klass, &n);

@@ -11,40 +11,43 @@
 #include "qom/device.h"
 #include "qom/object.h"
 #include "qom/props.h"
+#include "qom/tree.h"
 #include "system/kvm.h"
+#include "system/machine.h"
 #include "system/options.h"
 #include "system/qmp-machine.h"
 
-/* Types that are not GObjects in hostdev but that QEMU's clients look for by name. */
+/*
+ * Types that are not in hostdev's registry but that QEMU's clients look for by name: the
+ * abstract roots, CPU models, accelerators and machine types.
+ */
 typedef struct ExtraType {
     const char *name;
-    const char *parent;
+    const char *parent; /* NULL for a root */
+    bool abstract;
 } ExtraType;
 
 static const ExtraType extra_types[] = {
-    { "x86_64-cpu", "device" },
-    { "qemu64-x86_64-cpu", "x86_64-cpu" },
-    { "max-x86_64-cpu", "x86_64-cpu" },
-    { "host-x86_64-cpu", "max-x86_64-cpu" },
-    { "kvm-accel", "accel" },
-    { "qtest-accel", "accel" },
-    { "x86-machine", "machine" },
-    { "generic-pc-machine", "x86-machine" },
-    { "pc-q35-10.0-machine", "generic-pc-machine" },
-    { "none-machine", "machine" },
+    { "object", NULL, true },
+    { "device", NULL, true },
+    { "accel", NULL, true },
+    { "machine", NULL, true },
+    { "x86_64-cpu", "device", true },
+    { "qemu64-x86_64-cpu", "x86_64-cpu", false },
+    { "max-x86_64-cpu", "x86_64-cpu", false },
+    { "host-x86_64-cpu", "max-x86_64-cpu", false },
+    { "kvm-accel", "accel", false },
+    { "qtest-accel", "accel", false },
+    { "x86-machine", "machine", true },
+    { "generic-pc-machine", "x86-machine", true },
+    { "pc-q35-10.0-machine", "generic-pc-machine", false },
+    { "none-machine", "machine", false },
 };
 
-/* The abstract roots every listed type descends from. */
-static const char *const abstract_types[] = { "device", "object", "accel", "machine",
-                                              "x86_64-cpu", "x86-machine",
-                                              "generic-pc-machine", NULL };
-
 static struct {
-    unsigned sockets, cores, threads;
-    const char *cpu_model;
-    bool events;  /* migrate-set-capabilities events (no migration exists to report on) */
-    char *uuid;   /* -uuid, NULL when none was given */
-} probe = { 1, 1, 1, "qemu64", false, NULL };
+    bool events; /* migrate-set-capabilities events (no migration exists to report on) */
+    char *uuid;  /* -uuid, NULL when none was given */
+} probe;
 
 void qmp_machine_set_uuid(const char *uuid)
 {
@@ -65,15 +68,6 @@ static bool query_uuid(JsonObject *args, JsonNode **ret, GError **errp)
     *ret = json_node_init_object(json_node_alloc(), obj);
     json_object_unref(obj);
     return true;
-}
-
-void qmp_machine_set_topology(unsigned sockets, unsigned cores, unsigned threads,
-                              const char *cpu_model)
-{
-    probe.sockets = sockets;
-    probe.cores = cores;
-    probe.threads = threads;
-    probe.cpu_model = cpu_model;
 }
 
 /* A node holding @list, which it takes over. */
@@ -98,6 +92,16 @@ static const char *registered_parent(const HdTypeInfo *info)
     return info->category == HD_TYPE_CATEGORY_DEVICE ? "device" : "object";
 }
 
+static const ExtraType *find_extra(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(extra_types); i++) {
+        if (!strcmp(extra_types[i].name, name)) {
+            return &extra_types[i];
+        }
+    }
+    return NULL;
+}
+
 static const char *parent_of(const char *name)
 {
     const HdTypeInfo *info = hd_type_lookup(name);
@@ -105,12 +109,7 @@ static const char *parent_of(const char *name)
     if (info) {
         return registered_parent(info);
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(extra_types); i++) {
-        if (!strcmp(extra_types[i].name, name)) {
-            return extra_types[i].parent;
-        }
-    }
-    return NULL;
+    return find_extra(name) ? find_extra(name)->parent : NULL;
 }
 
 /* Whether @name is @ancestor or descends from it. */
@@ -161,12 +160,11 @@ static bool qom_list_types(JsonObject *args, JsonNode **ret, GError **errp)
         add_type(list, info->name, registered_parent(info), false, implements);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(extra_types); i++) {
-        if (!g_strv_contains(abstract_types, extra_types[i].name)) {
-            add_type(list, extra_types[i].name, extra_types[i].parent, false, implements);
+        const ExtraType *t = &extra_types[i];
+
+        if (abstract || !t->abstract) {
+            add_type(list, t->name, t->parent, t->abstract, implements);
         }
-    }
-    for (guint i = 0; abstract && abstract_types[i]; i++) {
-        add_type(list, abstract_types[i], parent_of(abstract_types[i]), true, implements);
     }
     *ret = take_array(list);
     return true;
@@ -255,7 +253,7 @@ static JsonArray *extra_type_properties(const char *name)
 {
     JsonArray *list;
 
-    if (!parent_of(name) && !g_strv_contains(abstract_types, name)) {
+    if (!find_extra(name)) {
         return NULL;
     }
     list = json_array_new();
@@ -371,32 +369,15 @@ static bool query_migrate_capabilities(JsonObject *args, JsonNode **ret, GError 
  */
 static bool migrate_set_capabilities(JsonObject *args, JsonNode **ret, GError **errp)
 {
-    JsonNode *caps = json_object_get_member(args, "capabilities");
-    JsonArray *list;
+    /* The dispatcher checked the shape against qapi/probe.json. */
+    JsonArray *list = json_object_get_array_member(args, "capabilities");
     bool events = probe.events;
 
     (void)ret;
-    if (!caps || !JSON_NODE_HOLDS_ARRAY(caps)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
-                    caps ? "Invalid parameter type for 'capabilities', expected: array"
-                         : "Parameter 'capabilities' is missing");
-        return false;
-    }
-    list = json_node_get_array(caps);
     for (guint i = 0; i < json_array_get_length(list); i++) {
-        JsonNode *node = json_array_get_element(list, i);
-        JsonObject *cap = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-        const char *name = NULL;
-        bool state = false;
+        JsonObject *cap = json_array_get_object_element(list, i);
+        const char *name = json_object_get_string_member(cap, "capability");
 
-        if (!cap || !qmp_arg_string(cap, "capability", NULL, &name, errp) ||
-            !qmp_arg_bool(cap, "state", NULL, &state, errp)) {
-            if (!cap) {
-                g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
-                            "Invalid parameter type for 'capabilities[%u]', expected: object", i);
-            }
-            return false;
-        }
         if (strcmp(name, "events") != 0) {
             g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
                         "Migration capability '%s' is not supported by hostdev (it cannot "
@@ -404,30 +385,39 @@ static bool migrate_set_capabilities(JsonObject *args, JsonNode **ret, GError **
                         name);
             return false;
         }
-        events = state;
+        events = json_object_get_boolean_member(cap, "state");
     }
     probe.events = events;
     return true;
 }
 
+/* Each vCPU as its QOM object at /machine/unattached/device[N] describes it (cpu-objects.c). */
 static bool query_hotpluggable_cpus(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    static const char *const ids[] = { "socket-id", "core-id", "thread-id" };
+    HdTree *tree = hd_qom_tree();
     JsonArray *list = json_array_new();
-    unsigned per_socket = probe.cores * probe.threads;
 
     (void)args;
     (void)errp;
-    for (unsigned i = 0; i < kvm_vcpu_count(); i++) {
-        JsonObject *cpu = json_object_new();
-        JsonObject *props = json_object_new();
-        g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", probe.cpu_model);
+    for (unsigned i = 0; tree && i < kvm_vcpu_count(); i++) {
         g_autofree char *path = g_strdup_printf("/machine/unattached/device[%u]", i);
+        GObject *obj = hd_tree_resolve(tree, path, NULL);
+        JsonObject *cpu, *props;
 
-        json_object_set_int_member(props, "socket-id", i / per_socket);
+        if (!obj) {
+            continue;
+        }
+        cpu = json_object_new();
+        props = json_object_new();
+        for (size_t k = 0; k < G_N_ELEMENTS(ids); k++) {
+            guint id;
+
+            g_object_get(obj, ids[k], &id, NULL);
+            json_object_set_int_member(props, ids[k], id);
+        }
         json_object_set_int_member(props, "die-id", 0);
-        json_object_set_int_member(props, "core-id", (i % per_socket) / probe.threads);
-        json_object_set_int_member(props, "thread-id", i % probe.threads);
-        json_object_set_string_member(cpu, "type", type);
+        json_object_set_string_member(cpu, "type", hd_type_name(G_OBJECT_TYPE(obj)));
         json_object_set_int_member(cpu, "vcpus-count", 1);
         json_object_set_object_member(cpu, "props", props);
         json_object_set_string_member(cpu, "qom-path", path);

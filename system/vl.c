@@ -122,8 +122,6 @@ static bool setup_types(Vm *vm, GError **errp)
     qmp_register_probe_commands();
     qmp_runtime_set_name(vm->config->name);
     qmp_machine_set_uuid(vm->config->uuid);
-    qmp_machine_set_topology(vm->config->sockets, vm->config->cores, vm->config->threads,
-                             vm->config->cpu_model);
     ram_blocks_set_dump(vm->config->dump_guest_core);
     return setup_globals(vm, errp);
 }

@@ -14,10 +14,6 @@ void qmp_register_machine_commands(void);
 /* query-target, qom-list-types, query-machines, ... (system/qmp-probe.c). */
 void qmp_register_probe_commands(void);
 
-/* The vCPU topology and model query-hotpluggable-cpus describes (@cpu_model is borrowed). */
-void qmp_machine_set_topology(unsigned sockets, unsigned cores, unsigned threads,
-                              const char *cpu_model);
-
 /* The UUID query-uuid answers (-uuid; NULL: none). */
 void qmp_machine_set_uuid(const char *uuid);
 

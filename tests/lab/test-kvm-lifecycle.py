@@ -53,6 +53,10 @@ def main():
         tap(props.get("unavailable-features") == "strList" and typ == "host-x86_64-cpu" and
             un == [] and core == 1,
             f"qom-list/qom-get {path}: {typ}, unavailable-features {un}, core-id {core}")
+        hp = q.cmd("query-hotpluggable-cpus")["return"]
+        tap([(c["qom-path"], c["type"], c["props"]["core-id"]) for c in hp] ==
+            [(c["qom-path"], "host-x86_64-cpu", i) for i, c in enumerate(cpus)],
+            f"query-hotpluggable-cpus matches the vCPU objects: {hp}")
         time.sleep(2)
         tap(console_size(con) == 0, f"no vCPU runs before cont: console {console_size(con)} bytes")
         q.cmd("cont")

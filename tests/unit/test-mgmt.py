@@ -93,6 +93,10 @@ def probe():
     caps = q.cmd("query-migrate-capabilities")["return"]
     r = q.cmd("migrate-set-capabilities", capabilities=[{"capability": "events", "state": True}])
     tap("return" in r and isinstance(caps, list), "migration capabilities: events")
+    err = q.cmd("migrate-set-capabilities",
+                capabilities=[{"capability": "postcopy-ram", "state": True}]).get("error", {})
+    tap("'postcopy-ram' is not supported by hostdev" in err.get("desc", ""),
+        f"another migration capability is refused: {err}")
     tap(q.cmd("query-tpm-models").get("error", {}).get("class") == "CommandNotFound",
         "query-tpm-models: CommandNotFound (libvirt tolerates it)")
     # libvirt never sends quit to the probe: SIGTERM, then it removes the pid file itself.
