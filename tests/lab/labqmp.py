@@ -83,6 +83,20 @@ def console_text(path):
     return open(path, errors="replace").read() if os.path.exists(path) else ""
 
 
+def wait_for_line(path, text, timeout, start=0):
+    """Wait until a whole console line holding @text appears after offset @start: the guest
+    writes the file a byte at a time, so a line seen without its newline may still be growing.
+    Returns (offset just past @text, the line without its newline), or (-1, None)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        data = console_text(path)
+        at = data.find(text, start)
+        if at >= 0 and data.find("\n", at) >= 0:
+            return at + len(text), data[data.rfind("\n", 0, at) + 1:data.find("\n", at)]
+        time.sleep(0.1)
+    return -1, None
+
+
 def wait_for_text(path, text, timeout, start=0):
     """Wait until @text appears in @path after offset @start; the offset just past it, or -1."""
     deadline = time.time() + timeout

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from labqmp import Qmp, console_text, tap, tap_plan, wait_for_text
+from labqmp import Qmp, console_text, tap, tap_plan, wait_for_line
 
 PORTS = 4
 
@@ -67,8 +67,8 @@ class Guest:
         r = self.q.cmd("device_add", **dev)
         if "error" in r:
             return False, r["error"]["desc"]
-        end = wait_for_text(self.con, f" {ident} ", timeout, mark)
-        line = report_line(self.con, end)
+        end, line = wait_for_line(self.con, f" {ident} ", timeout, mark)
+        line = line or "no report from the guest"
         return end >= 0 and "hotplug-add ok" in line, line
 
     def unplug(self, id, ident, timeout=60):
@@ -106,14 +106,6 @@ def host_rebind(bdf):
     return os.path.basename(os.readlink(f"/sys/bus/pci/devices/{bdf}/driver"))
 
 
-def report_line(con, end):
-    """The guest's report line that ends after console offset @end, on one line."""
-    text = console_text(con)
-    if end < 0:
-        return "no report from the guest"
-    return text[text.rfind("L2: ", 0, end):text.find("\n", end)].replace("\n", " | ")
-
-
 def host_takes_nvme(args, g, q, con, nvme):
     """The host takes the nvme back: the guest is asked the same way and lets it go."""
     ok, line = g.plug(nvme, "1b36:0010")
@@ -135,7 +127,7 @@ def host_takes_nvme(args, g, q, con, nvme):
 
 def native(args, q, con, p):
     g = Guest(q, con)
-    line = report_line(con, wait_for_text(con, "L2: HOTPLUG ready", 180))
+    line = wait_for_line(con, "L2: HOTPLUG ready", 180)[1] or "no report from the guest"
     irq = "intx" if args.nomsi else "msi"
     tap(f"{PORTS} hot-plug slots, port interrupt {irq}" in line,
         f"the guest's pciehp drives the ports: {line}")
@@ -188,7 +180,7 @@ def native(args, q, con, p):
 
 
 def no_driver(args, q, con, p):
-    line = report_line(con, wait_for_text(con, "L2: HOTPLUG ready", 180))
+    line = wait_for_line(con, "L2: HOTPLUG ready", 180)[1] or "no report from the guest"
     tap("L2: edu ok" in console_text(con) and " 0 hot-plug slots" in line,
         f"pcie_ports=compat: no hot-plug driver, the cold-plugged edu works: {line}")
     for attempt in (1, 2):

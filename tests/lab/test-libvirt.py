@@ -36,7 +36,7 @@ import time
 import tty
 import xml.etree.ElementTree as ET
 
-from labqmp import console_text, tap, tap_plan, wait_for_text
+from labqmp import console_text, tap, tap_plan, wait_for_line, wait_for_text
 
 NAME = "hostdev-lab"
 STATE_DIRS = ["/etc/libvirt", "/var/lib/libvirt", "/var/cache/libvirt", "/var/log/libvirt"]
@@ -493,10 +493,8 @@ class Test:
         if self.check(r.returncode == 0, f"{when}: virsh attach-device of the edu into the "
                                          f"spare pcie-root-port (bus 0x02)", r, since,
                       domlog=True):
-            end = wait_for_text(con, " 1234:11e8 ", 90, mark)
-            text = console_text(con)
-            line = text[text.rfind("L2: ", 0, end):text.find("\n", end)] if end >= 0 else \
-                "no report from the guest in 90 s"
+            end, line = wait_for_line(con, " 1234:11e8 ", 90, mark)
+            line = line or "no report from the guest in 90 s"
             if not self.check(end >= 0 and "hotplug-add ok" in line,
                               f"{when}: the guest finds the edu and it works: {line.strip()}"):
                 self.diagnose()
@@ -529,8 +527,7 @@ class Test:
         ok, _ = self.guest_checks(con, "L2: HOTPLUG ready", 300)
         if not ok:
             return
-        hp = console_text(con)
-        ready = hp[hp.find("L2: HOTPLUG ready"):].splitlines()[0]
+        ready = wait_for_line(con, "L2: HOTPLUG ready", 10)[1] or "no report from the guest"
         tap(" 2 hot-plug slots" in ready, f"the guest's pciehp drives both root ports: {ready}")
 
         self.edu_cycle(con, "first boot")
