@@ -10,7 +10,7 @@ sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 
 build_pkgs=(gcc make meson ninja-build pkg-config python3 libglib2.0-dev libjson-glib-dev
-            libfdt-dev libpixman-1-dev libpng-dev libseccomp-dev libgnutls28-dev clang)
+            libfdt-dev libpixman-1-dev libpng-dev libseccomp-dev libgnutls28-dev zlib1g-dev clang)
 lab_pkgs=(linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils strace)
 qemu_pkgs=(qemu-system-x86 qemu-utils)
 # libvirt 11.3 for the lab's libvirt test (issue 10), each pinned to bookworm-backports by name:

@@ -33,6 +33,12 @@ const char *hd_runstate_name(HdRunState state)
         return "shutdown";
     case HD_RUN_STATE_INTERNAL_ERROR:
         return "internal-error";
+    case HD_RUN_STATE_INMIGRATE:
+        return "inmigrate";
+    case HD_RUN_STATE_FINISH_MIGRATE:
+        return "finish-migrate";
+    case HD_RUN_STATE_POSTMIGRATE:
+        return "postmigrate";
     }
     return "unknown";
 }

@@ -14,6 +14,9 @@ typedef enum HdRunState {
     HD_RUN_STATE_PAUSED,    /* QMP stop */
     HD_RUN_STATE_SHUTDOWN,  /* quit requested, or the guest powered off (-no-shutdown) */
     HD_RUN_STATE_INTERNAL_ERROR, /* stopped: the host failed the guest (e.g. DMA mapping) */
+    HD_RUN_STATE_INMIGRATE,      /* -incoming: waiting for or loading a migration stream */
+    HD_RUN_STATE_FINISH_MIGRATE, /* stopped to send the last of a migration */
+    HD_RUN_STATE_POSTMIGRATE,    /* stopped: the VM migrated away (cont runs it here again) */
 } HdRunState;
 
 /* The current state (PRELAUNCH until the start-up table sets it). */
