@@ -68,7 +68,6 @@ static const Hint option_hints[] = {
     { "usb", "hostdev has no USB: use <controller type='usb' model='none'/>" },
     { "bios", "hostdev has no firmware yet: boot a kernel with <kernel>/<initrd>/<cmdline>" },
     { "numa", "hostdev has no NUMA topology: leave <numa> out of <cpu>" },
-    { "incoming", "hostdev cannot migrate yet" },
     { "mem-prealloc", "use -object memory-backend-*,prealloc=on (libvirt: <memoryBacking>)" },
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hw/i386/q35.h"
+#include "migration/ram.h"
 #include "qom/object.h"
 #include "reset-internal.h"
 #include "system/address-space.h"
@@ -111,6 +112,7 @@ HdMachine *hd_machine_new(const HdMachineConfig *config, HdTree *tree, GError **
         return NULL;
     }
     m->host_path = g_strdup("/machine/q35");
+    hd_migration_set_ram(m->ram);
     hd_reset_root_add(m->host);
     trace_machine_init_done(config->type);
     return m;
@@ -123,6 +125,7 @@ void hd_machine_free(HdMachine *m)
     if (!m) {
         return;
     }
+    hd_migration_set_ram(NULL);
     if (m->host) {
         hd_reset_root_remove(m->host);
         hd_device_unrealize(m->host);

@@ -73,6 +73,9 @@ static const char usage_text[] =
     "  -boot strict=on|off      accepted (no firmware: -kernel is the only boot device)\n"
     "  -global DRIVER.PROP=VALUE   a default for every DRIVER device\n"
     "  -watchdog-action ACTION  accepted (hostdev has no watchdog device to fire it)\n"
+    "Migration:\n"
+    "  -incoming URI|defer      wait for a migration: unix:PATH, tcp:HOST:PORT, fd:N, file:PATH\n"
+    "                           (restore a saved VM); defer: migrate-incoming gives the URI\n"
     "  -audiodev none,id=ID     accepted (no sound devices)\n"
     "Debugging:\n"
     "  -trace [enable=]PATTERN[,events=FILE][,file=FILE]   turn trace points on (help: list)\n"
@@ -421,6 +424,7 @@ static bool opt_string(HdConfig *config, const char *name, const char *arg, GErr
     }
     slot = !strcmp(name, "D") ? &config->log_file
          : !strcmp(name, "qtest") ? &config->qtest
+         : !strcmp(name, "incoming") ? &config->incoming
          : &config->qtest_log;
     g_free(*slot);
     *slot = g_strdup(arg);
@@ -461,6 +465,7 @@ static const Option options[] = {
     { "device", true, opt_object_or_device, NULL },
     { "qtest", true, opt_string, NULL },
     { "qtest-log", true, opt_string, NULL },
+    { "incoming", true, opt_string, NULL },
     { "D", true, opt_string, NULL },
     { "trace", true, opt_string, NULL },
     { "no-user-config", false, opt_mgmt_flag, NULL },
@@ -544,6 +549,7 @@ void hd_config_free(HdConfig *config)
     g_free(config->log_file);
     g_free(config->qtest);
     g_free(config->qtest_log);
+    g_free(config->incoming);
     g_free(config);
 }
 

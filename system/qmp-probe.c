@@ -1,7 +1,7 @@
 /*
  * QMP commands a management stack asks before and right after start (libvirt's capability
  * probe): query-target, qom-list-types, device-list-properties, qom-list-properties,
- * query-machines, migration capabilities, query-hotpluggable-cpus and the empty block/iothread
+ * query-machines, query-hotpluggable-cpus and the empty block/iothread
  * lists of a VMM that has no block layer.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -45,7 +45,6 @@ static const ExtraType extra_types[] = {
 };
 
 static struct {
-    bool events; /* migrate-set-capabilities events (no migration exists to report on) */
     char *uuid;  /* -uuid, NULL when none was given */
 } probe;
 
@@ -344,53 +343,6 @@ static bool query_target(JsonObject *args, JsonNode **ret, GError **errp)
     return true;
 }
 
-static JsonArray *capability_list(void)
-{
-    JsonArray *list = json_array_new();
-    JsonObject *cap = json_object_new();
-
-    json_object_set_string_member(cap, "capability", "events");
-    json_object_set_boolean_member(cap, "state", probe.events);
-    json_array_add_object_element(list, cap);
-    return list;
-}
-
-static bool query_migrate_capabilities(JsonObject *args, JsonNode **ret, GError **errp)
-{
-    (void)args;
-    (void)errp;
-    *ret = take_array(capability_list());
-    return true;
-}
-
-/*
- * Only "events" is known: libvirt sets it on every start. hostdev cannot migrate yet, so the
- * other capabilities are refused by name.
- */
-static bool migrate_set_capabilities(JsonObject *args, JsonNode **ret, GError **errp)
-{
-    /* The dispatcher checked the shape against qapi/probe.json. */
-    JsonArray *list = json_object_get_array_member(args, "capabilities");
-    bool events = probe.events;
-
-    (void)ret;
-    for (guint i = 0; i < json_array_get_length(list); i++) {
-        JsonObject *cap = json_array_get_object_element(list, i);
-        const char *name = json_object_get_string_member(cap, "capability");
-
-        if (strcmp(name, "events") != 0) {
-            g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR,
-                        "Migration capability '%s' is not supported by hostdev (it cannot "
-                        "migrate yet; only 'events' is accepted)",
-                        name);
-            return false;
-        }
-        events = json_object_get_boolean_member(cap, "state");
-    }
-    probe.events = events;
-    return true;
-}
-
 /* Each vCPU as its QOM object at /machine/unattached/device[N] describes it (cpu-objects.c). */
 static bool query_hotpluggable_cpus(JsonObject *args, JsonNode **ret, GError **errp)
 {
@@ -511,9 +463,6 @@ void qmp_register_probe_commands(void)
     qmp_register_command("query-machines", query_machines, QMP_CMD_DEFAULT);
     qmp_register_command("query-command-line-options", query_command_line_options,
                          QMP_CMD_DEFAULT);
-    qmp_register_command("query-migrate-capabilities", query_migrate_capabilities,
-                         QMP_CMD_DEFAULT);
-    qmp_register_command("migrate-set-capabilities", migrate_set_capabilities, QMP_CMD_DEFAULT);
     qmp_register_command("query-hotpluggable-cpus", query_hotpluggable_cpus, QMP_CMD_DEFAULT);
     qmp_register_command("query-iothreads", empty_list, QMP_CMD_DEFAULT);
     qmp_register_command("query-block", empty_list, QMP_CMD_DEFAULT);

@@ -16,6 +16,7 @@
 #include "hw/i386/pc-ports.h"
 #include "hw/i386/q35.h"
 #include "hw/vfio/vfio-pci.h"
+#include "migration/migration.h"
 #include "monitor/monitor.h"
 #include "monitor/qmp.h"
 #include "qom/help.h"
@@ -120,6 +121,10 @@ static bool setup_types(Vm *vm, GError **errp)
     qmp_register_object_commands();
     qmp_register_machine_commands();
     qmp_register_probe_commands();
+    qmp_register_migration_commands();
+    if (vm->config->incoming) {
+        hd_migration_set_incoming(vm->config->incoming, vm->config->start_paused);
+    }
     qmp_runtime_set_name(vm->config->name);
     qmp_machine_set_uuid(vm->config->uuid);
     ram_blocks_set_dump(vm->config->dump_guest_core);
@@ -474,10 +479,27 @@ static bool setup_sandbox(Vm *vm, GError **errp)
     return !vm->config->sandbox || hd_sandbox_apply(vm->config->sandbox_deny, errp);
 }
 
+/* Migration outlives nothing it uses: its teardown runs before the devices'. */
+static bool setup_migration(Vm *vm, GError **errp)
+{
+    (void)vm;
+    (void)errp;
+    return true;
+}
+
+static void teardown_migration(Vm *vm)
+{
+    (void)vm;
+    hd_migration_shutdown();
+}
+
+/* Power-on state, then run (or stay in prelaunch under -S, or wait for -incoming). */
 static bool setup_run(Vm *vm, GError **errp)
 {
-    (void)errp;
     hd_system_reset();
+    if (vm->config->incoming) {
+        return hd_migration_start_incoming(errp);
+    }
     hd_runstate_set(vm->config->start_paused ? HD_RUN_STATE_PRELAUNCH : HD_RUN_STATE_RUNNING);
     return true;
 }
@@ -498,6 +520,7 @@ static const StartupStep startup[] = {
     { "pc", setup_pc, teardown_pc },
     { "console", setup_console, NULL },
     { "devices", setup_devices, teardown_devices },
+    { "migration", setup_migration, teardown_migration },
     { "sandbox", setup_sandbox, NULL },
     { "run", setup_run, NULL },
 };

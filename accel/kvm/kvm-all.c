@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "migration/register.h"
 #include "hw/vfio/vfio-common.h"
 #include "kvm-internal.h"
 #include "system/reset.h"
@@ -195,6 +196,9 @@ bool kvm_init(const HdKvmConfig *config, GError **errp)
     hd_reset_handler_register(kvm_reset, s);
     hd_runstate_add_notifier(runstate_changed, s);
     kvm_vcpus_start(s);
+    /* Until vCPU, irqchip and clock state travel, a migration would lose the guest. */
+    hd_migration_add_blocker(s, "-accel kvm: hostdev cannot migrate a KVM guest's vCPU, "
+                                "interrupt controller and clock state yet");
     trace_kvm_init(s->nr_vcpus, s->nr_slots);
     return true;
 
@@ -210,6 +214,7 @@ void kvm_cleanup(void)
     if (!s) {
         return;
     }
+    hd_migration_remove_blockers(s);
     if (!s->config.no_machine) {
         hd_runstate_remove_notifier(runstate_changed, s);
         hd_reset_handler_unregister(kvm_reset, s);

@@ -82,6 +82,7 @@ typedef struct HdConfig {
     char *log_file;         /* -D */
     char *qtest;            /* -qtest CHARDEV-SPEC ("unix:PATH", "chardev:ID") */
     char *qtest_log;        /* -qtest-log FILE ("none": no log) */
+    char *incoming;         /* -incoming URI|defer, or NULL */
 } HdConfig;
 
 /*

@@ -509,6 +509,38 @@ static void qtest_remove_tmpdir(QTestState *s)
     rmdir(s->tmpdir);
 }
 
+void qtest_kill_now(QTestState *s)
+{
+    qtest_kill(s);
+    s->broken = true;
+    qtest_quit(s);
+}
+
+int qtest_expect_exit(QTestState *s, char **err_text)
+{
+    gint64 deadline = qtest_deadline();
+    int status = -1;
+
+    while (!s->reaped && g_get_monotonic_time() < deadline) {
+        qtest_try_reap(s, 100);
+    }
+    if (s->reaped && s->wait_status != -1 && WIFEXITED(s->wait_status)) {
+        status = WEXITSTATUS(s->wait_status);
+    } else {
+        g_autofree char *st = qtest_child_status(s);
+
+        g_printerr("libqtest: hostdev (pid %d) %s instead of exiting by itself\n", (int)s->pid,
+                   st);
+        g_test_fail();
+    }
+    if (!s->err_path || !g_file_get_contents(s->err_path, err_text, NULL, NULL)) {
+        *err_text = g_strdup("");
+    }
+    s->broken = true; /* no quit to send */
+    qtest_quit(s);
+    return status;
+}
+
 void qtest_quit(QTestState *s)
 {
     static const char quit[] = "{\"execute\": \"quit\"}\n";

@@ -44,6 +44,17 @@ void qtest_quit(QTestState *s);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QTestState, qtest_quit)
 
+/*
+ * Wait (up to the timeout) for hostdev to exit by itself, e.g. after a refused incoming
+ * migration; returns its exit status (-1: killed by a signal or did not exit, the test
+ * fails) and, in *@err_text (g_free), everything it wrote to stdout/stderr. Then clean up as
+ * qtest_quit() does; @s is freed.
+ */
+int qtest_expect_exit(QTestState *s, char **err_text);
+
+/* Kill hostdev with SIGKILL (a crash the test makes on purpose) and clean up; @s is freed. */
+void qtest_kill_now(QTestState *s);
+
 /* hostdev's process id. */
 pid_t qtest_pid(QTestState *s);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/i386/q35.h"
+#include "migration/migration.h"
 #include "monitor/qmp-schema.h"
 #include "monitor/qmp.h"
 #include "system/qmp-machine.h"
@@ -40,6 +41,7 @@ static void register_all(void)
         qmp_register_object_commands();
         qmp_register_machine_commands();
         qmp_register_probe_commands();
+        qmp_register_migration_commands();
     }
 }
 
