@@ -1,0 +1,239 @@
+/*
+ * Lab test of migration with an assigned device on the real kernel: two hostdev processes,
+ * each with its own mtty mdev (VFIO migration v2 with PRE_COPY), on both backends. The source's
+ * UART registers, PCI config (BAR, command) and guest RAM reappear on the destination over
+ * unix: and through file: (save, quit, restore); an edu without migration support blocks.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libqtest.h"
+#include "qtest-pci.h"
+
+#define SLOT 5
+#define IO_BASE 0xc000u
+#define RAM_SPOT 0x123000
+#define UART_IER 1
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_SCR 7
+#define UART_DLAB 0x80
+
+typedef struct Backend {
+    const char *name;
+    const char *objects;
+    const char *device_opts;
+} Backend;
+
+static const Backend legacy = { "legacy", "", "" };
+static const Backend iommufd = { "iommufd", "-object iommufd,id=iofd0", ",iommufd=iofd0" };
+
+/* The @i-th mtty mdev of LAB_MDEVS (g_free), NULL with the test failed when missing. */
+static char *mdev(unsigned i)
+{
+    g_auto(GStrv) list = g_strsplit(g_getenv("LAB_MDEVS") ? g_getenv("LAB_MDEVS") : "", " ", -1);
+
+    if (g_strv_length(list) <= i || !*list[i]) {
+        g_test_fail_printf("LAB_MDEVS lists fewer than %u mdevs: run the lab with "
+                           "--mdev mtty-2,mtty-2 (scripts/check does)", i + 1);
+        return NULL;
+    }
+    return g_strdup(list[i]);
+}
+
+static QTestState *start(const Backend *b, const char *sysfs, const char *extra)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-M q35 -m 256M -nodefaults %s -device vfio-pci,sysfsdev=%s,addr=%d,id=tty0%s %s",
+        b->objects, sysfs, SLOT, b->device_opts, extra);
+
+    return qtest_init(args);
+}
+
+static JsonObject *query_migrate(QTestState *s)
+{
+    JsonNode *ret = qtest_qmp_assert_success(s, "{'execute': 'query-migrate'}");
+    JsonObject *o = json_object_ref(json_node_get_object(ret));
+
+    json_node_unref(ret);
+    return o;
+}
+
+static JsonObject *wait_status(QTestState *s, const char *a, const char *b)
+{
+    for (int i = 0; i < 6000; i++) {
+        JsonObject *o = query_migrate(s);
+        const char *st = json_object_get_string_member_with_default(o, "status", "none");
+
+        if (!strcmp(st, a) || (b && !strcmp(st, b))) {
+            return o;
+        }
+        json_object_unref(o);
+        g_usleep(10 * 1000);
+    }
+    g_assert_not_reached();
+}
+
+/* The guest programs the mtty: BAR0 at IO_BASE, I/O decode, divisor 0x0c, 7E1, MCR, SCR. */
+static void program(QTestState *s, uint8_t scr)
+{
+    pci_cfg_writel(s, SLOT, 0x10, IO_BASE);
+    pci_cfg_writew(s, SLOT, 0x04, 0x1);
+    qtest_outb(s, IO_BASE + UART_LCR, UART_DLAB);
+    qtest_outb(s, IO_BASE + 0, 0x0c);
+    qtest_outb(s, IO_BASE + 1, 0x00);
+    qtest_outb(s, IO_BASE + UART_LCR, 0x1a);
+    qtest_outb(s, IO_BASE + UART_MCR, 0x0b);
+    qtest_outb(s, IO_BASE + UART_SCR, scr);
+    qtest_memset(s, RAM_SPOT, scr, 0x3000);
+}
+
+/* What the destination must show: the same config, registers and RAM. */
+static void check(QTestState *s, uint8_t scr)
+{
+    g_assert_cmphex(pci_cfg_readl(s, SLOT, 0x10) & ~3u, ==, IO_BASE);
+    g_assert_cmphex(pci_cfg_readw(s, SLOT, 0x04) & 0x7, ==, 0x1);
+    g_assert_cmphex(qtest_inb(s, IO_BASE + UART_SCR), ==, scr);
+    g_assert_cmphex(qtest_inb(s, IO_BASE + UART_LCR), ==, 0x1a);
+    g_assert_cmphex(qtest_inb(s, IO_BASE + UART_MCR) & 0x1f, ==, 0x0b);
+    qtest_outb(s, IO_BASE + UART_LCR, 0x1a | UART_DLAB);
+    g_assert_cmphex(qtest_inb(s, IO_BASE + 0), ==, 0x0c);
+    qtest_outb(s, IO_BASE + UART_LCR, 0x1a);
+    g_assert_cmphex(qtest_readb(s, RAM_SPOT + 0x2fff), ==, scr);
+}
+
+static void test_unix(gconstpointer opaque)
+{
+    const Backend *b = opaque;
+    g_autofree char *m0 = mdev(0), *m1 = mdev(1);
+    g_autofree char *dir = g_dir_make_tmp("lab-mig-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("unix:%s/mig.sock", dir);
+    g_autoptr(QTestState) src = NULL, dst = NULL;
+    g_autoptr(JsonObject) done = NULL, in = NULL;
+
+    if (!m0 || !m1) {
+        return;
+    }
+    src = start(b, m0, "");
+    dst = start(b, m1, "-incoming defer");
+    program(src, 0xa5);
+    json_node_unref(qtest_qmp_assert_success(
+        dst, "{'execute': 'migrate-incoming', 'arguments': {'uri': '%s'}}", uri));
+    json_node_unref(qtest_qmp_assert_success(
+        src, "{'execute': 'migrate', 'arguments': {'uri': '%s'}}", uri));
+    done = wait_status(src, "completed", "failed");
+    if (strcmp(json_object_get_string_member(done, "status"), "completed")) {
+        g_test_fail_printf("source: %s",
+                           json_object_get_string_member_with_default(done, "error-desc", "?"));
+        return;
+    }
+    in = wait_status(dst, "completed", "failed");
+    g_assert_cmpstr(json_object_get_string_member(in, "status"), ==, "completed");
+    check(dst, 0xa5);
+    /* The source can run again (cont) with its device back in RUNNING. */
+    json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'cont'}"));
+    g_assert_cmphex(qtest_inb(src, IO_BASE + UART_SCR), ==, 0xa5);
+    g_unlink(uri + 5);
+    g_rmdir(dir);
+}
+
+static void test_file(gconstpointer opaque)
+{
+    const Backend *b = opaque;
+    g_autofree char *m0 = mdev(0), *m1 = mdev(1);
+    g_autofree char *dir = g_dir_make_tmp("lab-mig-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "vm.state", NULL);
+    g_autofree char *extra = g_strdup_printf("-incoming file:%s", path);
+    g_autoptr(JsonObject) done = NULL, in = NULL;
+    QTestState *src;
+    g_autoptr(QTestState) dst = NULL;
+
+    if (!m0 || !m1) {
+        return;
+    }
+    src = start(b, m0, "");
+    program(src, 0x3c);
+    json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'stop'}"));
+    json_node_unref(qtest_qmp_assert_success(
+        src, "{'execute': 'migrate', 'arguments': {'uri': 'file:%s'}}", path));
+    done = wait_status(src, "completed", "failed");
+    g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
+    qtest_quit(src);
+    /* Restore into the other mdev (the same one works as well once the source is gone). */
+    dst = start(b, m1, extra);
+    in = wait_status(dst, "completed", "failed");
+    g_assert_cmpstr(json_object_get_string_member(in, "status"), ==, "completed");
+    check(dst, 0x3c);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
+/* A device without VFIO migration support blocks, by name. */
+static void test_edu_blocks(gconstpointer opaque)
+{
+    const Backend *b = opaque;
+    const char *edu = g_getenv("LAB_EDU");
+    g_autofree char *args = NULL, *err = NULL;
+    g_autoptr(QTestState) s = NULL;
+    g_autoptr(JsonObject) q = NULL;
+    JsonArray *reasons;
+
+    if (!edu) {
+        g_test_fail_printf("LAB_EDU is not set: run through scripts/lab/run");
+        return;
+    }
+    args = g_strdup_printf("-M q35 -m 256M -nodefaults %s -device vfio-pci,host=%s,id=edu0%s",
+                           b->objects, edu, b->device_opts);
+    s = qtest_init(args);
+    q = query_migrate(s);
+    g_assert_true(json_object_get_boolean_member(q, "blocked"));
+    reasons = json_object_get_array_member(q, "blocked-reasons");
+    g_assert_nonnull(strstr(json_array_get_string_element(reasons, 0), "edu0"));
+    err = qtest_qmp_expect_error(s, "GenericError",
+                                 "{'execute': 'migrate', 'arguments': {'uri': 'file:/dev/null'}}");
+    g_assert_nonnull(strstr(err, "migration is blocked"));
+    g_assert_nonnull(strstr(err, "edu0"));
+}
+
+/* enable-migration=on on a device without migration support: the device is refused. */
+static void test_edu_required(gconstpointer opaque)
+{
+    const Backend *b = opaque;
+    const char *edu = g_getenv("LAB_EDU");
+    g_autoptr(QTestState) s = NULL;
+    g_autofree char *dev = NULL, *err = NULL;
+
+    if (!edu) {
+        g_test_fail_printf("LAB_EDU is not set: run through scripts/lab/run");
+        return;
+    }
+    s = qtest_init(b->objects);
+    dev = g_strdup_printf("{'execute': 'device_add', 'arguments': {'driver': 'vfio-pci', "
+                          "'host': '%s', 'id': 'edu0', 'enable-migration': 'on'%s}}",
+                          edu, *b->device_opts ? ", 'iommufd': 'iofd0'" : "");
+    err = qtest_qmp_expect_error(s, "GenericError", "%s", dev);
+    g_assert_nonnull(strstr(err, "migration"));
+}
+
+int main(int argc, char **argv)
+{
+    static const Backend *const backends[] = { &legacy, &iommufd };
+
+    g_test_init(&argc, &argv, NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
+        const Backend *b = backends[i];
+        g_autofree char *p1 = g_strdup_printf("/migration/%s/mtty-unix", b->name);
+        g_autofree char *p2 = g_strdup_printf("/migration/%s/mtty-file", b->name);
+        g_autofree char *p3 = g_strdup_printf("/migration/%s/edu-blocks", b->name);
+        g_autofree char *p4 = g_strdup_printf("/migration/%s/edu-enable-migration-on", b->name);
+
+        g_test_add_data_func(p1, b, test_unix);
+        g_test_add_data_func(p2, b, test_file);
+        g_test_add_data_func(p3, b, test_edu_blocks);
+        g_test_add_data_func(p4, b, test_edu_required);
+    }
+    return g_test_run();
+}
