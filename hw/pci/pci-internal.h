@@ -77,6 +77,8 @@ typedef struct HdPciDevicePrivate {
     PciMsixState msix;
     HdPciVectorNotifiers notifiers;
     void *notifiers_opaque;
+
+    bool mig_config_loaded; /* an incoming "pci-config" section was loaded */
 } HdPciDevicePrivate;
 
 /* What a root bus shares with the buses behind its bridges; refcounted (g_rc_box). */
@@ -126,6 +128,13 @@ static inline bool pci_ranges_overlap(uint32_t a, uint32_t alen, uint32_t b, uin
 {
     return a < b + blen && b < a + alen;
 }
+
+/*
+ * The migration handler of a device without own_migration (hw/pci/pci-migration.c): registered
+ * at the end of a successful realize, dropped at unrealize.
+ */
+void pci_migration_register(HdPciDevice *dev);
+void pci_migration_unregister(HdPciDevice *dev);
 
 /* Register the QMP command query-pci. */
 void pci_qmp_register(void);

@@ -514,6 +514,7 @@ static bool hd_pci_device_realize(HdDevice *d, GError **errp)
         return false;
     }
     priv->reset_config = g_memdup2(priv->config, PCIE_CONFIG_SPACE_SIZE);
+    pci_migration_register(dev);
     return true;
 }
 
@@ -522,6 +523,7 @@ static void hd_pci_device_unrealize(HdDevice *d)
     HdPciDevice *dev = HD_PCI_DEVICE(d);
     HdPciDeviceClass *klass = HD_PCI_DEVICE_GET_CLASS(dev);
 
+    pci_migration_unregister(dev);
     if (klass->exit) {
         klass->exit(dev);
     }

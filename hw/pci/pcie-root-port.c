@@ -133,6 +133,11 @@ static void pcie_root_port_reset(HdPciDevice *dev)
     pcie_slot_reset(((PcieRootPort *)dev)->slot);
 }
 
+static void pcie_root_port_post_load(HdPciDevice *dev)
+{
+    pcie_slot_post_load(((PcieRootPort *)dev)->slot);
+}
+
 static void pcie_root_port_config_write(HdPciDevice *dev, uint32_t addr, uint32_t val,
                                         unsigned len)
 {
@@ -158,6 +163,7 @@ static void pcie_root_port_class_init(PcieRootPortClass *klass)
     pc->exit = pcie_root_port_exit;
     pc->reset = pcie_root_port_reset;
     pc->config_write = pcie_root_port_config_write;
+    pc->post_load = pcie_root_port_post_load;
 
     props[PROP_CHASSIS] = g_param_spec_uint("chassis", "chassis", "chassis number", 0, 255, 0,
                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);

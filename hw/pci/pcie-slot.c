@@ -66,14 +66,22 @@ static char *slot_describe(PcieSlot *slot)
  * With MSI, one message when that condition rises (the guest clears every event before the
  * next one can come); without, the port's INTx line follows it.
  */
-static void update_irq(PcieSlot *slot)
+static bool irq_condition(PcieSlot *slot)
 {
     uint16_t ctl = sltctl(slot);
     uint16_t sta = pci_get_word(reg(slot, PCI_EXP_SLTSTA));
     uint16_t enabled = (ctl & (PCI_EXP_SLTCTL_ABPE | PCI_EXP_SLTCTL_PFDE | PCI_EXP_SLTCTL_MRLSCE |
                                PCI_EXP_SLTCTL_PDCE | PCI_EXP_SLTCTL_CCIE)) |
                        (ctl & PCI_EXP_SLTCTL_DLLSCE ? PCI_EXP_SLTSTA_DLLSC : 0);
-    bool pending = (ctl & PCI_EXP_SLTCTL_HPIE) && (sta & enabled & SLOT_EVENTS);
+
+    return (ctl & PCI_EXP_SLTCTL_HPIE) && (sta & enabled & SLOT_EVENTS);
+}
+
+static void update_irq(PcieSlot *slot)
+{
+    uint16_t ctl = sltctl(slot);
+    uint16_t sta = pci_get_word(reg(slot, PCI_EXP_SLTSTA));
+    bool pending = irq_condition(slot);
 
     if (msi_enabled(slot->port)) {
         pci_set_irq(slot->port, 0);
@@ -299,4 +307,14 @@ void pcie_slot_config_write(PcieSlot *slot, uint32_t addr, uint32_t val, unsigne
     if (ctl || sta || pci_ranges_overlap(addr, len, PCI_COMMAND, 2)) {
         update_irq(slot);
     }
+}
+
+void pcie_slot_post_load(PcieSlot *slot)
+{
+    bool pending = irq_condition(slot);
+
+    pci_bus_set_powered(slot->bus, powered(slot));
+    /* The source signalled this condition already (an MSI is not sent again). */
+    slot->irq_pending = pending;
+    pci_set_irq(slot->port, !msi_enabled(slot->port) && pending);
 }

@@ -2,6 +2,7 @@
  * hostdev-testdev: an emulated PCI device to exercise the PCI core without VFIO.
  * BAR0: 4 KiB registers (id, scratch, MSI/MSI-X/INTx triggers, DMA); BAR1: 256 bytes of I/O
  * scratch; BAR2: 64-bit prefetchable 64 KiB RAM; BAR4: MSI-X table and PBA. MSI at 0x50.
+ * Migration: the PCI core's "pci-config" section, then "testdev-regs" (below).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/pci/msix.h"
@@ -183,6 +184,65 @@ static void pci_testdev_reset(HdPciDevice *dev)
     memset(t->io, 0, sizeof(t->io));
 }
 
+/*
+ * The "testdev-regs" migration section, version 1, little-endian: u16 version, u16 0,
+ * u32 scratch, u64 DMA address, the 256 bytes of BAR1, the 64 KiB of BAR2's RAM. The INTx
+ * level is the PCI core's (pci-config).
+ */
+#define TESTDEV_MIG_KIND "testdev-regs"
+#define TESTDEV_MIG_VERSION 1
+#define TESTDEV_MIG_IO 16
+#define TESTDEV_MIG_RAM (TESTDEV_MIG_IO + TESTDEV_IO_SIZE)
+#define TESTDEV_MIG_SIZE (TESTDEV_MIG_RAM + TESTDEV_BAR2_SIZE)
+
+static bool pci_testdev_save_state(HdPciDevice *dev, HdMigSink *sink, GError **errp)
+{
+    PciTestdev *t = (PciTestdev *)dev;
+    g_autofree uint8_t *buf = g_malloc0(TESTDEV_MIG_SIZE);
+
+    pci_set_word(buf, TESTDEV_MIG_VERSION);
+    pci_set_long(buf + 4, t->scratch);
+    pci_set_quad(buf + 8, t->dma_addr);
+    memcpy(buf + TESTDEV_MIG_IO, t->io, TESTDEV_IO_SIZE);
+    memcpy(buf + TESTDEV_MIG_RAM, memory_region_get_ram_ptr(pci_bar_region(dev, 2)),
+           TESTDEV_BAR2_SIZE);
+    return hd_mig_put(sink, TESTDEV_MIG_KIND, buf, TESTDEV_MIG_SIZE, errp);
+}
+
+static bool pci_testdev_load_state(HdPciDevice *dev, const char *kind, const uint8_t *data,
+                                   size_t len, GError **errp)
+{
+    PciTestdev *t = (PciTestdev *)dev;
+    g_autofree char *what = hd_device_describe(HD_DEVICE(dev));
+
+    if (strcmp(kind, TESTDEV_MIG_KIND) != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the migration stream has a '%s' section this device does not know; "
+                    "start the destination with the same device as the source",
+                    what, kind);
+        return false;
+    }
+    if (len < 2 || pci_get_word(data) != TESTDEV_MIG_VERSION) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the %s section has format version %d, this hostdev reads version %d; "
+                    "migrate to a hostdev that reads the source's format",
+                    what, kind, len < 2 ? -1 : pci_get_word(data), TESTDEV_MIG_VERSION);
+        return false;
+    }
+    if (len != TESTDEV_MIG_SIZE) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the %s section is %zu bytes, not %d; the migration stream is damaged",
+                    what, kind, len, TESTDEV_MIG_SIZE);
+        return false;
+    }
+    t->scratch = pci_get_long(data + 4);
+    t->dma_addr = pci_get_quad(data + 8);
+    memcpy(t->io, data + TESTDEV_MIG_IO, TESTDEV_IO_SIZE);
+    memcpy(memory_region_get_ram_ptr(pci_bar_region(dev, 2)), data + TESTDEV_MIG_RAM,
+           TESTDEV_BAR2_SIZE);
+    return true;
+}
+
 static void pci_testdev_set_property(GObject *obj, guint prop_id, const GValue *value,
                                      GParamSpec *pspec)
 {
@@ -245,6 +305,8 @@ static void pci_testdev_class_init(PciTestdevClass *klass)
     pc->class_code = 0xff0000;
     pc->realize = pci_testdev_realize;
     pc->reset = pci_testdev_reset;
+    pc->save_state = pci_testdev_save_state;
+    pc->load_state = pci_testdev_load_state;
 
     props[PROP_MSI] = g_param_spec_boolean("msi", "msi", "offer an MSI capability", TRUE,
                                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);

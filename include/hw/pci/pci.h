@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hw/pci/pci-regs.h"
+#include "migration/register.h"
 #include "qom/device.h"
 #include "system/address-space.h"
 
@@ -81,6 +82,12 @@ struct _HdPciDeviceClass {
     uint32_t class_code; /* 24 bits: base class << 16 | subclass << 8 | programming interface */
     bool is_bridge;      /* type 1 header: two BARs, bus numbers, windows (pass-through) */
     bool is_express;     /* 4 KiB config space (PCI Express) */
+    /*
+     * The device registers its own migration handler (vfio-pci) and calls
+     * pci_device_save_state()/pci_device_load_state() (hw/pci/pci-migration.h) itself. Otherwise
+     * the base realize registers one that saves the "pci-config" section, then save_state's.
+     */
+    bool own_migration;
 
     /*
      * Bring the device to life: register BARs, add capabilities, set config bits and masks.
@@ -102,6 +109,24 @@ struct _HdPciDeviceClass {
     uint32_t (*config_read)(HdPciDevice *dev, uint32_t addr, unsigned len);
     /* A guest config write; default pci_default_config_write(). Same rules as config_read. */
     void (*config_write)(HdPciDevice *dev, uint32_t addr, uint32_t val, unsigned len);
+
+    /*
+     * Migration of a device without own_migration (all optional). A device with state beyond
+     * what hw/pci/pci-migration.h saves either saves it here or adds a migration blocker.
+     *
+     * save_state: with the VM stopped, after the "pci-config" section, write the device's own
+     * sections with hd_mig_put() (kinds other than "pci-config"). False with @errp set.
+     * load_state: on the destination, one of those sections, after "pci-config" was loaded
+     * (BARs mapped, interrupts enabled as on the source). False with @errp set, naming the
+     * device and what is wrong with the section.
+     * post_load: pci_device_load_state() restored fields without replaying guest writes (slot
+     * control and status, W1C status bits, MSI pending bits); bring state derived from config
+     * space in line with them without raising events (no interrupt, no hot-plug action).
+     */
+    bool (*save_state)(HdPciDevice *dev, HdMigSink *sink, GError **errp);
+    bool (*load_state)(HdPciDevice *dev, const char *kind, const uint8_t *data, size_t len,
+                       GError **errp);
+    void (*post_load)(HdPciDevice *dev);
 };
 
 /* --- Config space access (little-endian helpers on any byte pointer) --- */

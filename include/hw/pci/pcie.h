@@ -45,6 +45,12 @@ void pcie_slot_free(PcieSlot *slot);
 void pcie_slot_reset(PcieSlot *slot);
 /* A guest config write to the port: the default write, then slot control and status effects. */
 void pcie_slot_config_write(PcieSlot *slot, uint32_t addr, uint32_t val, unsigned len);
+/*
+ * After an incoming migration restored the port's config space (slot control and status set
+ * without a guest write): slot power and the event interrupt condition follow them, without a
+ * command-completed event, an MSI or a device leaving.
+ */
+void pcie_slot_post_load(PcieSlot *slot);
 
 /* The PCI Express capability's offset, 0 when there is none. */
 uint8_t pcie_cap_offset(HdPciDevice *dev);

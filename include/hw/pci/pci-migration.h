@@ -1,0 +1,31 @@
+/*
+ * The PCI part of a device's migration state: its config space as the guest programmed it and
+ * its MSI-X table and PBA, saved as one "pci-config" section and restored on the destination by
+ * replaying the guest's writes through the device's config hook (BARs map, MSI/MSI-X enable).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_PCI_PCI_MIGRATION_H
+#define HW_PCI_PCI_MIGRATION_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/pci/pci.h"
+#include "migration/register.h"
+
+/* The section kind pci_device_save_state() writes. */
+#define PCI_MIGRATION_KIND "pci-config"
+
+/* Write @dev's PCI state as one PCI_MIGRATION_KIND section. False with @errp set. */
+bool pci_device_save_state(HdPciDevice *dev, HdMigSink *sink, GError **errp);
+
+/*
+ * Restore @dev (just realized or reset, never run) from a PCI_MIGRATION_KIND section. False
+ * with @errp set, naming the device and what differs (config size, read-only identity bits such
+ * as vendor/device id, capability layout), before anything was written.
+ */
+bool pci_device_load_state(HdPciDevice *dev, const uint8_t *data, size_t len, GError **errp);
+
+#endif /* HW_PCI_PCI_MIGRATION_H */
