@@ -535,11 +535,17 @@ static bool vfio_listener_log_global_start(MemoryListener *listener, GError **er
     VFIOContainerPrivate *priv = listener_priv(listener);
     int ret;
 
+    (void)errp;
     if (!dirty_pgsize(priv)) {
-        g_set_error(errp, VFIO_ERROR, ENOTSUP,
-                    "the %s VFIO backend cannot track pages devices write (no dirty bitmap for IOMMU pages of 0x%" PRIx64 " bytes); detach the device before migrating",
-                    vfio_container_backend_name(priv->self), min_pgsize(priv));
-        return false;
+        /*
+         * The IOMMU cannot tell which pages devices write: as QEMU does, every sync reports all
+         * mapped RAM dirty. Devices that need real tracking block migration themselves
+         * (vfio-pci enable-migration=auto); enable-migration=on accepts this cost.
+         */
+        priv->dirty_all = true;
+        priv->dirty_tracking = true;
+        trace_vfio_dirty_all(vfio_container_backend_name(priv->self), min_pgsize(priv));
+        return true;
     }
     ret = vfio_container_set_dirty_page_tracking(priv->self, true);
     if (ret < 0) {
@@ -560,6 +566,11 @@ static void vfio_listener_log_global_stop(MemoryListener *listener)
     if (!priv->dirty_tracking) {
         return;
     }
+    if (priv->dirty_all) {
+        priv->dirty_all = false;
+        priv->dirty_tracking = false;
+        return;
+    }
     ret = vfio_container_set_dirty_page_tracking(priv->self, false);
     if (ret < 0) {
         g_warning("cannot stop tracking pages devices write (%s backend): %s",
@@ -574,18 +585,19 @@ static void sync_mapping(VFIOContainerPrivate *priv, const VFIODmaMapping *m)
 {
     RAMBlock *rb = memory_region_get_ram_block(m->owner);
     uint64_t pg = dirty_pgsize(priv);
-    uint64_t npages = m->size / pg;
+    uint64_t npages;
     g_autofree uint64_t *bitmap = NULL;
     int ret;
 
     if (!rb || memory_region_is_ram_device(m->owner)) {
         return;
     }
-    if ((m->iova | m->size) & (pg - 1)) {
-        /* Not whole dirty-tracking pages: the kernel cannot tell, so all of it may be. */
+    if (priv->dirty_all || (m->iova | m->size) & (pg - 1)) {
+        /* No tracking, or not whole dirty-tracking pages: all of it may be dirty. */
         ram_block_dirty_set(rb, m->owner_offset, m->size);
         return;
     }
+    npages = m->size / pg;
     bitmap = g_new0(uint64_t, (npages + 63) / 64);
     ret = vfio_container_query_dirty_bitmap(priv->self, m->iova, m->size, pg, bitmap);
     if (ret < 0) {
@@ -603,6 +615,20 @@ static void sync_mapping(VFIOContainerPrivate *priv, const VFIODmaMapping *m)
     }
 }
 
+/* Whether a device of the container asked not to sync during precopy
+ * (x-pre-copy-dirty-page-tracking=off) and has not stopped yet. */
+static bool sync_paused(VFIOContainerPrivate *priv)
+{
+    for (GList *l = priv->devices.head; l; l = l->next) {
+        VFIODevice *vbasedev = l->data;
+
+        if (vbasedev->dirty_sync_paused) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void vfio_listener_log_sync(MemoryListener *listener, MemoryRegionSection *section)
 {
     VFIOContainerPrivate *priv = listener_priv(listener);
@@ -610,6 +636,10 @@ static void vfio_listener_log_sync(MemoryListener *listener, MemoryRegionSection
 
     if (!priv->dirty_tracking || !memory_region_is_ram(section->mr) ||
         !section_range(priv, section, &start, &end)) {
+        return;
+    }
+    if (sync_paused(priv)) {
+        trace_vfio_dirty_sync_paused(vfio_container_backend_name(priv->self), start, end - start);
         return;
     }
     for (unsigned i = vfio_dma_table_lookup(priv->dma, start);

@@ -29,7 +29,8 @@ typedef struct VFIOContainerPrivate {
     bool listening;
     bool replaying;               /* inside memory_listener_register(): errors are fatal */
     GError *replay_error;         /* the first mapping error while replaying */
-    bool dirty_tracking;          /* set_dirty_page_tracking(true) succeeded */
+    bool dirty_tracking;          /* set_dirty_page_tracking(true) succeeded, or dirty_all */
+    bool dirty_all;               /* no IOMMU dirty tracking: every sync dirties all mapped RAM */
     VFIODmaTable *dma;
     unsigned splits;              /* partial unmaps that re-mapped a remainder */
     GArray *recheck;              /* uint64_t: IOMMU pages a change cut, looked at in commit */

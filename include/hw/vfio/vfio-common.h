@@ -91,6 +91,12 @@ struct VFIODevice {
     /* iommufd backend only: the kernel's device id from BIND_IOMMUFD. */
     uint32_t devid;
 
+    /* --- migration (hw/vfio/migration.c) --- */
+
+    /* x-pre-copy-dirty-page-tracking=off while precopy runs: the common layer does not sync
+     * the dirty pages of this device's container until the device is stopped. */
+    bool dirty_sync_paused;
+
     /* --- private to the common layer and backends --- */
     GList global_link;    /* in the global device list */
     GList container_link; /* in the container's device list */
