@@ -6,7 +6,8 @@
  * (nvme read throughput and IOPS, printed as "L2-BENCH: ...") l2.cpus=N (online CPUs)
  * l2.end=halt (acpi=off: stay up, the host ends it) l2.reboots=N (the
  * boot count lives in a block of the assigned nvme, which survives the guest's resets)
- * l2.hotplug (report PCI devices the host hot-plugs and unplugs until the power button).
+ * l2.hotplug (report PCI devices the host hot-plugs and unplugs until the power button)
+ * l2.migrate (a numbered stream through an mtty and the console until the power button).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef _GNU_SOURCE
@@ -298,22 +299,21 @@ static void check_edu(void)
            id[3], id[2]);
 }
 
-static void check_mtty(void)
+/*
+ * Open the mtty's first port raw at 115200 baud, non-blocking: the tty 8250_pci made below the
+ * 4348:3253 function. -1 with @why filled on failure.
+ */
+static int mtty_open(char *why, size_t len)
 {
-    char bdf[64] = "", path[300], tty[64] = "", got[64] = { 0 };
-    /* Under 16 bytes: mtty's loopback FIFO reads as empty once 16 bytes fill it (its ring
-     * compares head and tail only), and the 8250 driver writes up to 16 at a time. */
-    const char *msg = "hostdev-mtty";
+    char bdf[64] = "", path[300], tty[64] = "";
     struct termios tio;
     DIR *d;
     struct dirent *e;
-    size_t have = 0;
-    double end;
     int fd;
 
     if (find_pci(0x4348, 0x3253, bdf, sizeof(bdf)) < 0) {
-        report(0, "mtty", "no 4348:3253 (mtty) device on the guest's PCI bus");
-        return;
+        snprintf(why, len, "no 4348:3253 (mtty) device on the guest's PCI bus");
+        return -1;
     }
     /* The port's tty hangs below the PCI function: /sys/class/tty/ttySN resolves into it. */
     for (double end = now() + 10; !tty[0] && now() < end; usleep(100000)) {
@@ -332,18 +332,36 @@ static void check_mtty(void)
         }
     }
     if (!tty[0] || wait_for(tty, 5) < 0) {
-        report(0, "mtty", "8250_pci made no tty for %s", bdf);
-        return;
+        snprintf(why, len, "8250_pci made no tty for %s", bdf);
+        return -1;
     }
     fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        report(0, "mtty", "open %s: %s", tty, strerror(errno));
-        return;
+        snprintf(why, len, "open %s: %s", tty, strerror(errno));
+        return -1;
     }
     tcgetattr(fd, &tio);
     cfmakeraw(&tio);
     cfsetspeed(&tio, B115200);
     tcsetattr(fd, TCSANOW, &tio);
+    snprintf(why, len, "%s (%s)", tty, bdf);
+    return fd;
+}
+
+static void check_mtty(void)
+{
+    char where[400], got[64] = { 0 };
+    /* Under 16 bytes: mtty's loopback FIFO reads as empty once 16 bytes fill it (its ring
+     * compares head and tail only), and the 8250 driver writes up to 16 at a time. */
+    const char *msg = "hostdev-mtty";
+    size_t have = 0;
+    double end;
+    int fd = mtty_open(where, sizeof(where));
+
+    if (fd < 0) {
+        report(0, "mtty", "%s", where);
+        return;
+    }
     write(fd, msg, strlen(msg));
     end = now() + 5;
     while (have < strlen(msg) && now() < end) {
@@ -379,7 +397,7 @@ static void check_mtty(void)
         tcflush(fd, TCIOFLUSH); /* close() would wait up to 30 s for output that cannot go */
     }
     close(fd);
-    report(!strcmp(got, msg), "mtty", "%s (%s): wrote '%s', read back '%s'", tty, bdf, msg, got);
+    report(!strcmp(got, msg), "mtty", "%s: wrote '%s', read back '%s'", where, msg, got);
 }
 
 /*
@@ -668,6 +686,58 @@ static int power_pressed(int fd)
 }
 
 /*
+ * l2.migrate: a numbered stream until the power button: each number written through the
+ * mtty's port and read back (its loopback) and then printed as "L2: tick N" on the console,
+ * every 50 ms. Across a migration nothing may be lost or repeated: the mtty's FIFO, its
+ * interrupt and the console all move with the guest. Ends with "L2: migrate-seq ok|FAIL ...".
+ */
+static void migrate_stream(void)
+{
+    char where[400], line[32], got[32];
+    int fd = mtty_open(where, sizeof(where));
+    int button = open("/dev/input/event0", O_RDONLY | O_NONBLOCK);
+    unsigned long n = 0, bad = 0;
+
+    if (fd < 0) {
+        report(0, "migrate-seq", "%s", where);
+        return;
+    }
+    printf("L2: MIGRATE ready: %s\n", where);
+    fflush(stdout);
+    while (!power_pressed(button)) {
+        int len = snprintf(line, sizeof(line), "%lu\n", ++n); /* under mtty's 16-byte FIFO */
+        size_t have = 0;
+        double end = now() + 5;
+
+        if (write(fd, line, (size_t)len) != len) {
+            bad++;
+        }
+        while (now() < end && (!have || got[have - 1] != '\n') && have < sizeof(got) - 1) {
+            ssize_t r = read(fd, got + have, sizeof(got) - 1 - have);
+
+            if (r > 0) {
+                have += (size_t)r;
+            } else {
+                usleep(2000);
+            }
+        }
+        got[have] = 0;
+        if (strcmp(got, line)) {
+            bad++;
+            got[strcspn(got, "\n")] = 0;
+            printf("L2: migrate-seq wrote %lu, read back '%s'\n", n, got);
+        }
+        printf("L2: tick %lu\n", n);
+        fflush(stdout);
+        usleep(50000);
+    }
+    tcflush(fd, TCIOFLUSH);
+    close(fd);
+    report(n > 0 && !bad, "migrate-seq", "%lu numbers through %s, %lu read back wrong", n, where,
+           bad);
+}
+
+/*
  * l2.hotplug: report each PCI function that appears ("L2: hotplug-add ok|FAIL BDF VEN:DEV ...",
  * once its driver has bound and it works) or disappears ("L2: hotplug-remove ok BDF VEN:DEV"),
  * polling sysfs every 20 ms, until the power button is pressed.
@@ -820,6 +890,9 @@ int main(void)
     }
     if (strstr(cmdline, "l2.hotplug")) {
         watch_hotplug();
+    }
+    if (strstr(cmdline, "l2.migrate")) {
+        migrate_stream();
     }
     printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
     fflush(stdout);
