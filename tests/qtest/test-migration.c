@@ -1,6 +1,6 @@
 /*
  * Migration end to end between two real hostdev processes (qtest accelerator, no VFIO): guest
- * RAM over unix: and tcp:, save and restore through file:, precopy catching writes made while
+ * RAM over unix:, tcp: and fd:, save and restore through file:, precopy catching writes made while
  * it runs, and the failures: a corrupted or truncated stream, another RAM size, cancel, a
  * destination that dies. VFIO device state (mtty) is proven in the lab (lab-vfio-migration).
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "libqtest.h"
@@ -146,6 +147,29 @@ static void test_tcp_defer(void)
     json_object_unref(wait_status(dst, "completed", NULL));
     g_assert_cmpstr(status_of(dst), ==, "paused"); /* -S: stays paused after the migration */
     check(dst, 2);
+}
+
+/* fd: on both ends, the two ends of a socketpair passed with getfd. */
+static void test_fd(void)
+{
+    g_autoptr(QTestState) src = qtest_init(ARGS);
+    g_autoptr(QTestState) dst = qtest_init(ARGS "-incoming defer");
+    g_autoptr(JsonObject) done = NULL, r1 = NULL, r2 = NULL;
+    int sv[2];
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+    r1 = qtest_qmp_fds(src, &sv[0], 1, "{'execute': 'getfd', 'arguments': {'fdname': 'mig'}}");
+    r2 = qtest_qmp_fds(dst, &sv[1], 1, "{'execute': 'getfd', 'arguments': {'fdname': 'mig'}}");
+    g_assert_true(json_object_has_member(r1, "return") && json_object_has_member(r2, "return"));
+    close(sv[0]);
+    close(sv[1]);
+    fill(src, 10);
+    incoming(dst, "fd:mig");
+    migrate(src, "fd:mig");
+    done = wait_status(src, "completed", "failed");
+    g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
+    json_object_unref(wait_status(dst, "completed", NULL));
+    check(dst, 10);
 }
 
 static char *save_file(const char *dir, uint8_t seed)
@@ -340,6 +364,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/migration/unix", test_unix);
     g_test_add_func("/migration/tcp-defer", test_tcp_defer);
+    g_test_add_func("/migration/fd", test_fd);
     g_test_add_func("/migration/file-save-restore", test_file_save_restore);
     g_test_add_func("/migration/refusals", test_refusals);
     g_test_add_func("/migration/connect-fails", test_connect_fails);
