@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw/pci/msix.h"
+#include "hw/pci/pci-migration.h"
 #include "monitor/monitor.h"
 #include "pci.h"
 #include "qom/object.h"
@@ -31,6 +32,8 @@ enum {
     PROP_DEVICE_ID,
     PROP_SUB_VENDOR_ID,
     PROP_SUB_DEVICE_ID,
+    PROP_ENABLE_MIGRATION,
+    PROP_PRE_COPY_DIRTY_TRACKING,
     N_PROPS,
 };
 
@@ -205,10 +208,91 @@ static void rom_setup(VFIOPciDevice *vdev)
     trace_vfio_pci_rom(vdev->vbasedev.name, info->size);
 }
 
+/* --- migration --- */
+
+static bool migration_save_pci(void *opaque, HdMigSink *sink, GError **errp)
+{
+    return pci_device_save_state(HD_PCI_DEVICE(opaque), sink, errp);
+}
+
+static bool migration_load_pci(void *opaque, const char *kind, const uint8_t *data, size_t len,
+                               GError **errp)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    if (strcmp(kind, PCI_MIGRATION_KIND)) {
+        g_set_error(errp, VFIO_ERROR, EINVAL,
+                    "%s: unexpected migration section '%s'; source and destination must run the same hostdev",
+                    vdev->what, kind);
+        return false;
+    }
+    return pci_device_load_state(HD_PCI_DEVICE(vdev), data, len, errp);
+}
+
+static const VFIOMigrationClient migration_client = {
+    .save_state = migration_save_pci,
+    .load_state = migration_load_pci,
+};
+
+/*
+ * enable-migration: a device whose driver offers VFIO migration v2 (and whose DMA is tracked,
+ * or with =on) registers its state; otherwise a blocker names it and says why, or with =on
+ * realize fails.
+ */
+static bool migration_setup(VFIOPciDevice *vdev, GError **errp)
+{
+    VFIOMigrationMode mode;
+    VFIOMigrationVerdict verdict;
+    g_autofree char *reason = NULL;
+    uint64_t flags = 0;
+    int ret = 0;
+
+    if (!vfio_migration_mode_parse(vdev->enable_migration, &mode, errp)) {
+        return false;
+    }
+    if (mode != VFIO_MIGRATION_MODE_OFF) {
+        ret = vfio_migration_probe(&vdev->vbasedev, &flags);
+    }
+    verdict = vfio_migration_decide(mode, ret, flags, vfio_migration_dma_tracked(&vdev->vbasedev),
+                                    &reason);
+    switch (verdict) {
+    case VFIO_MIGRATION_REFUSE:
+        g_set_error(errp, VFIO_ERROR, ret < 0 ? -ret : ENOTSUP,
+                    "enable-migration=on but %s; use enable-migration=auto to run it without migration",
+                    reason);
+        return false;
+    case VFIO_MIGRATION_BLOCK: {
+        g_autofree char *text = g_strdup_printf("%s: %s", vdev->what, reason);
+
+        hd_migration_add_blocker(vdev, text);
+        return true;
+    }
+    case VFIO_MIGRATION_MIGRATE:
+        break;
+    }
+    if (reason) {
+        g_warning("%s: %s", vdev->what, reason);
+    }
+    vdev->migration = vfio_migration_new(&vdev->vbasedev, flags, vdev->pre_copy_dirty_tracking,
+                                         &migration_client, vdev);
+    hd_migration_register_device(HD_DEVICE(vdev), &vfio_migration_ops, vdev->migration);
+    return true;
+}
+
+static void migration_teardown(VFIOPciDevice *vdev)
+{
+    hd_migration_remove_blockers(vdev);
+    if (vdev->migration) {
+        hd_migration_unregister(vdev->migration);
+        g_clear_pointer(&vdev->migration, vfio_migration_free);
+    }
+}
+
 /* --- life cycle --- */
 
 static void vfio_pci_cleanup(VFIOPciDevice *vdev)
 {
+    migration_teardown(vdev);
     vfio_pci_irq_teardown(vdev);
     bars_free(vdev);
     g_clear_pointer(&vdev->rom, memory_region_unref);
@@ -427,6 +511,9 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
     if (!vfio_pci_irq_setup(vdev, errp)) {
         return false;
     }
+    if (!migration_setup(vdev, errp)) {
+        return false;
+    }
     trace_vfio_pci_realized(name, pci_get_word(pci_config(dev) + PCI_VENDOR_ID),
                             pci_get_word(pci_config(dev) + PCI_DEVICE_ID),
                             vfio_pci_reset_method_name(vdev->reset_method));
@@ -512,6 +599,13 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
     case PROP_SUB_DEVICE_ID:
         vdev->sub_device_id = g_value_get_uint(value);
         break;
+    case PROP_ENABLE_MIGRATION:
+        g_free(vdev->enable_migration);
+        vdev->enable_migration = g_value_dup_string(value);
+        break;
+    case PROP_PRE_COPY_DIRTY_TRACKING:
+        vdev->pre_copy_dirty_tracking = g_value_get_boolean(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
     }
@@ -558,6 +652,12 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
     case PROP_SUB_DEVICE_ID:
         g_value_set_uint(value, vdev->sub_device_id);
         break;
+    case PROP_ENABLE_MIGRATION:
+        g_value_set_string(value, vdev->enable_migration ? vdev->enable_migration : "auto");
+        break;
+    case PROP_PRE_COPY_DIRTY_TRACKING:
+        g_value_set_boolean(value, vdev->pre_copy_dirty_tracking);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
     }
@@ -575,6 +675,7 @@ static void vfio_pci_finalize(GObject *obj)
     g_free(vdev->fd_text);
     g_free(vdev->vf_token);
     g_free(vdev->msix_relocation);
+    g_free(vdev->enable_migration);
     g_free(vdev->what);
     G_OBJECT_CLASS(vfio_pci_device_parent_class)->finalize(obj);
 }
@@ -596,6 +697,7 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
     pc->reset = vfio_pci_reset;
     pc->config_read = vfio_pci_config_read;
     pc->config_write = vfio_pci_config_write;
+    pc->own_migration = true; /* one handler: device data, then "pci-config" */
 
     props[PROP_HOST] =
         g_param_spec_string("host", "host", "host PCI address DDDD:BB:DD.F", NULL, rw);
@@ -623,6 +725,14 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
                                          VFIO_PCI_ID_UNSET, rw);
     props[PROP_SUB_DEVICE_ID] = g_param_spec_uint("x-pci-sub-device-id", "x-pci-sub-device-id", "subsystem id the guest sees", 0, G_MAXUINT32,
                                          VFIO_PCI_ID_UNSET, rw);
+    props[PROP_ENABLE_MIGRATION] = g_param_spec_string(
+        "enable-migration", "enable-migration",
+        "migrate the device with VFIO migration v2: on, off or auto (migratable devices only)",
+        "auto", rw);
+    props[PROP_PRE_COPY_DIRTY_TRACKING] = g_param_spec_boolean(
+        "x-pre-copy-dirty-page-tracking", "x-pre-copy-dirty-page-tracking",
+        "sync the pages the device writes during precopy (off: only once the VM stopped)", TRUE,
+        rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 
@@ -631,6 +741,7 @@ static void vfio_pci_device_init(VFIOPciDevice *vdev)
     vdev->vendor_id = vdev->device_id = VFIO_PCI_ID_UNSET;
     vdev->sub_vendor_id = vdev->sub_device_id = VFIO_PCI_ID_UNSET;
     vdev->extcap_init = true;
+    vdev->pre_copy_dirty_tracking = true;
     vfio_device_init(&vdev->vbasedev, &vfio_pci_device_ops);
 }
 

@@ -13,6 +13,7 @@
 #include "hw/vfio/vfio-common.h"
 #include "hw/vfio/vfio-helpers.h"
 #include "hw/vfio/vfio-pci.h"
+#include "vfio-migration.h"
 
 /* Power management and Advanced Features capability fields vfio-pci looks at. */
 #define VFIO_PCI_PM_CTRL 4
@@ -98,6 +99,8 @@ struct _VFIOPciDevice {
     uint32_t vendor_id, device_id, sub_vendor_id, sub_device_id;
     bool extcap_init; /* x-pcie-extcap-init: expose the device's extended capabilities */
     char *msix_relocation; /* x-msix-relocation: off, auto, bar0..bar5 */
+    char *enable_migration;       /* enable-migration: on, off, auto (NULL: auto) */
+    bool pre_copy_dirty_tracking; /* x-pre-copy-dirty-page-tracking */
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */
@@ -115,6 +118,7 @@ struct _VFIOPciDevice {
     VFIOPciMsixReloc msix_reloc; /* where x-msix-relocation put the MSI-X table */
     VFIOPciResetMethod reset_method;
     bool reset_done; /* the reset hook's bus reset worked; the system handler skips it */
+    VFIOMigration *migration; /* registered with the migration core; NULL: not migratable */
 
     /* interrupts */
     VFIOPciIrqMode irq_mode;

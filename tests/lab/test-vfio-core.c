@@ -254,12 +254,10 @@ static void test_dirty_tracking(void)
     LabEdu edu;
 
     edu_attach(&edu);
-    if (!memory_global_dirty_log_start(&err)) {
-        g_test_message("dirty tracking refused: %s", err->message);
-        g_assert_nonnull(strstr(err->message, backend));
-        lab_edu_detach(&edu);
-        return;
-    }
+    /* Started on either backend: without IOMMU dirty tracking (iommufd in the lab) every sync
+     * reports all mapped RAM dirty, which the hole check below still holds to. */
+    g_assert_true(memory_global_dirty_log_start(&err));
+    g_assert_no_error(err);
     g_test_message("dirty page sizes 0x%" G_GINT64_MODIFIER "x",
                    vfio_container_get_dirty_pgsizes(edu.dev.container));
     memory_region_add_subregion_overlap(lab_dma_root, RAM_LO + 0x80000, hole, 1);

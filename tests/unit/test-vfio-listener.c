@@ -457,6 +457,36 @@ static void test_dirty(Fixture *f, gconstpointer data)
     g_assert_false(f->c->tracking);
 }
 
+/* x-pre-copy-dirty-page-tracking=off: while a device of the container has its precopy syncs
+ * paused (VFIODevice.dirty_sync_paused), a sync neither asks the kernel nor dirties RAM. */
+static void test_dirty_paused(Fixture *f, gconstpointer data)
+{
+    VFIOContainerPrivate *priv = vfio_container_priv(VFIO_CONTAINER(f->c));
+    RAMBlock *rb = memory_region_get_ram_block(f->ram1);
+    VFIODevice dev;
+
+    (void)data;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    vfio_device_init(&dev, NULL);
+    dev.name = g_strdup("0000:00:04.0");
+    g_queue_push_tail_link(&priv->devices, &dev.container_link);
+    vfio_container_set_dirty_pgsizes(VFIO_CONTAINER(f->c), 0x1000);
+    g_assert_true(memory_global_dirty_log_start(NULL));
+    ram_block_dirty_clear_all(rb);
+    f->c->dirty_iova = 0x200000;
+    dev.dirty_sync_paused = true;
+    memory_global_dirty_log_sync();
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 0);
+    g_assert_cmphex(f->c->dirty_pgsize, ==, 0);
+    /* The device stopped (stop-copy): the next sync reports what it wrote. */
+    dev.dirty_sync_paused = false;
+    memory_global_dirty_log_sync();
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 1);
+    memory_global_dirty_log_stop();
+    g_queue_unlink(&priv->devices, &dev.container_link);
+    vfio_device_clear(&dev);
+}
+
 /* Dirty bitmaps only for 64 KiB pages (4 KiB and 64 KiB IOMMU pages): tracking works, the
  * query asks for 64 KiB pages and a dirty one marks all 16 RAM pages it holds. */
 static void test_dirty_64k(Fixture *f, gconstpointer data)
@@ -496,5 +526,6 @@ int main(int argc, char **argv)
     ADD("remap-failure", test_remap_failure);
     ADD("dirty", test_dirty);
     ADD("dirty-64k", test_dirty_64k);
+    ADD("dirty-paused", test_dirty_paused);
     return g_test_run();
 }
