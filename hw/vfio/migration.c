@@ -23,7 +23,7 @@ struct VFIOMigration {
     enum vfio_device_mig_state state;    /* as last set */
     int data_fd;                         /* the saving or resuming session, -1: none */
     bool saving;                         /* between save_setup and save_cleanup */
-    bool stop_copy_done;                 /* the stop-copy data reached end of file */
+    GError *stop_error;                  /* entering stop-copy at the VM's stop failed */
     uint64_t bytes;                      /* data moved in this session, for the trace */
 };
 
@@ -326,6 +326,9 @@ bool vfio_migration_read_data(int fd, HdMigSink *sink, bool precopy, uint64_t bu
         if (precopy && *sent >= budget) {
             return true;
         }
+        if (precopy && budget - *sent < want) {
+            want = budget - *sent;
+        }
         n = vfio_sys_read(fd, buf, want);
         if (n == -EINTR) {
             continue;
@@ -395,7 +398,11 @@ static void runstate_changed(HdRunState old_state, HdRunState new_state, void *o
 
     (void)old_state;
     if (new_state == HD_RUN_STATE_FINISH_MIGRATE && mig->saving) {
+        /* Kept for save_complete: a device that failed here (maybe reset) must not be sent. */
         enter_stop_copy(mig, &err);
+        if (err && !mig->stop_error) {
+            mig->stop_error = g_error_copy(err);
+        }
     } else if (new_state == HD_RUN_STATE_RUNNING && !mig->saving &&
                mig->state != VFIO_DEVICE_STATE_RUNNING &&
                mig->state != VFIO_DEVICE_STATE_RESUMING) {
@@ -416,7 +423,7 @@ static bool save_setup(void *opaque, GError **errp)
     VFIOMigration *mig = opaque;
 
     mig->saving = true;
-    mig->stop_copy_done = false;
+    g_clear_error(&mig->stop_error);
     if (!(mig->flags & VFIO_MIGRATION_PRE_COPY)) {
         return true;
     }
@@ -469,6 +476,10 @@ static bool save_complete(void *opaque, HdMigSink *sink, GError **errp)
     GError *err = NULL;
     uint64_t sent = 0;
 
+    if (mig->stop_error) {
+        g_propagate_error(errp, g_steal_pointer(&mig->stop_error));
+        return false;
+    }
     enter_stop_copy(mig, &err);
     if (err) {
         g_propagate_error(errp, err);
@@ -485,7 +496,6 @@ static bool save_complete(void *opaque, HdMigSink *sink, GError **errp)
         return false;
     }
     mig->bytes += sent;
-    mig->stop_copy_done = true;
     trace_vfio_migration_save_done(mig->vbasedev->name, "stop-copy", sent);
     /* The frontend's state after the device's (vfio-pci: config space, MSI-X). */
     if (mig->client && mig->client->save_state &&
@@ -503,6 +513,7 @@ static void save_cleanup(void *opaque, bool failed)
 
     mig->saving = false;
     mig->vbasedev->dirty_sync_paused = false;
+    g_clear_error(&mig->stop_error);
     /*
      * A migration that failed or was cancelled leaves the device running as it was. One that
      * completed leaves it stopped with the VM (postmigrate); it runs again with a "cont".
@@ -633,6 +644,7 @@ void vfio_migration_free(VFIOMigration *mig)
     if (err) {
         g_warning("%s", err->message);
     }
+    g_clear_error(&mig->stop_error);
     g_free(mig);
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hw/vfio/vfio-sys.h"
+#include "system/runstate.h"
 #include "vfio-migration.h"
 
 #define S(x) VFIO_DEVICE_STATE_##x
@@ -173,12 +174,17 @@ static void test_read_data(void)
     /* Precopy stops once the budget went, and at the device's "nothing more now". */
     g_assert_cmpint(lseek(fd, 0, SEEK_SET), ==, 0);
     sink = hd_mig_sink_new_memory();
-    g_assert_true(vfio_migration_read_data(fd, sink, true, 1, &sent, NULL));
-    g_assert_cmpuint(sent, ==, VFIO_MIGRATION_CHUNK);
+    g_assert_true(vfio_migration_read_data(fd, sink, true, 0, &sent, NULL));
+    g_assert_cmpuint(sent, ==, 0);
+    g_assert_true(vfio_migration_read_data(fd, sink, true, 100, &sent, NULL));
+    g_assert_cmpuint(sent, ==, 100);
+    g_assert_true(vfio_migration_read_data(fd, sink, true, VFIO_MIGRATION_CHUNK - 100, &sent,
+                                           NULL));
+    g_assert_cmpuint(sent, ==, VFIO_MIGRATION_CHUNK - 100);
     vfio_sys_fail_nth(VFIO_SYS_READ, 1, ENOMSG);
     g_assert_true(vfio_migration_read_data(fd, sink, true, len, &sent, NULL));
     g_assert_cmpuint(sent, ==, 0);
-    g_assert_cmpuint(hd_mig_sink_count(sink), ==, 1);
+    g_assert_cmpuint(hd_mig_sink_count(sink), ==, 2);
     /* In stop-copy ENOMSG is an error, as is any failed read: what was read stays sent. */
     vfio_sys_fail_nth(VFIO_SYS_READ, 1, ENOMSG);
     g_assert_false(vfio_migration_read_data(fd, sink, false, 0, &sent, &err));
@@ -189,7 +195,7 @@ static void test_read_data(void)
     g_assert_error(err, VFIO_ERROR, EIO);
     g_assert_nonnull(strstr(err->message, "reading the device's migration data"));
     g_assert_cmpuint(sent, ==, VFIO_MIGRATION_CHUNK);
-    g_assert_cmpuint(hd_mig_sink_count(sink), ==, 2);
+    g_assert_cmpuint(hd_mig_sink_count(sink), ==, 3);
     vfio_sys_reset_counts();
     hd_mig_sink_free(sink);
     close(fd);
@@ -324,6 +330,38 @@ static void test_handlers_refused(void)
     refusing_device_clear(&dev);
 }
 
+/*
+ * The VM stops to finish the migration: the device is stopped right then (before RAM's last
+ * pass). When that fails, save_complete reports it instead of trying again on a device that
+ * may have been reset meanwhile.
+ */
+static void test_stop_at_finish(void)
+{
+    g_autoptr(GError) err = NULL;
+    HdMigSink *sink = hd_mig_sink_new_memory();
+    VFIOMigration *mig;
+    VFIODevice dev;
+
+    refusing_device(&dev);
+    mig = vfio_migration_new(&dev, STOP_COPY, true, NULL, NULL);
+    g_assert_true(vfio_migration_ops.save_setup(mig, &err));
+    vfio_sys_reset_counts();
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*from running to stop-copy*");
+    hd_runstate_set(HD_RUN_STATE_FINISH_MIGRATE);
+    g_test_assert_expected_messages();
+    g_assert_cmpuint(vfio_sys_ioctl_count(VFIO_DEVICE_FEATURE), ==, 2);
+    g_assert_false(vfio_migration_ops.save_complete(mig, sink, &err));
+    g_assert_error(err, VFIO_ERROR, ENOTTY);
+    g_assert_nonnull(strstr(err->message, "from running to stop-copy"));
+    g_assert_cmpuint(vfio_sys_ioctl_count(VFIO_DEVICE_FEATURE), ==, 2);
+    vfio_migration_ops.save_cleanup(mig, true);
+    hd_runstate_set(HD_RUN_STATE_PRELAUNCH);
+    vfio_sys_reset_counts();
+    vfio_migration_free(mig);
+    hd_mig_sink_free(sink);
+    refusing_device_clear(&dev);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -335,5 +373,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/migration/probe-refused", test_probe_refused);
     g_test_add_func("/vfio/migration/set-state-refused", test_set_state_refused);
     g_test_add_func("/vfio/migration/handlers-refused", test_handlers_refused);
+    g_test_add_func("/vfio/migration/stop-at-finish", test_stop_at_finish);
     return g_test_run();
 }
