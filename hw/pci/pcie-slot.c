@@ -24,6 +24,7 @@ struct PcieSlot {
     bool hotplug;
     bool irq_pending;    /* the event interrupt condition as last signalled */
     guint finish_source; /* removal of a device the guest let go, in the main loop */
+    bool blocking;       /* a migration blocker stands while a device_del is in progress */
 };
 
 static uint8_t *reg(PcieSlot *slot, uint32_t offset)
@@ -119,6 +120,36 @@ static void set_presence(PcieSlot *slot, bool present)
                               : pci_get_word(lnk) & ~PCI_EXP_LNKSTA_DLLLA);
 }
 
+/*
+ * A device_del in progress does not migrate (the destination's device is not unplug-pending:
+ * it would stay when the guest lets the slot go), so it blocks migration until it is over.
+ */
+static void block_migration(PcieSlot *slot, HdDevice *dev)
+{
+    g_autofree char *what = NULL;
+    g_autofree char *port = NULL;
+    g_autofree char *reason = NULL;
+
+    if (slot->blocking) {
+        return;
+    }
+    what = hd_device_describe(dev);
+    port = slot_describe(slot);
+    reason = g_strdup_printf("%s: device_del of %s waits for the guest to release the slot; "
+                             "migrate after its DEVICE_DELETED event",
+                             port, what);
+    hd_migration_add_blocker(slot, reason);
+    slot->blocking = true;
+}
+
+static void unblock_migration(PcieSlot *slot)
+{
+    if (slot->blocking) {
+        hd_migration_remove_blockers(slot);
+        slot->blocking = false;
+    }
+}
+
 /* The guest is done with the slot whose device was to go: remove it, outside the access. */
 static gboolean finish_unplug(gpointer opaque)
 {
@@ -129,6 +160,9 @@ static gboolean finish_unplug(gpointer opaque)
     if (dev && hd_device_unplug_pending(HD_DEVICE(dev))) {
         trace_pcie_slot_unplug_done(hd_bus_get_name(HD_BUS(slot->bus)));
         hd_device_unplug_complete(HD_DEVICE(dev));
+    }
+    if (!occupant(slot) || !hd_device_unplug_pending(HD_DEVICE(occupant(slot)))) {
+        unblock_migration(slot);
     }
     if (!occupant(slot) && (pci_get_word(reg(slot, PCI_EXP_SLTSTA)) & PCI_EXP_SLTSTA_PDS)) {
         set_presence(slot, false);
@@ -193,6 +227,7 @@ static bool slot_unplug_request(HdBus *bus, HdDevice *dev, void *opaque, GError 
                     port);
         return false;
     }
+    block_migration(slot, dev);
     if (!powered(slot)) {
         /* The guest does not use a device it has not powered: it can go now. */
         trace_pcie_slot_unplug_request(hd_bus_get_name(bus), "slot off, removing at once");
@@ -253,6 +288,7 @@ void pcie_slot_free(PcieSlot *slot)
     if (slot->finish_source) {
         g_source_remove(slot->finish_source);
     }
+    unblock_migration(slot);
     hd_bus_set_hotplug_handler(HD_BUS(slot->bus), NULL, NULL);
     pci_bus_set_powered(slot->bus, true);
     g_free(slot);
@@ -277,6 +313,8 @@ void pcie_slot_reset(PcieSlot *slot)
     if (dev && hd_device_unplug_pending(HD_DEVICE(dev))) {
         /* The guest that was asked is gone; the device leaves as device_del wanted. */
         schedule_finish(slot);
+    } else {
+        unblock_migration(slot);
     }
 }
 

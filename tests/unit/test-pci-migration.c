@@ -467,6 +467,55 @@ static void test_pci_bridge(PciFixture *f, gconstpointer data)
                     PCI_BRIDGE_CTL_BUS_RESET);
 }
 
+/* How many blocker reasons contain @needle. */
+static guint count_blockers(const char *needle)
+{
+    g_autoptr(GPtrArray) reasons = hd_mig_blocked_reasons();
+    guint n = 0;
+
+    for (guint i = 0; i < reasons->len; i++) {
+        g_test_message("blocked: %s", (char *)reasons->pdata[i]);
+        n += strstr(reasons->pdata[i], needle) != NULL;
+    }
+    return n;
+}
+
+static void test_unplug_blocks(PciFixture *f, gconstpointer data)
+{
+    HdPciDevice *rp = fix_device("pcie-root-port,id=rp1,chassis=1,addr=4");
+    HdPciDevice *behind = fix_device("hostdev-testdev,id=behind,bus=rp1");
+    HdBus *bus = HD_BUS(pci_bridge_get_sec_bus(rp));
+    const char *reason = "pcie-root-port 'rp1': device_del of hostdev-testdev 'behind' waits for "
+                         "the guest to release the slot; migrate after its DEVICE_DELETED event";
+    void *opaque;
+    const HdHotplugOps *ops = hd_bus_get_hotplug_handler(bus, &opaque);
+    GError *err = NULL;
+
+    (void)f;
+    (void)data;
+    hd_device_reset(HD_DEVICE(rp));
+    g_assert_nonnull(ops);
+    g_assert_cmpuint(count_blockers("rp1"), ==, 0);
+    /* device_del: the guest is asked; a pending unplug does not migrate, so it blocks. */
+    hd_device_set_unplug_pending(HD_DEVICE(behind), true);
+    g_assert_true(ops->unplug_request(bus, HD_DEVICE(behind), opaque, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(count_blockers(reason), ==, 1);
+    g_assert_true(ops->unplug_request(bus, HD_DEVICE(behind), opaque, &err));
+    g_assert_cmpuint(count_blockers(reason), ==, 1);
+    /* The device stays after all (reset with nothing pending): migration is allowed again. */
+    hd_device_set_unplug_pending(HD_DEVICE(behind), false);
+    hd_device_reset(HD_DEVICE(rp));
+    g_assert_cmpuint(count_blockers("rp1"), ==, 0);
+    /* A port that goes drops its blocker. */
+    hd_device_set_unplug_pending(HD_DEVICE(behind), true);
+    g_assert_true(ops->unplug_request(bus, HD_DEVICE(behind), opaque, &err));
+    g_assert_cmpuint(count_blockers(reason), ==, 1);
+    hd_device_set_unplug_pending(HD_DEVICE(behind), false);
+    hd_device_unrealize(HD_DEVICE(rp));
+    g_assert_cmpuint(count_blockers("rp1"), ==, 0);
+}
+
 static void test_handler(PciFixture *f, gconstpointer data)
 {
     HdPciDevice *dev = fix_device("hostdev-testdev,id=td,addr=3");
@@ -513,6 +562,7 @@ int main(int argc, char **argv)
     ADD("root-port", test_root_port);
     ADD("pci-bridge", test_pci_bridge);
     ADD("handler", test_handler);
+    ADD("unplug-blocks", test_unplug_blocks);
 #undef ADD
     return g_test_run();
 }

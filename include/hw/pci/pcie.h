@@ -34,7 +34,8 @@ void pcie_cap_slot_init(HdPciDevice *dev, uint16_t slot);
  * presence and link up; device_del presses the attention button, and the device goes once the
  * guest is done with the slot: power off and power indicator off (at once when the guest never
  * powered it). While the guest keeps the
- * power off, the slot's device is invisible to config cycles.
+ * power off, the slot's device is invisible to config cycles. A device_del in progress blocks
+ * migration (hd_migration_add_blocker) until the device is gone.
  */
 typedef struct PcieSlot PcieSlot;
 
