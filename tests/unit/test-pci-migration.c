@@ -281,6 +281,54 @@ static void test_roundtrip(PciFixture *f, gconstpointer data)
     pci_set_vector_notifiers(dst, NULL, NULL);
 }
 
+/* MSI (not MSI-X): enable with two vectors, a masked one pending; W1C status bits. */
+static void test_msi(PciFixture *f, gconstpointer data)
+{
+    const char *text = "hostdev-testdev,id=tm,addr=3,msix=off,msi-vectors=4";
+    HdPciDevice *src = fix_device(text);
+    HdPciDevice *dst;
+    uint8_t msi = msi_cap_offset(src);
+    g_autoptr(GString) told = g_string_new("");
+    g_autofree uint8_t *src_config = NULL;
+    g_autofree uint8_t *dst_config = NULL;
+    HdMigSink *sink;
+    GError *err = NULL;
+
+    (void)data;
+    fix_cfg_write(f, 0, TD_DEVFN, PCI_BASE_ADDRESS_0, BAR0, 4);
+    fix_cfg_write(f, 0, TD_DEVFN, PCI_COMMAND,
+                  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE, 2);
+    fix_cfg_write(f, 0, TD_DEVFN, msi + PCI_MSI_ADDRESS_LO, Q35_MSI_BASE, 4);
+    fix_cfg_write(f, 0, TD_DEVFN, msi + PCI_MSI_DATA_64, 0x40, 2);
+    fix_cfg_write(f, 0, TD_DEVFN, msi + PCI_MSI_MASK_64, 0x2, 4);
+    fix_cfg_write(f, 0, TD_DEVFN, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (1 << 4), 2);
+    g_assert_cmpuint(msi_nr_vectors_enabled(src), ==, 2);
+    fix_mmio_writel(f, BAR0 + TESTDEV_REG_MSI, 1); /* masked: pending */
+    assert_events(f->msi_events, "");
+    /* The device saw a master abort (W1C): the guest has not cleared it yet. */
+    pci_set_word(pci_config(src) + PCI_STATUS,
+                 pci_get_word(pci_config(src) + PCI_STATUS) | PCI_STATUS_REC_MASTER_ABORT);
+    src_config = config_snapshot(src);
+    sink = save_device(src);
+    destroy(src);
+
+    dst = fix_device(text);
+    pci_set_vector_notifiers(dst, &recorder, told);
+    g_assert_true(load_device(dst, sink, &err));
+    g_assert_no_error(err);
+    hd_mig_sink_free(sink);
+    dst_config = config_snapshot(dst);
+    assert_config_equal(src_config, dst_config, pci_config_size(dst));
+    g_assert_cmpstr(told->str, ==, "msi-on; use msi 0 0x40");
+    assert_events(f->msi_events, "");
+    /* Unmasking vector 1 delivers what was pending on the source. */
+    fix_cfg_write(f, 0, TD_DEVFN, msi + PCI_MSI_MASK_64, 0, 4);
+    assert_events(f->msi_events, "raise 65, lower 65");
+    fix_mmio_writel(f, BAR0 + TESTDEV_REG_MSI, 0);
+    assert_events(f->msi_events, "raise 64, lower 64");
+    pci_set_vector_notifiers(dst, NULL, NULL);
+}
+
 /* Load @section into a fresh testdev made from @text; expect a refusal containing @expect. */
 static void expect_refusal(const char *text, const uint8_t *section, size_t len, const char *expect)
 {
@@ -557,6 +605,7 @@ int main(int argc, char **argv)
 #define ADD(path, fn)                                                                              \
     g_test_add("/pci/migration/" path, PciFixture, NULL, fix_setup, fn, fix_teardown)
     ADD("roundtrip", test_roundtrip);
+    ADD("msi", test_msi);
     ADD("refusals", test_refusals);
     ADD("refuse-other-device", test_refuse_other_device);
     ADD("root-port", test_root_port);
