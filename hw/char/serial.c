@@ -2,12 +2,14 @@
  * isa-serial: a 16550A UART as Linux's 8250 driver probes and drives it: divisor latch,
  * FIFO control and identification, loopback with modem-status mirroring, THRE and receive
  * interrupts on the COM port's ISA IRQ (gated by OUT2, as on a PC). Output is sent at once.
+ * Migration: the "uart-regs" section (format below, before the handlers).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "chardev/char-fd.h"
 #include "hw/char/serial.h"
 #include "hw/i386/q35.h"
 #include "hw/irq.h"
+#include "migration/register.h"
 #include "qom/device.h"
 #include "qom/object.h"
 #include "system/address-space.h"
@@ -227,6 +229,162 @@ static void serial_receive(void *opaque, const guint8 *buf, gsize len)
     update_irq(s);
 }
 
+/*
+ * Migration: the "uart-regs" section, format version 1, little-endian.
+ *
+ *   offset  size  field
+ *   0       2     format version (1)
+ *   2       2     flags: bit 0 a THRE interrupt is pending (not yet acknowledged by an IIR
+ *                 read), bit 1 the IRQ line level the UART drove; others 0
+ *   4       1     IER          8   1  SCR
+ *   5       1     FCR          9   1  DLL (divisor latch, low)
+ *   6       1     LCR          10  1  DLM (divisor latch, high)
+ *   7       1     MCR          11  1  MSR delta bits (changed since the guest read MSR)
+ *   12      2     receive FIFO bytes N (0-256)
+ *   14      1     COM port index (0-3): the destination's must match
+ *   15      1     0
+ *   16      N     receive FIFO contents, oldest first
+ *
+ * IIR, LSR and MSR are derived from these (the transmitter is always empty: output is sent at
+ * once), and so is the IRQ level: the destination drives its line from the loaded registers,
+ * so an interrupt pending on the source is pending there and none is left stuck. A reader
+ * refuses another version, a length other than 16 + N, another COM port and register bits the
+ * UART never holds, before changing anything. A field added later takes a new version.
+ */
+#define SERIAL_MIG_KIND "uart-regs"
+#define SERIAL_MIG_VERSION 1
+#define SERIAL_MIG_HDR 16
+#define SERIAL_MIG_THR_PENDING 0x1
+#define SERIAL_MIG_IRQ_LEVEL 0x2
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static bool serial_mig_save(void *opaque, HdMigSink *sink, GError **errp)
+{
+    IsaSerial *s = opaque;
+    uint8_t buf[SERIAL_MIG_HDR + RX_FIFO] = { 0 };
+
+    put_le16(buf, SERIAL_MIG_VERSION);
+    put_le16(buf + 2, (s->thr_ipending ? SERIAL_MIG_THR_PENDING : 0) |
+                          (s->irq_level ? SERIAL_MIG_IRQ_LEVEL : 0));
+    buf[4] = s->ier;
+    buf[5] = s->fcr;
+    buf[6] = s->lcr;
+    buf[7] = s->mcr;
+    buf[8] = s->scr;
+    buf[9] = s->dll;
+    buf[10] = s->dlm;
+    buf[11] = s->msr_delta;
+    put_le16(buf + 12, (uint16_t)s->rx_count);
+    buf[14] = (uint8_t)s->index;
+    for (unsigned i = 0; i < s->rx_count; i++) {
+        buf[SERIAL_MIG_HDR + i] = s->rx[(s->rx_head + i) % RX_FIFO];
+    }
+    trace_serial_migration_save(s->index, s->rx_count, iir(s), s->irq_level);
+    return hd_mig_put(sink, SERIAL_MIG_KIND, buf, SERIAL_MIG_HDR + s->rx_count, errp);
+}
+
+static bool serial_mig_check(IsaSerial *s, const char *what, const char *kind,
+                             const uint8_t *data, size_t len, GError **errp)
+{
+    static const struct {
+        unsigned off;
+        const char *name;
+        uint8_t valid;
+    } regs[] = {
+        { 4, "IER", 0x0f }, { 5, "FCR", 0xc9 }, { 7, "MCR", 0x1f }, { 11, "MSR delta", 0x03 },
+    };
+    unsigned version, flags, count;
+
+    if (strcmp(kind, SERIAL_MIG_KIND) != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the migration stream has a '%s' section this device does not know; start the destination with the same devices as the source",
+                    what, kind);
+        return false;
+    }
+    version = len >= 2 ? get_le16(data) : 0;
+    if (version != SERIAL_MIG_VERSION) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the %s section has format version %u, this hostdev reads version %u; migrate to a hostdev that reads the source's format",
+                    what, kind, version, SERIAL_MIG_VERSION);
+        return false;
+    }
+    count = len >= SERIAL_MIG_HDR ? get_le16(data + 12) : 0;
+    if (len < SERIAL_MIG_HDR || count > RX_FIFO || len != SERIAL_MIG_HDR + count) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the %s section is %zu bytes, its header describes %u (a %u-byte header and %u FIFO bytes of at most %u); the migration stream is damaged",
+                    what, kind, len, SERIAL_MIG_HDR + count, SERIAL_MIG_HDR, count, RX_FIFO);
+        return false;
+    }
+    if (data[14] != s->index) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the source's UART is COM port index %u (0x%x), this one index %u (0x%x); start the destination with the same index",
+                    what, data[14],
+                    data[14] < G_N_ELEMENTS(com_ports) ? com_ports[data[14]].port : 0, s->index,
+                    com_ports[s->index].port);
+        return false;
+    }
+    flags = get_le16(data + 2);
+    if (flags & ~(unsigned)(SERIAL_MIG_THR_PENDING | SERIAL_MIG_IRQ_LEVEL) || data[15]) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "%s: the %s section has flags 0x%x and reserved byte 0x%x that version %u does not define; the migration stream is damaged",
+                    what, kind, flags, data[15], SERIAL_MIG_VERSION);
+        return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(regs); i++) {
+        if (data[regs[i].off] & ~regs[i].valid) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "%s: the %s section's %s is 0x%02x, a 16550A holds only bits 0x%02x; the migration stream is damaged",
+                        what, kind, regs[i].name, data[regs[i].off], regs[i].valid);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool serial_mig_load(void *opaque, const char *kind, const uint8_t *data, size_t len,
+                            GError **errp)
+{
+    IsaSerial *s = opaque;
+    g_autofree char *what = hd_device_describe(HD_DEVICE(s));
+    unsigned flags;
+
+    if (!serial_mig_check(s, what, kind, data, len, errp)) {
+        return false;
+    }
+    flags = get_le16(data + 2);
+    s->thr_ipending = flags & SERIAL_MIG_THR_PENDING;
+    s->ier = data[4];
+    s->fcr = data[5];
+    s->lcr = data[6];
+    s->mcr = data[7];
+    s->scr = data[8];
+    s->dll = data[9];
+    s->dlm = data[10];
+    s->msr_delta = data[11];
+    s->rx_head = 0;
+    s->rx_count = get_le16(data + 12);
+    memcpy(s->rx, data + SERIAL_MIG_HDR, s->rx_count);
+    update_irq(s);
+    trace_serial_migration_load(s->index, s->rx_count, iir(s), s->irq_level,
+                                !!(flags & SERIAL_MIG_IRQ_LEVEL));
+    return true;
+}
+
+static const HdMigrationOps serial_mig_ops = {
+    .save_complete = serial_mig_save,
+    .load_section = serial_mig_load,
+};
+
 static bool isa_serial_realize(HdDevice *dev, GError **errp)
 {
     IsaSerial *s = (IsaSerial *)dev;
@@ -249,6 +407,7 @@ static bool isa_serial_realize(HdDevice *dev, GError **errp)
     s->isa_irqs = hd_irq_lines_find(Q35_IOAPIC_PATH);
     s->io = memory_region_new_io("isa-serial", 8, &serial_ops, s);
     memory_region_add_subregion(memory_system_io_root(), com_ports[s->index].port, s->io);
+    hd_migration_register_device(dev, &serial_mig_ops, s);
     return true;
 }
 
@@ -256,6 +415,7 @@ static void isa_serial_unrealize(HdDevice *dev)
 {
     IsaSerial *s = (IsaSerial *)dev;
 
+    hd_migration_unregister(s);
     if (s->chr) {
         char_fd_set_reader(s->chr, NULL, NULL);
         s->chr = NULL;

@@ -6,6 +6,12 @@
 #include "hw/irq.h"
 #include "qom/object.h"
 
+/*
+ * Migration: the levels here are not saved. Each line's level is the output of the device that
+ * drives it (the UART, the SCI, PCI INTx, ...), and each of those saves the state the level
+ * follows from and drives its line again as it loads on the destination; the interrupt
+ * controller's own state (KVM's I/O APIC) travels with the accelerator's.
+ */
 struct HdIrqLines {
     char *path;
     int count;

@@ -1,13 +1,15 @@
 /*
  * The q35 chipset: host bridge (q35-pcihost) with its PCI function at 00.0 (mch, 8086:29c0),
  * ECAM and CF8/CFC config access, root bus "pcie.0", the I/O APIC's 24 GSIs and the MSI window
- * as interrupt line sets.
+ * as interrupt line sets. Migration: the host bridge's "q35-regs" section (CF8 latch, RST_CNT);
+ * the mch's config space is the PCI core's.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/i386/q35.h"
 #include "hw/irq.h"
 #include "hw/pci/pci-host.h"
 #include "hw/pci/pci.h"
+#include "migration/register.h"
 #include "qom/object.h"
 #include "system/lifecycle.h"
 
@@ -190,6 +192,77 @@ static const MemoryRegionOps msi_window_ops = {
     .impl = {.min_access_size = 4, .max_access_size = 4},
 };
 
+/*
+ * Migration: the "q35-regs" section, format version 1, little-endian, 8 bytes:
+ *   0  2  format version (1)
+ *   2  1  RST_CNT (0xcf9) as the guest wrote it (bits 1 and 3)
+ *   3  1  0
+ *   4  4  CONFIG_ADDRESS (0xcf8): a guest stopped between its 0xcf8 and 0xcfc accesses
+ *         goes on with the same device and register
+ * A reader refuses another version, another length and bits these registers never hold, before
+ * changing anything. Everything else of the chipset is either config space (the mch's, saved
+ * by the PCI core) or fixed at creation (the windows, the root bus); the interrupt line levels
+ * are driven again by the devices that own them as they load.
+ */
+#define Q35_MIG_KIND "q35-regs"
+#define Q35_MIG_VERSION 1
+#define Q35_MIG_SIZE 8
+#define Q35_RST_CNT_BITS 0x0a
+#define Q35_CONFIG_ADDRESS_BITS 0x80fffffcu
+
+static bool q35_mig_save(void *opaque, HdMigSink *sink, GError **errp)
+{
+    Q35Host *h = opaque;
+    uint8_t buf[Q35_MIG_SIZE] = { Q35_MIG_VERSION, 0, h->rst_cnt, 0 };
+
+    for (int i = 0; i < 4; i++) {
+        buf[4 + i] = (uint8_t)(h->config_address >> (8 * i));
+    }
+    return hd_mig_put(sink, Q35_MIG_KIND, buf, sizeof(buf), errp);
+}
+
+static bool q35_mig_load(void *opaque, const char *kind, const uint8_t *data, size_t len,
+                         GError **errp)
+{
+    Q35Host *h = opaque;
+    unsigned version = len >= 2 ? (unsigned)(data[0] | data[1] << 8) : 0;
+    uint32_t ca;
+
+    if (strcmp(kind, Q35_MIG_KIND) != 0) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "q35-pcihost: the migration stream has a '%s' section the chipset does not know; migrate to a hostdev that reads the source's format",
+                    kind);
+        return false;
+    }
+    if (version != Q35_MIG_VERSION) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "q35-pcihost: the %s section has format version %u, this hostdev reads version %u; migrate to a hostdev that reads the source's format",
+                    kind, version, Q35_MIG_VERSION);
+        return false;
+    }
+    if (len != Q35_MIG_SIZE) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "q35-pcihost: the %s section is %zu bytes, version %u has %u; the migration stream is damaged",
+                    kind, len, version, Q35_MIG_SIZE);
+        return false;
+    }
+    ca = data[4] | data[5] << 8 | data[6] << 16 | (uint32_t)data[7] << 24;
+    if ((data[2] & ~Q35_RST_CNT_BITS) || data[3] || (ca & ~Q35_CONFIG_ADDRESS_BITS)) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "q35-pcihost: the %s section has RST_CNT 0x%02x and CONFIG_ADDRESS 0x%08x, bits the chipset never holds; the migration stream is damaged",
+                    kind, data[2] | data[3] << 8, ca);
+        return false;
+    }
+    h->rst_cnt = data[2];
+    h->config_address = ca;
+    return true;
+}
+
+static const HdMigrationOps q35_mig_ops = {
+    .save_complete = q35_mig_save,
+    .load_section = q35_mig_load,
+};
+
 static void q35_host_unmap(Q35Host *h)
 {
     memory_region_transaction_begin();
@@ -250,11 +323,14 @@ static bool q35_host_realize(HdDevice *dev, GError **errp)
     memory_region_add_subregion(h->io, Q35_CF8_PORT, h->cf8);
     memory_region_add_subregion(h->io, Q35_CFC_PORT, h->cfc);
     memory_region_transaction_commit();
+    hd_migration_unregister(h);
+    hd_migration_register_device(dev, &q35_mig_ops, h);
     return true;
 }
 
 static void q35_host_unrealize(HdDevice *dev)
 {
+    hd_migration_unregister(dev);
     q35_host_unmap((Q35Host *)dev);
 }
 
@@ -270,6 +346,7 @@ static void q35_host_dispose(GObject *obj)
 
     /* The base unrealizes the devices below and drops the root bus first. */
     G_OBJECT_CLASS(q35_host_parent_class)->dispose(obj);
+    hd_migration_unregister(h);
     q35_host_unmap(h);
     h->root = NULL;
     g_clear_pointer(&h->ioapic, hd_irq_lines_free);
