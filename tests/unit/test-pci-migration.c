@@ -398,6 +398,43 @@ static void test_refusals(PciFixture *f, gconstpointer data)
                    "BAR 4's size is 0x1000 on the source and 0x0 here");
 }
 
+/* Damaged sections (one byte changed at a time, any byte): refused or loaded, never a crash. */
+static void test_damaged(PciFixture *f, gconstpointer data)
+{
+    const char *text = "hostdev-testdev,id=td,addr=3,msix-vectors=8";
+    HdPciDevice *src = program_testdev(f, text);
+    HdMigSink *sink = save_device(src);
+    g_autoptr(GByteArray) s = pci_section(sink);
+    GRand *rand = g_rand_new_with_seed(12);
+    guint refused = 0, loaded = 0;
+
+    (void)data;
+    hd_mig_sink_free(sink);
+    destroy(src);
+    for (int i = 0; i < 300; i++) {
+        g_autoptr(GByteArray) bad = g_byte_array_new();
+        /* Half in the header and standard config space, where it matters most. */
+        guint at = g_rand_int_range(rand, 0, i % 2 ? (gint32)s->len : 72 + 0x60);
+        HdPciDevice *dst = fix_device(text);
+        GError *err = NULL;
+
+        g_byte_array_append(bad, s->data, s->len);
+        bad->data[at] ^= 1u << g_rand_int_range(rand, 0, 8);
+        if (pci_device_load_state(dst, bad->data, bad->len, &err)) {
+            loaded++;
+        } else {
+            g_assert_nonnull(strstr(err->message, "hostdev-testdev 'td': "));
+            g_clear_error(&err);
+            refused++;
+        }
+        destroy(dst);
+    }
+    g_test_message("%u refused, %u loaded", refused, loaded);
+    g_assert_cmpuint(refused, >, 0);
+    g_assert_cmpuint(loaded, >, 0);
+    g_rand_free(rand);
+}
+
 static void test_refuse_other_device(PciFixture *f, gconstpointer data)
 {
     HdPciDevice *rp = fix_device("pcie-root-port,id=rpx,addr=4");
@@ -608,6 +645,7 @@ int main(int argc, char **argv)
     ADD("msi", test_msi);
     ADD("refusals", test_refusals);
     ADD("refuse-other-device", test_refuse_other_device);
+    ADD("damaged", test_damaged);
     ADD("root-port", test_root_port);
     ADD("pci-bridge", test_pci_bridge);
     ADD("handler", test_handler);
