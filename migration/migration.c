@@ -230,15 +230,17 @@ static bool source_complete(GError **errp)
         qmp_event_emit("STOP", NULL);
     }
     set_status(HD_MIG_DEVICE);
+    /* Devices first: once they have stopped (e.g. VFIO STOP_COPY), nothing writes guest RAM,
+     * so the last dirty sync below sees every page a device or vCPU wrote. */
+    if (!save_instances_complete(errp)) {
+        return false;
+    }
     hd_mig_ram_sync();
     mig.pass++;
     while (!done) {
         if (hd_mig_ram_send(write_section, NULL, STEP_MAX, &done, errp) < 0) {
             return false;
         }
-    }
-    if (!save_instances_complete(errp)) {
-        return false;
     }
     end = g_strdup_printf("{\"sections\": %" G_GUINT64_FORMAT "}", mig.sections);
     return write_section("stream/end", end, strlen(end), NULL, errp);
@@ -283,7 +285,7 @@ static gboolean source_tick(gpointer opaque)
 {
     g_autoptr(GError) err = NULL;
     gint64 now = g_get_monotonic_time();
-    uint64_t allowed, pending;
+    uint64_t allowed, pending, before;
     bool pass_done, ok = false;
     int64_t sent;
 
@@ -297,6 +299,7 @@ static gboolean source_tick(gpointer opaque)
         return G_SOURCE_CONTINUE;
     }
     allowed = MIN(allowed - mig.budget_bytes, STEP_MAX);
+    before = mig.bytes;
     sent = hd_mig_ram_send(write_section, NULL, allowed, &pass_done, &err);
     pending = sent < 0 ? 0 : devices_iterate(allowed, &err, &ok);
     if (sent < 0 || !ok) {
@@ -304,7 +307,7 @@ static gboolean source_tick(gpointer opaque)
         source_fail(HD_MIG_FAILED, err);
         return G_SOURCE_REMOVE;
     }
-    mig.budget_bytes += (uint64_t)sent;
+    mig.budget_bytes += mig.bytes - before;
     if (!pass_done) {
         return G_SOURCE_CONTINUE;
     }
@@ -768,10 +771,35 @@ bool hd_migration_start_incoming(GError **errp)
     return true;
 }
 
+/* A destination that quits before its stream ended: the devices leave RESUMING quietly. */
+static void incoming_abandon(void)
+{
+    GPtrArray *in = hd_mig_instances();
+
+    if (mig.source_id) {
+        g_source_remove(mig.source_id);
+        mig.source_id = 0;
+    }
+    for (guint i = 0; i < in->len; i++) {
+        HdMigInstance *x = in->pdata[i];
+
+        if (x->set_up && x->ops->load_cleanup) {
+            x->ops->load_cleanup(x->opaque, true);
+        }
+        x->set_up = false;
+    }
+    g_clear_pointer(&mig.parser, hd_mig_parser_free);
+    if (mig.fd >= 0) {
+        close(mig.fd);
+        mig.fd = -1;
+    }
+    mig.incoming = false;
+}
+
 void hd_migration_shutdown(void)
 {
     if (mig.incoming) {
-        incoming_finish(g_error_new(G_IO_ERROR, G_IO_ERROR_CANCELLED, "hostdev is exiting"));
+        incoming_abandon();
     } else if (mig.status == HD_MIG_SETUP || mig.status == HD_MIG_ACTIVE ||
                mig.status == HD_MIG_DEVICE) {
         source_cleanup(true);
