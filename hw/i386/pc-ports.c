@@ -371,7 +371,7 @@ static const MemoryRegionOps rtc_ops = {
 #define MIG_PM (1u << 0)
 #define MIG_RTC (1u << 1)
 #define MIG_P92 (1u << 2)
-#define MIG_WHAT "pc-ports"
+#define MIG_INSTANCE "pc-ports"
 
 static void put_le16(uint8_t *b, uint16_t v)
 {
@@ -434,13 +434,13 @@ static bool mig_check_header(const char *kind, const uint8_t *data, size_t len, 
 
     if (v != version) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the %s section has format version %u, this hostdev reads version %u; migrate to a hostdev that reads the source's format",
+                    "pc-ports: the %s section has format version %u, this hostdev reads version %u; migrate to a hostdev that reads the source's format",
                     kind, v, version);
         return false;
     }
     if (len != size) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the %s section is %zu bytes, version %u has %zu; the migration stream is damaged",
+                    "pc-ports: the %s section is %zu bytes, version %u has %zu; the migration stream is damaged",
                     kind, len, version, size);
         return false;
     }
@@ -452,7 +452,7 @@ static bool mig_bits(const char *kind, const char *field, unsigned value, unsign
 {
     if (value & ~valid) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the %s section's %s is 0x%x, only bits 0x%x are defined; the migration stream is damaged",
+                    "pc-ports: the %s section's %s is 0x%x, only bits 0x%x are defined; the migration stream is damaged",
                     kind, field, value, valid);
         return false;
     }
@@ -472,7 +472,7 @@ static bool load_pm(HdPcPorts *p, const uint8_t *data, size_t len, GError **errp
     elapsed = get_le64(data + 8);
     if (elapsed > (uint64_t)INT64_MAX / 2) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the %s section's PM timer count (%" G_GUINT64_FORMAT " ns) is out of range; the migration stream is damaged",
+                    "pc-ports: the %s section's PM timer count (%" G_GUINT64_FORMAT " ns) is out of range; the migration stream is damaged",
                     MIG_PM_KIND, elapsed);
         return false;
     }
@@ -497,7 +497,7 @@ static bool load_rtc(HdPcPorts *p, const uint8_t *data, size_t len, GError **err
     src_local = data[3] & MIG_RTC_LOCALTIME;
     if (src_local != p->rtc_localtime) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the source's RTC counts %s, this one %s; start the destination with -rtc base=%s",
+                    "pc-ports: the source's RTC counts %s, this one %s; start the destination with -rtc base=%s",
                     src_local ? "local time" : "UTC", p->rtc_localtime ? "local time" : "UTC",
                     src_local ? "localtime" : "utc");
         return false;
@@ -544,7 +544,7 @@ static bool pc_ports_load_section(void *opaque, const char *kind, const uint8_t 
         bit = MIG_P92;
     } else {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the migration stream has a '%s' section these ports do not know; migrate to a hostdev that reads the source's format",
+                    "pc-ports: the migration stream has a '%s' section these ports do not know; migrate to a hostdev that reads the source's format",
                     kind);
         return false;
     }
@@ -565,7 +565,7 @@ static bool pc_ports_load_complete(void *opaque, GError **errp)
 
     if (missing) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    MIG_WHAT ": the migration stream has no %s section; the source's hostdev does not save it, or the stream is damaged",
+                    "pc-ports: the migration stream has no %s section; the source's hostdev does not save it, or the stream is damaged",
                     missing);
         return false;
     }
@@ -608,7 +608,7 @@ HdPcPorts *hd_pc_ports_new(bool rtc_localtime, GError **errp)
     map(p, "rtc", 0x70, 2, &rtc_ops);
     map(p, "post", 0x80, 1, &post_ops);
     memory_region_transaction_commit();
-    hd_migration_register(MIG_WHAT, &pc_ports_mig_ops, p);
+    hd_migration_register(MIG_INSTANCE, &pc_ports_mig_ops, p);
     the_ports = p;
     return p;
 }
