@@ -30,7 +30,7 @@ def start(args, d, name, mdev, extra=()):
            "-mon", "chardev=qmp,mode=control"]
     if args.backend == "iommufd":
         cmd += ["-object", "iommufd,id=iofd0"]
-        dev += ",iommufd=iofd0"
+        dev += ",iommufd=iofd0,enable-migration=on"  # no dirty tracking for an mdev
     cmd += ["-device", dev, *extra]
     p = subprocess.Popen(cmd, stderr=open(f"{d}/{name}.err", "w"))
     return p, Qmp(sock), con

@@ -26,10 +26,18 @@ typedef struct Backend {
     const char *name;
     const char *objects;
     const char *device_opts;
+    const char *mtty_opts; /* what an mtty needs to migrate on this backend */
 } Backend;
 
-static const Backend legacy = { "legacy", "", "" };
-static const Backend iommufd = { "iommufd", "-object iommufd,id=iofd0", ",iommufd=iofd0" };
+/*
+ * Legacy: type1 tracks the pages devices write (it reports every pinned page), so
+ * enable-migration=auto migrates the mtty. iommufd: an mdev has no HWPT and so no dirty
+ * tracking; as in QEMU, auto blocks and enable-migration=on migrates with every mapped page
+ * counted dirty at each sync (an mtty does no DMA, so nothing is lost).
+ */
+static const Backend legacy = { "legacy", "", "", "" };
+static const Backend iommufd = { "iommufd", "-object iommufd,id=iofd0", ",iommufd=iofd0",
+                                 ",enable-migration=on" };
 
 /* The @i-th mtty mdev of LAB_MDEVS (g_free), NULL with the test failed when missing. */
 static char *mdev(unsigned i)
@@ -47,8 +55,8 @@ static char *mdev(unsigned i)
 static QTestState *start(const Backend *b, const char *sysfs, const char *extra)
 {
     g_autofree char *args = g_strdup_printf(
-        "-M q35 -m 256M -nodefaults %s -device vfio-pci,sysfsdev=%s,addr=%d,id=tty0%s %s",
-        b->objects, sysfs, SLOT, b->device_opts, extra);
+        "-M q35 -m 256M -nodefaults %s -device vfio-pci,sysfsdev=%s,addr=%d,id=tty0%s%s %s",
+        b->objects, sysfs, SLOT, b->device_opts, b->mtty_opts, extra);
 
     return qtest_init(args);
 }
@@ -198,6 +206,25 @@ static void test_edu_blocks(gconstpointer opaque)
     g_assert_nonnull(strstr(err, "edu0"));
 }
 
+/* iommufd without dirty tracking and enable-migration=auto: the mtty blocks, saying why. */
+static void test_mtty_auto_blocks(void)
+{
+    g_autofree char *m0 = mdev(0), *args = NULL, *err = NULL;
+    g_autoptr(QTestState) s = NULL;
+
+    if (!m0) {
+        return;
+    }
+    args = g_strdup_printf("-M q35 -m 256M -nodefaults %s -device vfio-pci,sysfsdev=%s,id=tty0%s",
+                           iommufd.objects, m0, iommufd.device_opts);
+    s = qtest_init(args);
+    err = qtest_qmp_expect_error(s, "GenericError",
+                                 "{'execute': 'migrate', 'arguments': {'uri': 'file:/dev/null'}}");
+    g_test_message("iommufd, enable-migration=auto: %s", err);
+    g_assert_nonnull(strstr(err, "tty0"));
+    g_assert_nonnull(strstr(err, "dirty"));
+}
+
 /* enable-migration=on on a device without migration support: the device is refused. */
 static void test_edu_required(gconstpointer opaque)
 {
@@ -235,5 +262,6 @@ int main(int argc, char **argv)
         g_test_add_data_func(p3, b, test_edu_blocks);
         g_test_add_data_func(p4, b, test_edu_required);
     }
+    g_test_add_func("/migration/iommufd/mtty-auto-blocks", test_mtty_auto_blocks);
     return g_test_run();
 }
