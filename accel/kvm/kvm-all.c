@@ -1,6 +1,6 @@
 /*
  * The KVM accelerator: /dev/kvm, the VM with its in-kernel irqchip and PIT, the capabilities
- * hostdev relies on, and the hooks into run state (stop/cont) and system reset.
+ * hostdev relies on, and the hooks into run state (stop/cont), system reset and migration.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -163,6 +163,7 @@ static void runstate_changed(HdRunState old_state, HdRunState new_state, void *o
     (void)old_state;
     trace_kvm_runstate(hd_runstate_name(new_state));
     if (new_state == HD_RUN_STATE_RUNNING) {
+        kvm_migration_vm_starting(s);
         kvm_vcpus_resume(s);
     } else {
         kvm_vcpus_pause(s);
@@ -195,10 +196,8 @@ bool kvm_init(const HdKvmConfig *config, GError **errp)
     vfio_kvm_set_vm_fd(s->vm_fd);
     hd_reset_handler_register(kvm_reset, s);
     hd_runstate_add_notifier(runstate_changed, s);
+    kvm_migration_init(s);
     kvm_vcpus_start(s);
-    /* Until vCPU, irqchip and clock state travel, a migration would lose the guest. */
-    hd_migration_add_blocker(s, "-accel kvm: hostdev cannot migrate a KVM guest's vCPU, "
-                                "interrupt controller and clock state yet");
     trace_kvm_init(s->nr_vcpus, s->nr_slots);
     return true;
 
@@ -218,6 +217,7 @@ void kvm_cleanup(void)
     if (!s->config.no_machine) {
         hd_runstate_remove_notifier(runstate_changed, s);
         hd_reset_handler_unregister(kvm_reset, s);
+        kvm_migration_cleanup(s);
         kvm_vcpus_destroy(s);
         vfio_kvm_set_vm_fd(-1);
         kvm_memory_cleanup(s);

@@ -109,6 +109,25 @@ static bool handle_exit(KvmState *s, KvmVcpu *cpu)
     }
 }
 
+/*
+ * KVM finishes an I/O or MMIO instruction (the value read lands in its register, RIP moves on)
+ * only at the next KVM_RUN; until then the registers userspace reads are mid-instruction. A
+ * vCPU about to park enters once with immediate_exit set: KVM completes the instruction and
+ * returns at once, so what is saved while parked is whole. Called with the lock held.
+ */
+static void complete_io(KvmVcpu *cpu)
+{
+    int ret, err;
+
+    cpu->run->immediate_exit = 1;
+    bql_unlock();
+    ret = ioctl(cpu->fd, KVM_RUN, 0);
+    err = errno;
+    bql_lock();
+    cpu->io_pending = false;
+    trace_kvm_vcpu_complete_io(cpu->index, ret < 0 ? -err : ret);
+}
+
 static void *vcpu_thread(void *opaque)
 {
     KvmVcpu *cpu = opaque;
@@ -125,6 +144,10 @@ static void *vcpu_thread(void *opaque)
         int ret, err;
 
         if (!s->run_vcpus || broken) {
+            if (cpu->io_pending && !broken) {
+                complete_io(cpu); /* the lock was dropped: look again */
+                continue;
+            }
             cpu->parked = true;
             g_cond_broadcast(&s->parked_cond);
             bql_cond_wait(&s->run_cond);
@@ -151,6 +174,8 @@ static void *vcpu_thread(void *opaque)
         if (!handle_exit(s, cpu)) {
             broken = true;
         }
+        cpu->io_pending = cpu->run->exit_reason == KVM_EXIT_IO ||
+                          cpu->run->exit_reason == KVM_EXIT_MMIO;
     }
     cpu->parked = true;
     g_cond_broadcast(&s->parked_cond);
@@ -170,15 +195,11 @@ static void kick_all(KvmState *s)
     }
 }
 
-void kvm_vcpus_pause(KvmState *s)
+void kvm_vcpus_wait_parked(KvmState *s)
 {
     bool all;
 
-    if (!s->run_vcpus) {
-        return;
-    }
-    s->run_vcpus = false;
-    kick_all(s);
+    g_return_if_fail(!s->run_vcpus);
     do {
         all = true;
         for (unsigned i = 0; i < s->nr_vcpus; i++) {
@@ -188,6 +209,16 @@ void kvm_vcpus_pause(KvmState *s)
             bql_cond_wait(&s->parked_cond);
         }
     } while (!all);
+}
+
+void kvm_vcpus_pause(KvmState *s)
+{
+    if (!s->run_vcpus) {
+        return;
+    }
+    s->run_vcpus = false;
+    kick_all(s);
+    kvm_vcpus_wait_parked(s);
     trace_kvm_vcpus_paused(s->nr_vcpus);
 }
 
