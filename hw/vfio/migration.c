@@ -612,6 +612,25 @@ const HdMigrationOps vfio_migration_ops = {
 
 /* --- life cycle --- */
 
+/*
+ * A device is RUNNING when opened, except where a driver keeps the state of an earlier user
+ * that went away mid-migration (mtty does): bring such a device back to RUNNING first.
+ */
+static void start_running(VFIOMigration *mig)
+{
+    enum vfio_device_mig_state now = VFIO_DEVICE_STATE_RUNNING;
+    g_autoptr(GError) err = NULL;
+
+    if (get_state(mig->vbasedev, &now) < 0 || now == VFIO_DEVICE_STATE_RUNNING) {
+        return;
+    }
+    mig->state = now;
+    trace_vfio_migration_runstate(mig->vbasedev->name, "opened", vfio_migration_state_name(now));
+    if (!vfio_migration_set_state(mig, VFIO_DEVICE_STATE_RUNNING, &err)) {
+        g_warning("%s", err->message);
+    }
+}
+
 VFIOMigration *vfio_migration_new(VFIODevice *vbasedev, uint64_t flags, bool precopy_dirty_sync,
                                   const VFIOMigrationClient *client, void *opaque)
 {
@@ -624,6 +643,7 @@ VFIOMigration *vfio_migration_new(VFIODevice *vbasedev, uint64_t flags, bool pre
     mig->opaque = opaque;
     mig->state = VFIO_DEVICE_STATE_RUNNING;
     mig->data_fd = -1;
+    start_running(mig);
     hd_runstate_add_notifier(runstate_changed, mig);
     return mig;
 }

@@ -82,7 +82,7 @@ int vfio_migration_plan(enum vfio_device_mig_state from, enum vfio_device_mig_st
  * The migration state of an attached @vbasedev whose probe gave @flags (with STOP_COPY).
  * @precopy_dirty_sync false (x-pre-copy-dirty-page-tracking=off): RAM dirty pages are not
  * synced for its container while it runs in precopy. @client and @opaque may be NULL.
- * The device is taken to be RUNNING.
+ * A device found in another state than RUNNING (left so by an earlier user) is brought there.
  */
 VFIOMigration *vfio_migration_new(VFIODevice *vbasedev, uint64_t flags, bool precopy_dirty_sync,
                                   const VFIOMigrationClient *client, void *opaque);
