@@ -665,6 +665,19 @@ static bool cpu_load_section(void *opaque, const char *kind, const uint8_t *data
     return ok;
 }
 
+/* Which IOAPIC pins are level-triggered, and which of them wait for the guest's EOI. */
+static void trace_ioapic(const char *when, const struct kvm_irqchip *chip)
+{
+    const struct kvm_ioapic_state *io = &chip->chip.ioapic;
+    uint32_t level = 0, remote = 0;
+
+    for (unsigned pin = 0; pin < KVM_IOAPIC_NUM_PINS; pin++) {
+        level |= (uint32_t)io->redirtbl[pin].fields.trig_mode << pin;
+        remote |= (uint32_t)io->redirtbl[pin].fields.remote_irr << pin;
+    }
+    trace_kvm_mig_ioapic(when, io->irr, level, remote);
+}
+
 static bool vm_save_complete(void *opaque, HdMigSink *sink, GError **errp)
 {
     KvmState *s = opaque;
@@ -684,6 +697,7 @@ static bool vm_save_complete(void *opaque, HdMigSink *sink, GError **errp)
     if (ioctl(s->vm_fd, KVM_GET_CLOCK, &st.clock) < 0) {
         return kvm_fail(errp, "VM", "KVM_GET_CLOCK");
     }
+    trace_ioapic("save", &st.chip[KVM_IRQCHIP_IOAPIC]);
     bytes = kvm_vm_state_encode(&st, s->nr_vcpus);
     trace_kvm_mig_save_vm(st.clock.clock, st.clock.flags, g_bytes_get_size(bytes));
     return hd_mig_put(sink, "state", g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes),
@@ -705,6 +719,7 @@ static bool vm_load_section(void *opaque, const char *kind, const uint8_t *data,
         return false;
     }
     kvm_vcpus_wait_parked(s);
+    trace_ioapic("load", &st.chip[KVM_IRQCHIP_IOAPIC]);
     for (unsigned i = 0; i < 3; i++) {
         if (ioctl(s->vm_fd, KVM_SET_IRQCHIP, &st.chip[i]) < 0) {
             return kvm_fail(errp, "VM", "KVM_SET_IRQCHIP");
