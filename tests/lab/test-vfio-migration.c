@@ -127,6 +127,26 @@ static enum vfio_device_mig_state kernel_state(VFIODevice *dev)
     return st.device_state;
 }
 
+/* Move the device to @state behind hostdev's back (as a killed process leaves it). */
+static void kernel_set_state(VFIODevice *dev, enum vfio_device_mig_state state)
+{
+    struct {
+        struct vfio_device_feature hdr;
+        struct vfio_device_feature_mig_state mig;
+    } arg = {
+        .hdr = {
+            .argsz = sizeof(arg),
+            .flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+        },
+        .mig = {.device_state = state, .data_fd = -1},
+    };
+
+    g_assert_cmpint(vfio_sys_ioctl(dev->fd, VFIO_DEVICE_FEATURE, &arg), ==, 0);
+    if (arg.mig.data_fd >= 0) {
+        vfio_sys_close(arg.mig.data_fd);
+    }
+}
+
 static uint64_t probe_flags(VFIODevice *dev)
 {
     uint64_t flags = 0;
@@ -151,6 +171,14 @@ static void test_probe(void)
                    backend, flags, tracked ? "yes" : "no");
     g_assert_true(flags & VFIO_MIGRATION_STOP_COPY);
     g_assert_true(flags & VFIO_MIGRATION_PRE_COPY);
+    /* mtty keeps its state across close and open: one left in PRE_COPY by an earlier user is
+     * brought back to RUNNING when hostdev takes it. */
+    kernel_set_state(&dev, VFIO_DEVICE_STATE_PRE_COPY);
+    mdev_detach(&dev);
+    mdev_attach(&dev, src_path);
+    g_test_message("%s: state found at open after an abandoned precopy: %s", backend,
+                   vfio_migration_state_name(kernel_state(&dev)));
+    vfio_migration_free(vfio_migration_new(&dev, flags, true, NULL, NULL));
     g_assert_cmpint(kernel_state(&dev), ==, VFIO_DEVICE_STATE_RUNNING);
     v = vfio_migration_decide(VFIO_MIGRATION_MODE_AUTO, 0, flags, tracked, &reason);
     g_test_message("%s: enable-migration=auto: %s%s", backend,
