@@ -51,10 +51,40 @@ enum {
 };
 
 #define MSR_IA32_TSC 0x10
+#define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_TSC_ADJUST 0x3b
+#define MSR_IA32_SPEC_CTRL 0x48
+#define MSR_IA32_TSX_CTRL 0x122
+#define MSR_IA32_UMWAIT_CONTROL 0xe1
+#define MSR_MISC_FEATURES_ENABLES 0x140
+#define MSR_IA32_SYSENTER_CS 0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_XFD 0x1c4
+#define MSR_IA32_XFD_ERR 0x1c5
+#define MSR_IA32_PAT 0x277
 #define MSR_IA32_TSC_DEADLINE 0x6e0
+#define MSR_IA32_BNDCFGS 0xd90
+#define MSR_IA32_XSS 0xda0
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FMASK 0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+#define MSR_VM_HSAVE_PA 0xc0010117
+#define MSR_AMD64_VIRT_SPEC_CTRL 0xc001011f
+#define MSR_KVM_WALL_CLOCK 0x11
+#define MSR_KVM_SYSTEM_TIME 0x12
+#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 #define MSR_KVM_ASYNC_PF_EN 0x4b564d02
+#define MSR_KVM_STEAL_TIME 0x4b564d03
+#define MSR_KVM_PV_EOI_EN 0x4b564d04
+#define MSR_KVM_POLL_CONTROL 0x4b564d05
 #define MSR_KVM_ASYNC_PF_INT 0x4b564d06
+#define MSR_KVM_ASYNC_PF_ACK 0x4b564d07
 
 /*
  * The MSRs a vCPU's state carries when the kernel lists them (KVM_GET_MSR_INDEX_LIST), in
@@ -62,24 +92,48 @@ enum {
  * vector before async PF is enabled. EFER and the APIC base travel in sregs.
  */
 static const uint32_t listed_msrs[] = {
-    0x174, 0x175, 0x176,                 /* SYSENTER_CS/ESP/EIP */
-    0xc0000081, 0xc0000082, 0xc0000083,  /* STAR, LSTAR, CSTAR */
-    0xc0000084, 0xc0000102, 0xc0000103,  /* FMASK, KERNEL_GS_BASE, TSC_AUX */
-    0x277, 0x1a0,                        /* PAT, MISC_ENABLE */
-    0x3a, 0x48, 0x122, 0xe1,             /* FEATURE_CONTROL, SPEC_CTRL, TSX_CTRL, UMWAIT */
-    0x140, 0xda0, 0xd90, 0x1c4, 0x1c5,   /* MISC_FEATURES, XSS, BNDCFGS, XFD, XFD_ERR */
-    0xc001011f, 0xc0010117,              /* AMD VIRT_SPEC_CTRL, VM_HSAVE_PA */
-    MSR_IA32_TSC_ADJUST, MSR_IA32_TSC, MSR_IA32_TSC_DEADLINE,
-    0x11, 0x12,                          /* kvmclock (old) */
-    0x4b564d00, 0x4b564d01,              /* kvmclock: WALL_CLOCK_NEW, SYSTEM_TIME_NEW */
-    MSR_KVM_ASYNC_PF_INT, 0x4b564d07, MSR_KVM_ASYNC_PF_EN, /* async PF: INT, ACK, EN */
-    0x4b564d03, 0x4b564d04, 0x4b564d05,  /* STEAL_TIME, PV_EOI_EN, POLL_CONTROL */
+    MSR_IA32_SYSENTER_CS,
+    MSR_IA32_SYSENTER_ESP,
+    MSR_IA32_SYSENTER_EIP,
+    MSR_STAR,
+    MSR_LSTAR,
+    MSR_CSTAR,
+    MSR_FMASK,
+    MSR_KERNEL_GS_BASE,
+    MSR_TSC_AUX,
+    MSR_IA32_PAT,
+    MSR_IA32_MISC_ENABLE,
+    MSR_IA32_FEATURE_CONTROL,
+    MSR_IA32_SPEC_CTRL,
+    MSR_IA32_TSX_CTRL,
+    MSR_IA32_UMWAIT_CONTROL,
+    MSR_MISC_FEATURES_ENABLES,
+    MSR_IA32_XSS,
+    MSR_IA32_BNDCFGS,
+    MSR_IA32_XFD,
+    MSR_IA32_XFD_ERR,
+    MSR_AMD64_VIRT_SPEC_CTRL,
+    MSR_VM_HSAVE_PA,
+    MSR_IA32_TSC_ADJUST,
+    MSR_IA32_TSC,
+    MSR_IA32_TSC_DEADLINE,
+    MSR_KVM_WALL_CLOCK,
+    MSR_KVM_SYSTEM_TIME,
+    MSR_KVM_WALL_CLOCK_NEW,
+    MSR_KVM_SYSTEM_TIME_NEW,
+    MSR_KVM_ASYNC_PF_INT,
+    MSR_KVM_ASYNC_PF_ACK,
+    MSR_KVM_ASYNC_PF_EN,
+    MSR_KVM_STEAL_TIME,
+    MSR_KVM_PV_EOI_EN,
+    MSR_KVM_POLL_CONTROL,
 };
 
-/* MTRRs: KVM emulates them without listing them. */
+/* MTRRs, which KVM emulates without listing them: default type, fixed ranges, 8 variable
+ * base/mask pairs. */
 static const uint32_t mtrr_msrs[] = {
-    0x2ff, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
-    0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
+    0x2ff, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d,
+    0x26e, 0x26f, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
     0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 };
 
