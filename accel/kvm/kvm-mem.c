@@ -31,7 +31,8 @@ static bool set_slot(KvmState *s, KvmSlot *slot, uint64_t size)
 {
     struct kvm_userspace_memory_region r = {
         .slot = slot->slot,
-        .flags = (slot->readonly ? KVM_MEM_READONLY : 0) | (slot->log ? KVM_MEM_LOG_DIRTY_PAGES : 0),
+        .flags = (slot->readonly ? KVM_MEM_READONLY : 0) |
+                 (slot->log ? KVM_MEM_LOG_DIRTY_PAGES : 0),
         .guest_phys_addr = slot->gpa,
         .memory_size = size,
         .userspace_addr = (uintptr_t)slot->host,
