@@ -128,6 +128,18 @@ static void complete_io(KvmVcpu *cpu)
     trace_kvm_vcpu_complete_io(cpu->index, ret < 0 ? -err : ret);
 }
 
+/* Take the lock to handle an exit; a long wait (the guest stalls meanwhile) is traced. */
+static void lock_exit(KvmVcpu *cpu)
+{
+    gint64 start = g_get_monotonic_time(), waited;
+
+    bql_lock();
+    waited = g_get_monotonic_time() - start;
+    if (waited >= 50000) {
+        trace_kvm_vcpu_bql_wait(cpu->index, cpu->run->exit_reason, (uint64_t)waited / 1000);
+    }
+}
+
 static void *vcpu_thread(void *opaque)
 {
     KvmVcpu *cpu = opaque;
@@ -161,7 +173,7 @@ static void *vcpu_thread(void *opaque)
         bql_unlock();
         ret = ioctl(cpu->fd, KVM_RUN, 0);
         err = errno;
-        bql_lock();
+        lock_exit(cpu);
         if (ret < 0) {
             if (err == EINTR || err == EAGAIN) {
                 continue;
