@@ -41,6 +41,7 @@ typedef struct Migration {
     uint64_t dirty_rate;     /* pages per second dirtied in the last pass */
     gint64 pass_start_us;
     uint64_t pass_bytes;
+    uint64_t pass_pages;     /* RAM pages sent (zero or not) at the pass's start */
     uint64_t budget_bytes;   /* bandwidth limit accounting */
     gint64 budget_start_us;
     bool was_running;
@@ -315,6 +316,8 @@ static gboolean source_tick(gpointer opaque)
     {
         gint64 took_us = MAX(g_get_monotonic_time() - mig.pass_start_us, 1);
         uint64_t bw = MAX(mig.pass_bytes * 1000000 / (uint64_t)took_us, 1);
+        HdMigRamStats rs = hd_mig_ram_stats();
+        uint64_t pages = MAX(rs.normal_pages + rs.zero_pages - mig.pass_pages, 1);
         uint64_t dirty = hd_mig_ram_sync();
         uint64_t expect_ms;
 
@@ -323,10 +326,14 @@ static gboolean source_tick(gpointer opaque)
         mig.remaining = dirty;
         mig.pass++;
         emit_pass();
-        expect_ms = (dirty + pending) * 1000 / bw;
+        /* RAM at the pace of this pass in pages (zero pages cost almost no bytes but still
+         * take time to find), device data at its pace in bytes. */
+        expect_ms = dirty / RAM_BLOCK_PAGE_SIZE * (uint64_t)took_us / pages / 1000 +
+                    pending * 1000 / bw;
         trace_migration_pass(mig.pass, dirty, pending, expect_ms);
         mig.pass_start_us = g_get_monotonic_time();
         mig.pass_bytes = 0;
+        mig.pass_pages = rs.normal_pages + rs.zero_pages;
         if (expect_ms > params.downtime_limit_ms) {
             return G_SOURCE_CONTINUE;
         }
@@ -392,7 +399,7 @@ bool hd_migration_start(const char *uri, GError **errp)
     mig.start_us = mig.pass_start_us = mig.budget_start_us = g_get_monotonic_time();
     mig.stop_us = mig.end_us = mig.setup_done_us = 0;
     mig.bytes = mig.pass = mig.remaining = mig.dirty_rate = mig.pass_bytes = 0;
-    mig.budget_bytes = mig.sections = 0;
+    mig.budget_bytes = mig.sections = mig.pass_pages = 0;
     mig.was_running = hd_runstate_is_running();
     mig.sink = hd_mig_sink_new_stream(write_section, NULL);
     set_status(HD_MIG_SETUP);
