@@ -57,8 +57,15 @@ static QTestState *start(const Backend *b, const char *sysfs, const char *extra)
     g_autofree char *args = g_strdup_printf(
         "-M q35 -m 256M -nodefaults %s -device vfio-pci,sysfsdev=%s,addr=%d,id=tty0%s%s %s",
         b->objects, sysfs, SLOT, b->device_opts, b->mtty_opts, extra);
+    QTestState *s = qtest_init(args);
 
-    return qtest_init(args);
+    if (*b->mtty_opts) {
+        /* Without dirty tracking every sync finds all mapped RAM dirty: each pass takes as
+         * long as the first, which under the lab's TCG is more than the default 300 ms. */
+        json_node_unref(qtest_qmp_assert_success(
+            s, "{'execute': 'migrate-set-parameters', 'arguments': {'downtime-limit': 60000}}"));
+    }
+    return s;
 }
 
 static JsonObject *query_migrate(QTestState *s)
@@ -85,7 +92,10 @@ static JsonObject *wait_status(QTestState *s, const char *a, const char *b)
     g_assert_not_reached();
 }
 
-/* The guest programs the mtty: BAR0 at IO_BASE, I/O decode, divisor 0x0c, 7E1, MCR, SCR. */
+/*
+ * The guest programs the mtty: BAR0 at IO_BASE, I/O decode, a divisor, 7E1, MCR, SCR. (mtty
+ * zeroes its divisor whenever DLAB is set, so the divisor cannot be read back on any mtty.)
+ */
 static void program(QTestState *s, uint8_t scr)
 {
     pci_cfg_writel(s, SLOT, 0x10, IO_BASE);
@@ -107,9 +117,6 @@ static void check(QTestState *s, uint8_t scr)
     g_assert_cmphex(qtest_inb(s, IO_BASE + UART_SCR), ==, scr);
     g_assert_cmphex(qtest_inb(s, IO_BASE + UART_LCR), ==, 0x1a);
     g_assert_cmphex(qtest_inb(s, IO_BASE + UART_MCR) & 0x1f, ==, 0x0b);
-    qtest_outb(s, IO_BASE + UART_LCR, 0x1a | UART_DLAB);
-    g_assert_cmphex(qtest_inb(s, IO_BASE + 0), ==, 0x0c);
-    qtest_outb(s, IO_BASE + UART_LCR, 0x1a);
     g_assert_cmphex(qtest_readb(s, RAM_SPOT + 0x2fff), ==, scr);
 }
 
