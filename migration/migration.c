@@ -17,6 +17,8 @@
 #include "monitor/qmp.h"
 #include "system/messages.h"
 #include "system/main-loop.h"
+#include "system/bql.h"
+#include "system/kvm.h"
 #include "system/ramblock.h"
 #include "system/runstate.h"
 #include "trace.h"
@@ -281,6 +283,21 @@ static void emit_pass(void)
     }
 }
 
+/*
+ * Under KVM every vCPU exit (a port or MMIO access) takes the big lock, which the main thread
+ * holds while it sends; a mutex gives waiters no turn when the main loop goes straight on to
+ * the next tick, and the guest would stall for the whole precopy. Between ticks nothing is in
+ * flux, as while the main loop polls: let the waiting vCPU threads in.
+ */
+static void let_vcpus_in(void)
+{
+    if (kvm_enabled()) {
+        bql_unlock();
+        g_usleep(500);
+        bql_lock();
+    }
+}
+
 /* One tick of precopy: send within the bandwidth limit; at a pass's end decide to stop. */
 static gboolean source_tick(gpointer opaque)
 {
@@ -309,6 +326,7 @@ static gboolean source_tick(gpointer opaque)
         return G_SOURCE_REMOVE;
     }
     mig.budget_bytes += mig.bytes - before;
+    let_vcpus_in();
     if (!pass_done) {
         return G_SOURCE_CONTINUE;
     }

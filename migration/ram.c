@@ -15,6 +15,10 @@
 #include "trace.h"
 
 #define RUN_MAX (1u << 20) /* bytes of one "ram/pages" section's data */
+/* Most RAM one call looks at: zero pages cost the stream next to nothing, and a call that
+ * scanned until its byte budget was spent would hold the big lock (which vCPU exits need)
+ * for as long as reading all of a mostly empty guest takes. */
+#define SCAN_MAX (16ull << 20)
 #define PAGE RAM_BLOCK_PAGE_SIZE
 
 static MemoryRegion *ram_mr;
@@ -153,6 +157,7 @@ int64_t hd_mig_ram_send(HdMigWriteFunc write, void *opaque, uint64_t budget, boo
     RAMBlock *rb;
     uint64_t npages;
     int64_t total = 0;
+    uint64_t scanned = 0;
 
     *pass_done = true;
     if (!ram_mr) {
@@ -160,7 +165,7 @@ int64_t hd_mig_ram_send(HdMigWriteFunc write, void *opaque, uint64_t budget, boo
     }
     rb = memory_region_get_ram_block(ram_mr);
     npages = ram_block_dirty_npages(rb);
-    while ((uint64_t)total < budget) {
+    while ((uint64_t)total < budget && scanned < SCAN_MAX) {
         uint64_t first = ram_block_dirty_next(rb, next_page), n = 0;
         uint64_t cap = MIN(RUN_MAX, MAX(budget - (uint64_t)total, PAGE));
         int64_t sent;
@@ -178,6 +183,7 @@ int64_t hd_mig_ram_send(HdMigWriteFunc write, void *opaque, uint64_t budget, boo
             return -1;
         }
         total += sent;
+        scanned += n * PAGE;
         next_page = first + n;
     }
     *pass_done = ram_block_dirty_next(rb, next_page) >= npages;
