@@ -172,6 +172,52 @@ static void test_fd(void)
     check(dst, 10);
 }
 
+/* An emulated PCI device behind a root port: its config (BARs, bus numbers, command), its
+ * registers and its BAR RAM come back on the destination. */
+static void test_pci_devices(void)
+{
+    const char *devs = "-device pcie-root-port,id=rp1,chassis=1,addr=2 "
+                       "-device hostdev-testdev,id=t0,bus=rp1 ";
+    g_autofree char *sargs = g_strdup_printf(ARGS "%s", devs);
+    g_autofree char *dargs = g_strdup_printf(ARGS "%s -incoming defer", devs);
+    g_autoptr(QTestState) src = qtest_init(sargs);
+    g_autoptr(QTestState) dst = qtest_init(dargs);
+    g_autoptr(JsonObject) done = NULL;
+    const uint32_t bar0 = 0xc0000000, bar2 = 0xc0100000;
+    g_autofree char *uri = g_strdup_printf("unix:%s/hd-mig-pci-%d.sock", g_get_tmp_dir(),
+                                           (int)getpid());
+
+    /* The guest enumerates: the port's bus numbers and memory window, the device's BARs. */
+    qtest_outl(src, 0xcf8, 0x80000000 | (2 << 11) | 0x18);
+    qtest_outl(src, 0xcfc, 0x00010100);                 /* primary 0, secondary 1, sub 1 */
+    qtest_outl(src, 0xcf8, 0x80000000 | (2 << 11) | 0x20);
+    qtest_outl(src, 0xcfc, 0xc010c000);                 /* memory window 0xc0000000-0xc01fffff */
+    qtest_outl(src, 0xcf8, 0x80000000 | (2 << 11) | 0x04);
+    qtest_outw(src, 0xcfc, 0x0006);
+    qtest_outl(src, 0xcf8, 0x80010000 | 0x10);          /* bus 1, device 0: BAR0 */
+    qtest_outl(src, 0xcfc, bar0);
+    qtest_outl(src, 0xcf8, 0x80010000 | 0x18);          /* BAR2 (64-bit) */
+    qtest_outl(src, 0xcfc, bar2);
+    qtest_outl(src, 0xcf8, 0x80010000 | 0x1c);
+    qtest_outl(src, 0xcfc, 0);
+    qtest_outl(src, 0xcf8, 0x80010000 | 0x04);
+    qtest_outw(src, 0xcfc, 0x0002);
+    qtest_writel(src, bar0 + 0x04, 0xfeedbeef);          /* the scratch register */
+    qtest_writeq(src, bar2 + 0x100, 0x0123456789abcdefull);
+    fill(src, 11);
+    incoming(dst, uri);
+    migrate(src, uri);
+    done = wait_status(src, "completed", "failed");
+    g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
+    json_object_unref(wait_status(dst, "completed", NULL));
+    qtest_outl(dst, 0xcf8, 0x80010000);
+    g_assert_cmphex(qtest_inl(dst, 0xcfc), ==, 0x00ee1b36); /* found on bus 1 again */
+    g_assert_cmphex(qtest_readl(dst, bar0 + 0x04), ==, 0xfeedbeef);
+    g_assert_cmphex(qtest_readq(dst, bar2 + 0x100), ==, 0x0123456789abcdefull);
+    check(dst, 11);
+    g_unlink(uri + 5);
+}
+
 static char *save_file(const char *dir, uint8_t seed)
 {
     char *path = g_build_filename(dir, "vm.state", NULL);
@@ -365,6 +411,7 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/unix", test_unix);
     g_test_add_func("/migration/tcp-defer", test_tcp_defer);
     g_test_add_func("/migration/fd", test_fd);
+    g_test_add_func("/migration/pci-devices", test_pci_devices);
     g_test_add_func("/migration/file-save-restore", test_file_save_restore);
     g_test_add_func("/migration/refusals", test_refusals);
     g_test_add_func("/migration/connect-fails", test_connect_fails);
