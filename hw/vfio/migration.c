@@ -614,20 +614,27 @@ const HdMigrationOps vfio_migration_ops = {
 
 /*
  * A device is RUNNING when opened, except where a driver keeps the state of an earlier user
- * that went away mid-migration (mtty does): bring such a device back to RUNNING first.
+ * that went away mid-migration (mtty does). Reset such a device, which the uAPI defines as
+ * RUNNING, rather than walking its arcs: the earlier user's data file is gone, and mtty's arc
+ * out of RESUMING loads from that file (a NULL dereference in the kernel, seen in the lab when
+ * a destination killed mid-stream was followed by another on the same mdev).
  */
 static void start_running(VFIOMigration *mig)
 {
     enum vfio_device_mig_state now = VFIO_DEVICE_STATE_RUNNING;
-    g_autoptr(GError) err = NULL;
+    int ret;
 
     if (get_state(mig->vbasedev, &now) < 0 || now == VFIO_DEVICE_STATE_RUNNING) {
         return;
     }
-    mig->state = now;
     trace_vfio_migration_runstate(mig->vbasedev->name, "opened", vfio_migration_state_name(now));
-    if (!vfio_migration_set_state(mig, VFIO_DEVICE_STATE_RUNNING, &err)) {
-        g_warning("%s", err->message);
+    ret = vfio_device_reset(mig->vbasedev);
+    trace_vfio_migration_error_reset(mig->vbasedev->name, ret);
+    if (ret < 0 || get_state(mig->vbasedev, &now) < 0 || now != VFIO_DEVICE_STATE_RUNNING) {
+        g_warning("VFIO device %s: found in migration state %s at open and a reset did not bring it back to running (%s)",
+                  mig->vbasedev->name, vfio_migration_state_name(now),
+                  ret < 0 ? g_strerror(-ret) : "still not running");
+        mig->state = now;
     }
 }
 
