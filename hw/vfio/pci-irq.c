@@ -91,6 +91,65 @@ static void intx_resample(void *opaque)
     }
 }
 
+/*
+ * The relay in migration. Its state lives beside the in-kernel interrupt controllers, which
+ * migrate on their own (saved before any device): a line up waits for the guest's EOI there
+ * and on the destination alike, but what the relay keeps (a trigger waiting for that EOI, one
+ * still in the eventfd) would be lost. Section "intx-relay", version 1: u8 version, u8 flags
+ * (INTX_RELAY_*), two zero bytes.
+ */
+#define INTX_RELAY_LINE_UP 0x1 /* the line was up in the saved controllers, waiting for an EOI */
+#define INTX_RELAY_AGAIN 0x2   /* another trigger waits for that EOI */
+#define INTX_RELAY_RAISE 0x4   /* a trigger came after the controllers were saved: raise it */
+
+void vfio_pci_intx_relay_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_RELAY_SIZE])
+{
+    uint8_t flags = 0;
+
+    if (vdev->intx_user_unmask) {
+        flags |= vdev->intx_line_up ? INTX_RELAY_LINE_UP : 0;
+        if (vfio_notifier_test_and_clear(vdev->intx)) {
+            /* Relay it here too, for this VM should the migration fail and it run on. */
+            if (vdev->intx_line_up) {
+                vdev->intx_again = true;
+            } else {
+                flags |= INTX_RELAY_RAISE;
+                vdev->intx_line_up = true;
+                vfio_notifier_signal(vdev->intx_line);
+            }
+        }
+        flags |= vdev->intx_again ? INTX_RELAY_AGAIN : 0;
+    }
+    trace_vfio_pci_intx_relay_migrate(vdev->vbasedev.name, "save", flags);
+    memset(out, 0, VFIO_PCI_INTX_RELAY_SIZE);
+    out[0] = 1;
+    out[1] = flags;
+}
+
+bool vfio_pci_intx_relay_load(VFIOPciDevice *vdev, const uint8_t *data, size_t len,
+                              GError **errp)
+{
+    uint8_t flags = len == VFIO_PCI_INTX_RELAY_SIZE ? data[1] : 0;
+
+    if (len != VFIO_PCI_INTX_RELAY_SIZE || data[0] != 1 || data[2] || data[3] ||
+        (flags & ~(INTX_RELAY_LINE_UP | INTX_RELAY_AGAIN | INTX_RELAY_RAISE))) {
+        g_set_error(errp, VFIO_ERROR, EINVAL,
+                    "%s: the INTx relay section (%zu bytes, version %u) is not version 1 of 4 bytes with known flags",
+                    vdev->what, len, len ? data[0] : 0);
+        return false;
+    }
+    trace_vfio_pci_intx_relay_migrate(vdev->vbasedev.name, "load", flags);
+    if (!vdev->intx_user_unmask) {
+        return true; /* no relay here (the device unmasks itself, or no KVM): the line is all */
+    }
+    vdev->intx_line_up = flags & (INTX_RELAY_LINE_UP | INTX_RELAY_RAISE);
+    vdev->intx_again = flags & INTX_RELAY_AGAIN;
+    if (flags & INTX_RELAY_RAISE) {
+        vfio_notifier_signal(vdev->intx_line);
+    }
+    return true;
+}
+
 /* The eventfd KVM's irqfd listens to: the device's own, or hostdev's relay. */
 static VFIONotifier *intx_irqfd(VFIOPciDevice *vdev)
 {

@@ -212,7 +212,11 @@ static void rom_setup(VFIOPciDevice *vdev)
 
 static bool migration_save_pci(void *opaque, HdMigSink *sink, GError **errp)
 {
-    return pci_device_save_state(HD_PCI_DEVICE(opaque), sink, errp);
+    uint8_t relay[VFIO_PCI_INTX_RELAY_SIZE];
+
+    vfio_pci_intx_relay_save(opaque, relay);
+    return pci_device_save_state(HD_PCI_DEVICE(opaque), sink, errp) &&
+           hd_mig_put(sink, VFIO_PCI_INTX_RELAY_KIND, relay, sizeof(relay), errp);
 }
 
 static bool migration_load_pci(void *opaque, const char *kind, const uint8_t *data, size_t len,
@@ -220,6 +224,9 @@ static bool migration_load_pci(void *opaque, const char *kind, const uint8_t *da
 {
     VFIOPciDevice *vdev = opaque;
 
+    if (!strcmp(kind, VFIO_PCI_INTX_RELAY_KIND)) {
+        return vfio_pci_intx_relay_load(vdev, data, len, errp);
+    }
     if (strcmp(kind, PCI_MIGRATION_KIND)) {
         g_set_error(errp, VFIO_ERROR, EINVAL,
                     "%s: unexpected migration section '%s'; source and destination must run the same hostdev",

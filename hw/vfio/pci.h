@@ -297,6 +297,16 @@ bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp);
 /* A guest access to a BAR while INTx is pending: lower the line and unmask. */
 void vfio_pci_intx_eoi(VFIOPciDevice *vdev);
 
+/* The INTx relay's state in migration: the "intx-relay" section's kind and size. */
+#define VFIO_PCI_INTX_RELAY_KIND "intx-relay"
+#define VFIO_PCI_INTX_RELAY_SIZE 4
+/* Source, VM stopped and the interrupt controllers saved: fill @out (a trigger that is still
+ * in the eventfd is taken in, for the destination and for this VM should it run again). */
+void vfio_pci_intx_relay_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_RELAY_SIZE]);
+/* Destination: take the source's relay state over. False with @errp on a malformed section. */
+bool vfio_pci_intx_relay_load(VFIOPciDevice *vdev, const uint8_t *data, size_t len,
+                              GError **errp);
+
 /* --- pci-reset.c --- */
 
 /* The frontend callbacks of vfio-pci devices (pci.c); identifies a VFIODevice as one. */
