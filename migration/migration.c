@@ -587,7 +587,12 @@ static bool load_section(const char *name, const uint8_t *data, size_t len, void
     return true;
 }
 
-static void incoming_finish(GError *err)
+/*
+ * The end of an incoming stream: the devices' load_complete when @complete and no error yet
+ * (it may fail), every load_cleanup (failed unless all went well), and the stream's parser and
+ * fd go. Returns @err or the error load_complete set.
+ */
+static GError *incoming_end(GError *err, bool complete)
 {
     GPtrArray *in = hd_mig_instances();
 
@@ -595,7 +600,7 @@ static void incoming_finish(GError *err)
         g_source_remove(mig.source_id);
         mig.source_id = 0;
     }
-    for (guint i = 0; !err && i < in->len; i++) {
+    for (guint i = 0; complete && !err && i < in->len; i++) {
         HdMigInstance *x = in->pdata[i];
 
         if (x->ops->load_complete && !x->ops->load_complete(x->opaque, &err)) {
@@ -606,7 +611,7 @@ static void incoming_finish(GError *err)
         HdMigInstance *x = in->pdata[i];
 
         if (x->set_up && x->ops->load_cleanup) {
-            x->ops->load_cleanup(x->opaque, err != NULL);
+            x->ops->load_cleanup(x->opaque, err != NULL || !complete);
         }
         x->set_up = false;
     }
@@ -616,6 +621,12 @@ static void incoming_finish(GError *err)
         mig.fd = -1;
     }
     mig.incoming = false;
+    return err;
+}
+
+static void incoming_finish(GError *err)
+{
+    err = incoming_end(err, true);
     mig.end_us = g_get_monotonic_time();
     if (err) {
         g_free(mig.error);
@@ -690,6 +701,37 @@ static gboolean incoming_readable(GIOChannel *ch, GIOCondition cond, gpointer op
     return G_SOURCE_REMOVE;
 }
 
+static void incoming_begin(void)
+{
+    g_clear_pointer(&mig.error, g_free);
+    mig.incoming = true;
+    mig.config_seen = mig.end_seen = false;
+    mig.bytes = mig.sections = 0;
+    mig.parser = hd_mig_parser_new(load_section, NULL);
+}
+
+bool hd_migration_load_buffer(const uint8_t *data, size_t len, GError **errp)
+{
+    GError *err = NULL;
+
+    if (mig.incoming || mig.status == HD_MIG_SETUP || mig.status == HD_MIG_ACTIVE ||
+        mig.status == HD_MIG_DEVICE) {
+        g_set_error(errp, G_IO_ERROR, G_IO_ERROR_BUSY, "a migration is in progress");
+        return false;
+    }
+    incoming_begin();
+    if (hd_mig_parser_feed(mig.parser, data, len, &err) && !mig.end_seen) {
+        g_set_error(&err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                    "the migration stream ended after %zu bytes, before its end marker", len);
+    }
+    err = incoming_end(err, true);
+    if (err) {
+        g_propagate_error(errp, err);
+        return false;
+    }
+    return true;
+}
+
 static void incoming_watch(void)
 {
     GIOChannel *ch = g_io_channel_unix_new(mig.fd);
@@ -738,11 +780,7 @@ bool hd_migration_incoming(const char *uri, GError **errp)
     if (fd < 0) {
         return false;
     }
-    g_clear_pointer(&mig.error, g_free);
-    mig.incoming = true;
-    mig.config_seen = mig.end_seen = false;
-    mig.bytes = mig.sections = 0;
-    mig.parser = hd_mig_parser_new(load_section, NULL);
+    incoming_begin();
     set_status(HD_MIG_SETUP);
     trace_migration_incoming(uri);
     if (listener) {
@@ -796,35 +834,11 @@ bool hd_migration_start_incoming(GError **errp)
     return true;
 }
 
-/* A destination that quits before its stream ended: the devices leave RESUMING quietly. */
-static void incoming_abandon(void)
-{
-    GPtrArray *in = hd_mig_instances();
-
-    if (mig.source_id) {
-        g_source_remove(mig.source_id);
-        mig.source_id = 0;
-    }
-    for (guint i = 0; i < in->len; i++) {
-        HdMigInstance *x = in->pdata[i];
-
-        if (x->set_up && x->ops->load_cleanup) {
-            x->ops->load_cleanup(x->opaque, true);
-        }
-        x->set_up = false;
-    }
-    g_clear_pointer(&mig.parser, hd_mig_parser_free);
-    if (mig.fd >= 0) {
-        close(mig.fd);
-        mig.fd = -1;
-    }
-    mig.incoming = false;
-}
-
 void hd_migration_shutdown(void)
 {
     if (mig.incoming) {
-        incoming_abandon();
+        /* A destination that quits before its stream ended: devices leave RESUMING quietly. */
+        incoming_end(NULL, false);
     } else if (mig.status == HD_MIG_SETUP || mig.status == HD_MIG_ACTIVE ||
                mig.status == HD_MIG_DEVICE) {
         source_cleanup(true);
@@ -835,6 +849,11 @@ void hd_migration_shutdown(void)
     }
     g_clear_pointer(&pending_incoming, g_free);
     g_clear_pointer(&mig.error, g_free);
+}
+
+HdMigStatus hd_migration_status(void)
+{
+    return mig.status;
 }
 
 JsonObject *hd_migration_query(void)

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* query-migrate's status (QEMU's names). */
@@ -47,8 +48,17 @@ bool hd_migration_start(const char *uri, GError **errp);
 bool hd_migration_incoming(const char *uri, GError **errp);
 /* QMP migrate_cancel: the source goes back to running. */
 bool hd_migration_cancel(GError **errp);
+/* The current or last migration's status. */
+HdMigStatus hd_migration_status(void);
 /* QMP query-migrate's reply. */
 JsonObject *hd_migration_query(void);
+
+/*
+ * Load a whole stream from memory into this VM, as a destination would, but without touching
+ * the run state or query-migrate's status (the fuzz target). False with @errp set, saying what
+ * was refused; the devices were left as load_cleanup(failed) leaves them.
+ */
+bool hd_migration_load_buffer(const uint8_t *data, size_t len, GError **errp);
 
 /* At exit: stop any migration, give back fds and devices' migration states. */
 void hd_migration_shutdown(void);
