@@ -186,6 +186,52 @@ static void test_file(gconstpointer opaque)
     g_rmdir(dir);
 }
 
+/*
+ * A damaged stream: the destination refuses it before its device saw a byte of it, exits 1,
+ * and the mdev works for the next user.
+ */
+static void test_corrupt(gconstpointer opaque)
+{
+    const Backend *b = opaque;
+    g_autofree char *m0 = mdev(0), *m1 = mdev(1);
+    g_autofree char *dir = g_dir_make_tmp("lab-mig-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "vm.state", NULL);
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    g_autofree char *data = NULL, *err = NULL;
+    g_autoptr(JsonObject) done = NULL;
+    g_autoptr(QTestState) again = NULL;
+    QTestState *src, *dst;
+    gsize len;
+
+    if (!m0 || !m1) {
+        return;
+    }
+    src = start(b, m0, "");
+    program(src, 0x77);
+    json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'stop'}"));
+    json_node_unref(qtest_qmp_assert_success(
+        src, "{'execute': 'migrate', 'arguments': {'uri': '%s'}}", uri));
+    done = wait_status(src, "completed", "failed");
+    g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
+    qtest_quit(src);
+    /* The device's sections come after the RAM: flip a bit near the end of the stream. */
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    data[len - 200] ^= 0x04;
+    g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+    dst = start(b, m1, "-incoming defer");
+    json_node_unref(qtest_qmp_assert_success(
+        dst, "{'execute': 'migrate-incoming', 'arguments': {'uri': '%s'}}", uri));
+    g_assert_cmpint(qtest_expect_exit(dst, &err), ==, 1);
+    g_test_message("destination: %s", err);
+    g_assert_nonnull(strstr(err, "checksum"));
+    /* The mdev the refused destination had works for the next user. */
+    again = start(b, m1, "");
+    program(again, 0x42);
+    g_assert_cmphex(qtest_inb(again, IO_BASE + UART_SCR), ==, 0x42);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 /* A device without VFIO migration support blocks, by name. */
 static void test_edu_blocks(gconstpointer opaque)
 {
@@ -263,11 +309,13 @@ int main(int argc, char **argv)
         g_autofree char *p2 = g_strdup_printf("/migration/%s/mtty-file", b->name);
         g_autofree char *p3 = g_strdup_printf("/migration/%s/edu-blocks", b->name);
         g_autofree char *p4 = g_strdup_printf("/migration/%s/edu-enable-migration-on", b->name);
+        g_autofree char *p5 = g_strdup_printf("/migration/%s/mtty-corrupt-stream", b->name);
 
         g_test_add_data_func(p1, b, test_unix);
         g_test_add_data_func(p2, b, test_file);
         g_test_add_data_func(p3, b, test_edu_blocks);
         g_test_add_data_func(p4, b, test_edu_required);
+        g_test_add_data_func(p5, b, test_corrupt);
     }
     g_test_add_func("/migration/iommufd/mtty-auto-blocks", test_mtty_auto_blocks);
     return g_test_run();
