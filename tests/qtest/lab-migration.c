@@ -77,21 +77,6 @@ static JsonObject *query_migrate(QTestState *s)
     return o;
 }
 
-static JsonObject *wait_status(QTestState *s, const char *a, const char *b)
-{
-    for (int i = 0; i < 6000; i++) {
-        JsonObject *o = query_migrate(s);
-        const char *st = json_object_get_string_member_with_default(o, "status", "none");
-
-        if (!strcmp(st, a) || (b && !strcmp(st, b))) {
-            return o;
-        }
-        json_object_unref(o);
-        g_usleep(10 * 1000);
-    }
-    g_assert_not_reached();
-}
-
 /*
  * The guest programs the mtty: BAR0 at IO_BASE, I/O decode, a divisor, 7E1, MCR, SCR. (mtty
  * zeroes its divisor whenever DLAB is set, so the divisor cannot be read back on any mtty.)
@@ -139,13 +124,13 @@ static void test_unix(gconstpointer opaque)
         dst, "{'execute': 'migrate-incoming', 'arguments': {'uri': '%s'}}", uri));
     json_node_unref(qtest_qmp_assert_success(
         src, "{'execute': 'migrate', 'arguments': {'uri': '%s'}}", uri));
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     if (strcmp(json_object_get_string_member(done, "status"), "completed")) {
         g_test_fail_printf("source: %s",
                            json_object_get_string_member_with_default(done, "error-desc", "?"));
         return;
     }
-    in = wait_status(dst, "completed", "failed");
+    in = qtest_migrate_wait(dst, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(in, "status"), ==, "completed");
     check(dst, 0xa5);
     /* The source can run again (cont) with its device back in RUNNING. */
@@ -174,12 +159,12 @@ static void test_file(gconstpointer opaque)
     json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'stop'}"));
     json_node_unref(qtest_qmp_assert_success(
         src, "{'execute': 'migrate', 'arguments': {'uri': 'file:%s'}}", path));
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
     qtest_quit(src);
     /* Restore into the other mdev (the same one works as well once the source is gone). */
     dst = start(b, m1, extra);
-    in = wait_status(dst, "completed", "failed");
+    in = qtest_migrate_wait(dst, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(in, "status"), ==, "completed");
     check(dst, 0x3c);
     g_unlink(path);
@@ -211,7 +196,7 @@ static void test_corrupt(gconstpointer opaque)
     json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'stop'}"));
     json_node_unref(qtest_qmp_assert_success(
         src, "{'execute': 'migrate', 'arguments': {'uri': '%s'}}", uri));
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
     qtest_quit(src);
     /* The device's sections come after the RAM: flip a bit near the end of the stream. */

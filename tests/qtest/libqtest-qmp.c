@@ -301,3 +301,25 @@ bool qtest_qmp_handshake(QTestState *s)
     ret = qtest_qmp_assert_success(s, "{\"execute\": \"qmp_capabilities\"}");
     return ret != NULL;
 }
+
+JsonObject *qtest_migrate_wait(QTestState *s, const char *a, const char *b)
+{
+    gint64 deadline = g_get_monotonic_time() + MAX(qtest_timeout_s(), 60) * G_USEC_PER_SEC;
+    const char *st = "none";
+
+    while (g_get_monotonic_time() < deadline) {
+        JsonNode *ret = qtest_qmp_assert_success(s, "{'execute': 'query-migrate'}");
+        JsonObject *o = json_object_ref(json_node_get_object(ret));
+
+        json_node_unref(ret);
+        st = json_object_get_string_member_with_default(o, "status", "none");
+        if (!strcmp(st, a) || (b && !strcmp(st, b))) {
+            return o;
+        }
+        json_object_unref(o);
+        g_usleep(10 * 1000);
+    }
+    qtest_fail(s, "query-migrate did not reach status %s%s%s within the timeout", a,
+               b ? " or " : "", b ? b : "");
+    return NULL;
+}

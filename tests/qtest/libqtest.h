@@ -144,6 +144,12 @@ char *qtest_qmp_expect_error(QTestState *s, const char *error_class, const char 
  */
 JsonObject *qtest_qmp_eventwait(QTestState *s, const char *name);
 
+/*
+ * Poll query-migrate every 10 ms until its status is @a or @b (@b may be NULL) and return that
+ * reply (unref); the test fails after the timeout (HOSTDEV_QTEST_TIMEOUT, at least 60 s).
+ */
+JsonObject *qtest_migrate_wait(QTestState *s, const char *a, const char *b);
+
 /* Take the first queued event called name without waiting; NULL if none (unref). */
 JsonObject *qtest_qmp_event_take(QTestState *s, const char *name);
 

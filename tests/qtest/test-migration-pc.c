@@ -26,30 +26,13 @@
 #define UART_IRQ 4
 #define CF8_VALUE 0x80000000u /* bus 0, device 0 (the mch), register 0 */
 
-static JsonObject *wait_status(QTestState *s, const char *a, const char *b)
-{
-    for (int i = 0; i < 3000; i++) {
-        JsonNode *ret = qtest_qmp_assert_success(s, "{'execute': 'query-migrate'}");
-        JsonObject *o = json_object_ref(json_node_get_object(ret));
-        const char *st = json_object_get_string_member_with_default(o, "status", "none");
-
-        json_node_unref(ret);
-        if (!strcmp(st, a) || (b && !strcmp(st, b))) {
-            return o;
-        }
-        json_object_unref(o);
-        g_usleep(10 * 1000);
-    }
-    g_assert_not_reached();
-}
-
 static void migrate(QTestState *src, const char *uri)
 {
     g_autoptr(JsonObject) done = NULL;
 
     json_node_unref(qtest_qmp_assert_success(
         src, "{'execute': 'migrate', 'arguments': {'uri': '%s'}}", uri));
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
 }
 
@@ -133,7 +116,7 @@ static void test_unix(void)
     json_node_unref(qtest_qmp_assert_success(
         dst, "{'execute': 'migrate-incoming', 'arguments': {'uri': '%s'}}", uri));
     migrate(src, uri);
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     check_uart(dst);
     check_chipset(dst);
     /* The source, stopped after the migration, still holds the same state. */

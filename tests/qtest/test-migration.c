@@ -49,31 +49,6 @@ static void check(QTestState *s, uint8_t seed)
     g_assert_cmpint(qtest_readq(s, 0x2100000), ==, 0);
 }
 
-static JsonObject *query_migrate(QTestState *s)
-{
-    JsonNode *ret = qtest_qmp_assert_success(s, "{'execute': 'query-migrate'}");
-    JsonObject *o = json_object_ref(json_node_get_object(ret));
-
-    json_node_unref(ret);
-    return o;
-}
-
-/* Poll query-migrate until the status is one of @a, @b; returns the final reply. */
-static JsonObject *wait_status(QTestState *s, const char *a, const char *b)
-{
-    for (int i = 0; i < 3000; i++) {
-        JsonObject *o = query_migrate(s);
-        const char *st = json_object_get_string_member_with_default(o, "status", "none");
-
-        if (!strcmp(st, a) || (b && !strcmp(st, b))) {
-            return o;
-        }
-        json_object_unref(o);
-        g_usleep(10 * 1000);
-    }
-    g_assert_not_reached();
-}
-
 static const char *status_of(QTestState *s)
 {
     static char buf[32];
@@ -113,7 +88,7 @@ static void test_unix(void)
              "[{'capability': 'events', 'state': true}]}}"));
     fill(src, 1);
     migrate(src, uri);
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
     ram = json_object_get_object_member(done, "ram");
     g_assert_cmpint(json_object_get_int_member(ram, "total"), ==, 64 << 20);
@@ -123,7 +98,7 @@ static void test_unix(void)
     g_assert_true(json_object_has_member(done, "downtime"));
     g_assert_cmpstr(status_of(src), ==, "postmigrate");
     ev = qtest_qmp_eventwait(src, "MIGRATION");
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     g_assert_cmpstr(status_of(dst), ==, "running");
     check(dst, 1);
     g_unlink(uri + 5);
@@ -142,9 +117,9 @@ static void test_tcp_defer(void)
     fill(src, 2);
     incoming(dst, uri);
     migrate(src, uri);
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     g_assert_cmpstr(status_of(dst), ==, "paused"); /* -S: stays paused after the migration */
     check(dst, 2);
 }
@@ -166,9 +141,9 @@ static void test_fd(void)
     fill(src, 10);
     incoming(dst, "fd:mig");
     migrate(src, "fd:mig");
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     check(dst, 10);
 }
 
@@ -207,9 +182,9 @@ static void test_pci_devices(void)
     fill(src, 11);
     incoming(dst, uri);
     migrate(src, uri);
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     qtest_outl(dst, 0xcf8, 0x80010000);
     g_assert_cmphex(qtest_inl(dst, 0xcfc), ==, 0x00ee1b36); /* found on bus 1 again */
     g_assert_cmphex(qtest_readl(dst, bar0 + 0x04), ==, 0xfeedbeef);
@@ -228,7 +203,7 @@ static char *save_file(const char *dir, uint8_t seed)
     fill(src, seed);
     json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'stop'}"));
     migrate(src, uri);
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
     g_assert_cmpstr(status_of(src), ==, "postmigrate");
     return path;
@@ -241,7 +216,7 @@ static void test_file_save_restore(void)
     g_autofree char *dargs = g_strdup_printf(ARGS "-incoming file:%s", path);
     g_autoptr(QTestState) dst = qtest_init(dargs);
 
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     check(dst, 3);
     g_unlink(path);
     g_rmdir(dir);
@@ -326,9 +301,9 @@ static void test_cancel_running(void)
     fill(src, 6);
     incoming(dst, uri);
     migrate(src, uri);
-    json_object_unref(wait_status(src, "active", NULL));
+    json_object_unref(qtest_migrate_wait(src, "active", NULL));
     json_node_unref(qtest_qmp_assert_success(src, "{'execute': 'migrate_cancel'}"));
-    st = wait_status(src, "cancelled", NULL);
+    st = qtest_migrate_wait(src, "cancelled", NULL);
     g_assert_cmpstr(status_of(src), ==, "running");
     /* The destination saw the stream end early and gave up. */
     g_assert_cmpint(qtest_expect_exit(dst, &err), ==, 1);
@@ -349,9 +324,9 @@ static void test_destination_dies(void)
     fill(src, 7);
     incoming(dst, uri);
     migrate(src, uri);
-    json_object_unref(wait_status(src, "active", NULL));
+    json_object_unref(qtest_migrate_wait(src, "active", NULL));
     qtest_kill_now(dst);
-    st = wait_status(src, "failed", NULL);
+    st = qtest_migrate_wait(src, "failed", NULL);
     g_assert_nonnull(strstr(json_object_get_string_member(st, "error-desc"), "writing"));
     g_assert_cmpstr(status_of(src), ==, "running");
     check(src, 7);
@@ -371,14 +346,14 @@ static void test_precopy_dirty(void)
     fill(src, 8);
     incoming(dst, uri);
     migrate(src, uri);
-    json_object_unref(wait_status(src, "active", NULL));
+    json_object_unref(qtest_migrate_wait(src, "active", NULL));
     g_usleep(300 * 1000);
     fill(src, 9); /* after the first pass sent some of these pages */
-    done = wait_status(src, "completed", "failed");
+    done = qtest_migrate_wait(src, "completed", "failed");
     g_assert_cmpstr(json_object_get_string_member(done, "status"), ==, "completed");
     g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(done, "ram"),
                                                "dirty-sync-count"), >=, 2);
-    json_object_unref(wait_status(dst, "completed", NULL));
+    json_object_unref(qtest_migrate_wait(dst, "completed", NULL));
     check(dst, 9);
     g_unlink(uri + 5);
     g_rmdir(dir);
