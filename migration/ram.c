@@ -6,6 +6,7 @@
  */
 #include <gio/gio.h>
 #include <string.h>
+#include <time.h>
 
 #include "migration-internal.h"
 #include "migration/ram.h"
@@ -73,14 +74,29 @@ void hd_mig_ram_cleanup(void)
     }
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t hd_mig_ram_sync(void)
 {
+    RAMBlock *rb;
+    uint64_t t0, dirty;
+
     if (!ram_mr) {
         return 0;
     }
+    rb = memory_region_get_ram_block(ram_mr);
+    t0 = now_ns();
     memory_global_dirty_log_sync();
     next_page = 0;
-    return ram_block_dirty_count(memory_region_get_ram_block(ram_mr)) * PAGE;
+    dirty = ram_block_dirty_count(rb) * PAGE;
+    trace_migration_sync(dirty, ram_block_size(rb), now_ns() - t0);
+    return dirty;
 }
 
 static bool page_is_zero(const uint8_t *p)
