@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "migration-internal.h"
@@ -26,6 +27,7 @@
 #define STEP_MS 10                  /* the source's tick */
 #define STEP_MAX (32ull << 20)      /* most bytes one tick sends */
 #define READ_CHUNK (256u << 10)
+#define STALL_S 20                  /* a destination that reads nothing this long has failed */
 
 typedef struct Migration {
     HdMigStatus status;
@@ -97,12 +99,24 @@ static void set_status(HdMigStatus s)
 static bool write_all(int fd, const void *data, size_t len, GError **errp)
 {
     const uint8_t *p = data;
+    gint64 progress = g_get_monotonic_time();
 
     while (len) {
         ssize_t n = write(fd, p, len);
 
         if (n < 0 && errno == EINTR) {
             continue;
+        }
+        /* A socket's send timeout (STALL_S / 4) ends a write that makes no progress. */
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+            g_get_monotonic_time() - progress < STALL_S * G_USEC_PER_SEC) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            g_set_error(errp, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                        "the destination has read nothing of the migration stream for %d s",
+                        STALL_S);
+            return false;
         }
         if (n <= 0) {
             g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(errno),
@@ -111,6 +125,7 @@ static bool write_all(int fd, const void *data, size_t len, GError **errp)
         }
         p += n;
         len -= (size_t)n;
+        progress = g_get_monotonic_time();
     }
     return true;
 }
@@ -414,6 +429,11 @@ bool hd_migration_start(const char *uri, GError **errp)
     if (mig.fd < 0) {
         return false;
     }
+    /* The stream is written from the main loop: a destination that stops reading (stopped,
+     * hung) must fail the migration, not hang QMP and the guest with it. (Not a socket: no
+     * timeout, which a file does not need.) */
+    setsockopt(mig.fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = STALL_S / 4 },
+               sizeof(struct timeval));
     mig.start_us = mig.pass_start_us = mig.budget_start_us = g_get_monotonic_time();
     mig.stop_us = mig.end_us = mig.setup_done_us = 0;
     mig.bytes = mig.pass = mig.remaining = mig.dirty_rate = mig.pass_bytes = 0;

@@ -7,6 +7,7 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -334,6 +335,31 @@ static void test_destination_dies(void)
     g_rmdir(dir);
 }
 
+/* A destination that stops reading (SIGSTOP): the source gives up after its stall limit and runs
+ * on, its monitor answering meanwhile between ticks. */
+static void test_destination_stalls(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("hd-mig-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("unix:%s/mig.sock", dir);
+    g_autoptr(QTestState) src = qtest_init(ARGS);
+    QTestState *dst = qtest_init(ARGS "-incoming defer");
+    g_autoptr(JsonObject) st = NULL;
+
+    fill(src, 12);
+    incoming(dst, uri);
+    kill(qtest_pid(dst), SIGSTOP);
+    migrate(src, uri);
+    st = qtest_migrate_wait(src, "failed", "completed");
+    g_assert_cmpstr(json_object_get_string_member(st, "status"), ==, "failed");
+    g_assert_nonnull(strstr(json_object_get_string_member(st, "error-desc"), "read nothing"));
+    g_assert_cmpstr(status_of(src), ==, "running");
+    check(src, 12);
+    kill(qtest_pid(dst), SIGCONT);
+    qtest_kill_now(dst);
+    g_unlink(uri + 5);
+    g_rmdir(dir);
+}
+
 /* Writes made while precopy runs reach the destination (dirty tracking of RAM). */
 static void test_precopy_dirty(void)
 {
@@ -393,6 +419,7 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/cancel", test_cancel_running);
     g_test_add_func("/migration/destination-dies", test_destination_dies);
     g_test_add_func("/migration/precopy-dirty", test_precopy_dirty);
+    g_test_add_func("/migration/destination-stalls", test_destination_stalls);
     g_test_add_func("/migration/qmp-errors", test_qmp_errors);
     return g_test_run();
 }
