@@ -51,10 +51,14 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def cmd(self, name, **args):
+    def cmd(self, name, timeout=120, **args):
+        """Run command @name; a hostdev that does not answer within @timeout seconds fails the
+        test with TimeoutError rather than hanging it."""
         self.s.sendall((json.dumps({"execute": name, "arguments": args}) + "\n").encode())
         while True:
-            msg = self.read(None)
+            msg = self.read(timeout)
+            if msg is None:
+                raise TimeoutError(f"no QMP reply to {name} within {timeout} s")
             if "event" in msg:
                 self.events.append(msg)
             else:

@@ -70,6 +70,26 @@ def wait_status(q, want, timeout):
     return info
 
 
+def where(p):
+    """What @p's threads wait on in the kernel (for a process that does not end)."""
+    try:
+        tasks = os.listdir(f"/proc/{p.pid}/task")
+        return ", ".join(f"{t}:{open(f'/proc/{p.pid}/task/{t}/wchan').read() or '-'}"
+                         for t in tasks)
+    except OSError:
+        return "gone"
+
+
+def reap(p, timeout):
+    """Wait for @p; True when it ended, else False (say where it is stuck)."""
+    try:
+        p.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        print(f"# pid {p.pid} did not end in {timeout} s; its threads wait in {where(p)}")
+        return False
+
+
 def stderr_lines(d, name):
     return [ln for ln in open(f"{d}/{name}.err", errors="replace").read().splitlines() if ln]
 
@@ -92,8 +112,7 @@ def aborted(args, d, src, qs, con, n, how):
         qs.cmd("migrate_cancel")
         info = wait_status(qs, ("cancelled", "completed"), 60)
         ok = info.get("status") == "cancelled"
-        dst.wait(30)
-    dst.wait(30)
+    ok = reap(dst, 60) and ok
     st = qs.cmd("query-status")["return"]["status"]
     before = last_tick(con)
     going = wait_ticks(con, before + 10, 30)
