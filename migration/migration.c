@@ -60,6 +60,7 @@ static HdMigParams params = {
 };
 static bool cap_events;
 static char *pending_incoming; /* -incoming URI, started once start-up is done */
+static bool autostart = true;  /* the destination runs once loaded (no -S) */
 
 const char *hd_mig_status_name(HdMigStatus s)
 {
@@ -660,7 +661,7 @@ static void incoming_finish(GError *err)
     }
     set_status(HD_MIG_COMPLETED);
     trace_migration_incoming_done(mig.bytes, mig.sections);
-    if (hd_migration_autostart()) {
+    if (autostart) {
         hd_runstate_set(HD_RUN_STATE_RUNNING);
         qmp_event_emit("RESUME", NULL);
     } else {
@@ -819,23 +820,11 @@ bool hd_migration_incoming(const char *uri, GError **errp)
 
 /* ---- start-up and QMP's view ---- */
 
-static bool autostart = true;
-
 void hd_migration_set_incoming(const char *uri, bool start_paused)
 {
     g_free(pending_incoming);
     pending_incoming = g_strdup(uri);
     autostart = !start_paused;
-}
-
-bool hd_migration_autostart(void)
-{
-    return autostart;
-}
-
-bool hd_migration_incoming_pending(void)
-{
-    return pending_incoming != NULL;
 }
 
 bool hd_migration_start_incoming(GError **errp)

@@ -38,8 +38,6 @@ bool *hd_mig_cap_events(void);
 void hd_migration_set_incoming(const char *uri, bool start_paused);
 /* At start-up's end: the run state becomes inmigrate and the URI listens (not for defer). */
 bool hd_migration_start_incoming(GError **errp);
-/* Whether the VM runs once an incoming migration completes (no -S). */
-bool hd_migration_autostart(void);
 
 /* QMP migrate: connect and start; false with @errp when it could not start (blocked, busy,
  * the URI failed). Failures after the start show in query-migrate. */

@@ -84,8 +84,4 @@ void hd_migration_add_blocker(void *owner, const char *reason);
 /* Drop the blockers added for @owner. */
 void hd_migration_remove_blockers(void *owner);
 
-/* Whether an incoming migration is expected or in progress (-incoming): devices must leave
- * their state alone until load_setup. */
-bool hd_migration_incoming_pending(void);
-
 #endif /* MIGRATION_REGISTER_H */
