@@ -129,12 +129,12 @@ static uint64_t get_be64(const uint8_t *p)
     return v;
 }
 
-/* Send the run of @n dirty pages at @page (already cleared): zero runs and data runs. */
-static int64_t send_run(RAMBlock *rb, uint64_t page, uint64_t n, HdMigWriteFunc write,
-                        void *opaque, GError **errp)
+/* Send the run of @n dirty pages at @page (already cleared): zero runs and data runs, framed in
+ * @buf (8 + RUN_MAX bytes). */
+static int64_t send_run(RAMBlock *rb, uint64_t page, uint64_t n, uint8_t *buf,
+                        HdMigWriteFunc write, void *opaque, GError **errp)
 {
     const uint8_t *host = ram_block_host(rb);
-    g_autofree uint8_t *buf = g_malloc(8 + RUN_MAX);
     int64_t sent = 0;
     uint64_t i = 0;
 
@@ -170,6 +170,7 @@ static int64_t send_run(RAMBlock *rb, uint64_t page, uint64_t n, HdMigWriteFunc 
 int64_t hd_mig_ram_send(HdMigWriteFunc write, void *opaque, uint64_t budget, bool *pass_done,
                         GError **errp)
 {
+    g_autofree uint8_t *buf = NULL;
     RAMBlock *rb;
     uint64_t npages;
     int64_t total = 0;
@@ -194,7 +195,8 @@ int64_t hd_mig_ram_send(HdMigWriteFunc write, void *opaque, uint64_t budget, boo
                ram_block_dirty_test_and_clear(rb, (first + n) * PAGE, PAGE)) {
             n++;
         }
-        sent = send_run(rb, first, n, write, opaque, errp);
+        buf = buf ? buf : g_malloc(8 + RUN_MAX); /* once per call, not per run */
+        sent = send_run(rb, first, n, buf, write, opaque, errp);
         if (sent < 0) {
             return -1;
         }
