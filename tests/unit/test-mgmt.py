@@ -165,9 +165,16 @@ def running_options():
     q.cmd("quit")
     p.wait(timeout=10)
 
-    p, q = start("-machine", "dump-guest-core=on")
+    p, q = start("-machine", "dump-guest-core=on", "-device", "pcie-root-port,id=rp1,chassis=1")
     size, flags = ram_vmflags(p.pid)
     tap("dd" not in flags, "dump-guest-core=on (the default): RAM is in core dumps")
+    # What libvirt asks after start: no iothreads, no block layer, the devices it named.
+    for cmd in ("query-iothreads", "query-named-block-nodes", "query-block"):
+        r = q.cmd(cmd)
+        tap(r.get("return") == [], f"{cmd}: an empty list ({r})")
+    r = q.cmd("qom-list", path="/machine/peripheral").get("return", [])
+    tap({"name": "rp1", "type": "child<pcie-root-port>"} in r,
+        f"qom-list /machine/peripheral lists the root port by its id: {r}")
     q.cmd("quit")
     p.wait(timeout=10)
 
@@ -193,6 +200,20 @@ def refusals():
          "no property 'bootindex': hostdev has no firmware to boot from a device"),
         (["-object", "secret,id=s,data=x,keyid=nokey,iv=AAAAAAAAAAAAAAAAAAAAAA=="],
          "no secret 'nokey'"),
+        (["-device", '{"driver":"vfio-pci","host":"0000:00:04.0","id":"hostdev0",'
+                     '"acpi-index":1}'],
+         "no property 'acpi-index': hostdev's ACPI tables do not name slots yet: "
+         "leave <acpi index> out"),
+        (["-device", '{"driver":"vfio-pci","host":"0000:00:04.0","id":"hostdev0",'
+                     '"failover_pair_id":"net0"}'],
+         "no property 'failover_pair_id': hostdev has no virtio-net failover: "
+         "leave <teaming> out"),
+        (["-device", "ide-hd,drive=d0"], "hostdev has no IDE: leave <disk> (and cdrom) out"),
+        (["-blockdev", '{"driver":"file","filename":"x.img","node-name":"n0"}'],
+         "-blockdev: option not supported by hostdev (hostdev has no block layer: "
+         "leave <disk> out"),
+        (["-spice", "port=5900"], "hostdev has no display: leave <graphics> out"),
+        (["-device", "intel-iommu"], "hostdev has no vIOMMU: leave <iommu> out"),
     ]:
         r = subprocess.run([HOSTDEV, *args], capture_output=True, text=True, timeout=30)
         tap(r.returncode == 1 and needle in r.stderr, f"{' '.join(args)}: {r.stderr.strip()}")
