@@ -530,12 +530,53 @@ static uint64_t dirty_pgsize(VFIOContainerPrivate *priv)
     return ok & -ok;
 }
 
+static void dma_logging_stop_all(VFIOContainerPrivate *priv)
+{
+    for (GList *l = priv->devices.head; l; l = l->next) {
+        vfio_device_dma_logging_stop(l->data);
+    }
+}
+
+/*
+ * When every device of the container logs its own DMA, use that: it reports the pages the
+ * devices wrote, where type1 reports every pinned page and iommufd has no tracking for an
+ * mdev. False (nothing started) when a device does not offer it or a start fails.
+ */
+static bool dma_logging_start_all(VFIOContainerPrivate *priv)
+{
+    uint64_t want = MAX(min_pgsize(priv), RAM_BLOCK_PAGE_SIZE);
+
+    if (!priv->devices.head) {
+        return false;
+    }
+    for (GList *l = priv->devices.head; l; l = l->next) {
+        if (!vfio_device_dma_logging_probe(l->data)) {
+            return false;
+        }
+    }
+    for (GList *l = priv->devices.head; l; l = l->next) {
+        uint64_t pg = want;
+
+        if (vfio_device_dma_logging_start(l->data, priv->dma, &pg) < 0 || !pg ||
+            (pg & (pg - 1)) || pg < RAM_BLOCK_PAGE_SIZE) {
+            dma_logging_stop_all(priv);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool vfio_listener_log_global_start(MemoryListener *listener, GError **errp)
 {
     VFIOContainerPrivate *priv = listener_priv(listener);
     int ret;
 
     (void)errp;
+    if (dma_logging_start_all(priv)) {
+        priv->dirty_device = true;
+        priv->dirty_tracking = true;
+        return true;
+    }
     if (!dirty_pgsize(priv)) {
         /*
          * The IOMMU cannot tell which pages devices write: as QEMU does, every sync reports all
@@ -566,6 +607,12 @@ static void vfio_listener_log_global_stop(MemoryListener *listener)
     if (!priv->dirty_tracking) {
         return;
     }
+    if (priv->dirty_device) {
+        dma_logging_stop_all(priv);
+        priv->dirty_device = false;
+        priv->dirty_tracking = false;
+        return;
+    }
     if (priv->dirty_all) {
         priv->dirty_all = false;
         priv->dirty_tracking = false;
@@ -579,12 +626,42 @@ static void vfio_listener_log_global_stop(MemoryListener *listener)
     priv->dirty_tracking = false;
 }
 
-/* Query one mapping's dirty pages (IOMMU dirty page size) and set them in its RAM block; on
- * failure mark it all dirty, which is always safe. */
+/*
+ * The pages of @m each device wrote, OR'ed into @bitmap (one bit per @pg); -errno when a
+ * device cannot say (a mapping made after logging started lies outside its logged ranges, a
+ * device joined the container later, or the report failed).
+ */
+static int dma_logging_report_all(VFIOContainerPrivate *priv, const VFIODmaMapping *m,
+                                  uint64_t pg, uint64_t *bitmap, uint64_t words)
+{
+    g_autofree uint64_t *one = g_new(uint64_t, words);
+
+    for (GList *l = priv->devices.head; l; l = l->next) {
+        VFIODevice *vbasedev = l->data;
+        int ret;
+
+        if (vbasedev->dma_logging_pgsize != pg ||
+            !vfio_device_dma_logging_covers(vbasedev, m->iova, m->size)) {
+            return -ERANGE;
+        }
+        memset(one, 0, words * sizeof(*one));
+        ret = vfio_device_dma_logging_report(vbasedev, m->iova, m->size, one);
+        if (ret < 0) {
+            return ret;
+        }
+        for (uint64_t w = 0; w < words; w++) {
+            bitmap[w] |= one[w];
+        }
+    }
+    return 0;
+}
+
+/* Query one mapping's dirty pages (the devices' logs, else the IOMMU's dirty page size) and
+ * set them in its RAM block; on failure mark it all dirty, which is always safe. */
 static void sync_mapping(VFIOContainerPrivate *priv, const VFIODmaMapping *m)
 {
     RAMBlock *rb = memory_region_get_ram_block(m->owner);
-    uint64_t pg = dirty_pgsize(priv);
+    uint64_t pg;
     uint64_t npages;
     g_autofree uint64_t *bitmap = NULL;
     int ret;
@@ -592,14 +669,19 @@ static void sync_mapping(VFIOContainerPrivate *priv, const VFIODmaMapping *m)
     if (!rb || memory_region_is_ram_device(m->owner)) {
         return;
     }
-    if (priv->dirty_all || (m->iova | m->size) & (pg - 1)) {
+    pg = priv->dirty_device && priv->devices.head
+             ? ((VFIODevice *)priv->devices.head->data)->dma_logging_pgsize
+             : dirty_pgsize(priv);
+    if (priv->dirty_all || !pg || (m->iova | m->size) & (pg - 1)) {
         /* No tracking, or not whole dirty-tracking pages: all of it may be dirty. */
         ram_block_dirty_set(rb, m->owner_offset, m->size);
         return;
     }
     npages = m->size / pg;
     bitmap = g_new0(uint64_t, (npages + 63) / 64);
-    ret = vfio_container_query_dirty_bitmap(priv->self, m->iova, m->size, pg, bitmap);
+    ret = priv->dirty_device
+              ? dma_logging_report_all(priv, m, pg, bitmap, (npages + 63) / 64)
+              : vfio_container_query_dirty_bitmap(priv->self, m->iova, m->size, pg, bitmap);
     if (ret < 0) {
         ram_block_dirty_set(rb, m->owner_offset, m->size);
         return;
@@ -784,6 +866,7 @@ void vfio_detach_device(VFIODevice *vbasedev)
         return;
     }
     trace_vfio_detach_device(vbasedev->name);
+    vfio_device_dma_logging_stop(vbasedev);
     space = vfio_container_get_space(container);
     g_queue_unlink(&devices, &vbasedev->global_link);
     g_queue_unlink(&vfio_container_priv(container)->devices, &vbasedev->container_link);

@@ -12,6 +12,7 @@
 #include "hw/vfio/vfio-sys.h"
 #include "system/runstate.h"
 #include "trace.h"
+#include "vfio-internal.h"
 #include "vfio-migration.h"
 
 struct VFIOMigration {
@@ -180,7 +181,8 @@ int vfio_migration_probe(VFIODevice *vbasedev, uint64_t *flags)
 
 bool vfio_migration_dma_tracked(VFIODevice *vbasedev)
 {
-    return vbasedev->container && vfio_container_get_dirty_pgsizes(vbasedev->container) != 0;
+    return vbasedev->container && (vfio_container_get_dirty_pgsizes(vbasedev->container) != 0 ||
+                                   vfio_device_dma_logging_probe(vbasedev));
 }
 
 /* One SET of the device state: 0 with *@data_fd (-1 when the arc gives none), or -errno. */

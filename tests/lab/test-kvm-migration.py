@@ -30,14 +30,10 @@ def start(args, d, name, mdev, extra=()):
            "-mon", "chardev=qmp,mode=control"]
     if args.backend == "iommufd":
         cmd += ["-object", "iommufd,id=iofd0"]
-        dev += ",iommufd=iofd0,enable-migration=on"  # no dirty tracking for an mdev
+        dev += ",iommufd=iofd0"  # auto: mtty logs its own DMA (no IOMMU tracking for an mdev)
     cmd += ["-device", dev, *extra]
     p = subprocess.Popen(cmd, stderr=open(f"{d}/{name}.err", "w"))
     q = Qmp(sock)
-    if args.backend == "iommufd":
-        # No dirty tracking for an mdev's DMA: every sync finds all mapped RAM dirty, so each
-        # pass takes as long as the first (seconds under the lab's TCG), over 300 ms.
-        q.cmd("migrate-set-parameters", **{"downtime-limit": 60000})
     return p, q, con
 
 

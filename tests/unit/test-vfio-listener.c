@@ -1,15 +1,20 @@
 /*
  * VFIO common layer unit tests with a fake backend (no kernel): what the memory listener maps
  * (RAM and RAM devices, not MMIO), IOMMU page alignment, valid IOVA ranges, overlays that
- * split mappings, error wording (locked-memory limit), dirty page merging.
+ * split mappings, error wording (locked-memory limit), dirty page merging, device DMA logging.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
+#include <string.h>
+#include <linux/vfio.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "hw/vfio/vfio-common.h"
 #include "hw/vfio/vfio-container-base.h"
+#include "hw/vfio/vfio-sys.h"
 #include "system/memory.h"
 #include "system/runstate.h"
 #include "vfio-internal.h"
@@ -510,6 +515,126 @@ static void test_dirty_64k(Fixture *f, gconstpointer data)
     memory_global_dirty_log_stop();
 }
 
+/*
+ * Device DMA logging with a fake kernel device (named as such: no lab device's driver reports
+ * written pages; mtty's log is always empty). The fake answers VFIO_DEVICE_FEATURE for the
+ * DMA_LOGGING features, records the ranges and reports page 2 of the mapping at 0x200000.
+ */
+static struct {
+    unsigned starts, stops, reports;
+    uint32_t nranges;
+    struct vfio_device_feature_dma_logging_range ranges[4];
+    int report_err;
+    bool offered;
+} logdev;
+
+static int fake_logging_device(int fd, unsigned long request, void *arg)
+{
+    struct vfio_device_feature *f = arg;
+    uint32_t which = f->flags & VFIO_DEVICE_FEATURE_MASK;
+
+    (void)fd;
+    if (request != VFIO_DEVICE_FEATURE || !logdev.offered ||
+        (which != VFIO_DEVICE_FEATURE_DMA_LOGGING_START &&
+         which != VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP &&
+         which != VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT)) {
+        return -ENOTTY;
+    }
+    if (f->flags & VFIO_DEVICE_FEATURE_PROBE) {
+        return 0;
+    }
+    if (which == VFIO_DEVICE_FEATURE_DMA_LOGGING_START) {
+        struct vfio_device_feature_dma_logging_control *c = (void *)f->data;
+
+        logdev.starts++;
+        logdev.nranges = c->num_ranges;
+        memcpy(logdev.ranges, (void *)(uintptr_t)c->ranges,
+               MIN(c->num_ranges, 4) * sizeof(logdev.ranges[0]));
+        c->page_size = 0x1000;
+        return 0;
+    }
+    if (which == VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP) {
+        logdev.stops++;
+        return 0;
+    }
+    struct vfio_device_feature_dma_logging_report *r = (void *)f->data;
+
+    logdev.reports++;
+    if (logdev.report_err) {
+        return logdev.report_err;
+    }
+    g_assert_cmphex(r->page_size, ==, 0x1000);
+    if (r->iova == 0x200000) {
+        ((uint64_t *)(uintptr_t)r->bitmap)[0] |= 1u << 2;
+    }
+    return 0;
+}
+
+/*
+ * Every device of the container logs its DMA: the common layer uses the devices' logs instead
+ * of the IOMMU's tracking (which the container also offers here), with the mapped RAM as the
+ * logged ranges; a failed report marks that mapping all dirty; a device without a log makes
+ * the next start fall back to the IOMMU.
+ */
+static void test_dirty_device_log(Fixture *f, gconstpointer data)
+{
+    VFIOContainerPrivate *priv = vfio_container_priv(VFIO_CONTAINER(f->c));
+    RAMBlock *rb = memory_region_get_ram_block(f->ram1);
+    VFIODevice dev;
+
+    (void)data;
+    memset(&logdev, 0, sizeof(logdev));
+    logdev.offered = true;
+    g_assert_true(vfio_container_listen(VFIO_CONTAINER(f->c), f->space, NULL));
+    vfio_device_init(&dev, NULL);
+    dev.name = g_strdup("0000:00:05.0");
+    dev.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    vfio_sys_set_ioctl_fake(dev.fd, fake_logging_device);
+    g_queue_push_tail_link(&priv->devices, &dev.container_link);
+    vfio_container_set_dirty_pgsizes(VFIO_CONTAINER(f->c), 0x1000);
+
+    g_assert_true(memory_global_dirty_log_start(NULL));
+    g_assert_false(f->c->tracking);
+    g_assert_cmpuint(logdev.starts, ==, 1);
+    g_assert_cmpuint(logdev.nranges, ==, 2);
+    g_assert_cmphex(logdev.ranges[0].iova, ==, 0);
+    g_assert_cmphex(logdev.ranges[0].length, ==, 0x100000);
+    g_assert_cmphex(logdev.ranges[1].iova, ==, 0x200000);
+    g_assert_cmphex(logdev.ranges[1].length, ==, 0x80000);
+    ram_block_dirty_clear_all(rb);
+    f->c->dirty_iova = 0x200000;
+    memory_global_dirty_log_sync();
+    g_assert_cmpuint(logdev.reports, >=, 1);
+    g_assert_cmphex(f->c->dirty_pgsize, ==, 0);  /* the IOMMU was not asked */
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 1);
+    g_assert_true(ram_block_dirty_test(rb, 0x2000, 1));
+    /* A report that fails: the mapping counts as all dirty. */
+    logdev.report_err = -EIO;
+    ram_block_dirty_clear_all(rb);
+    memory_global_dirty_log_sync();
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 0x80000 / RAM_BLOCK_PAGE_SIZE);
+    memory_global_dirty_log_stop();
+    g_assert_cmpuint(logdev.stops, ==, 1);
+    g_assert_null(dev.dma_logging_ranges);
+
+    /* The device offers no log: the IOMMU tracks. */
+    logdev.offered = false;
+    logdev.report_err = 0;
+    g_assert_true(memory_global_dirty_log_start(NULL));
+    g_assert_true(f->c->tracking);
+    g_assert_cmpuint(logdev.starts, ==, 1);
+    ram_block_dirty_clear_all(rb);
+    memory_global_dirty_log_sync();
+    g_assert_cmphex(f->c->dirty_pgsize, ==, 0x1000);
+    g_assert_cmpuint(ram_block_dirty_count(rb), ==, 1);
+    g_assert_true(ram_block_dirty_test(rb, 0x1000, 1));
+    memory_global_dirty_log_stop();
+
+    vfio_sys_set_ioctl_fake(-1, NULL);
+    g_queue_unlink(&priv->devices, &dev.container_link);
+    vfio_device_clear(&dev);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -527,5 +652,6 @@ int main(int argc, char **argv)
     ADD("dirty", test_dirty);
     ADD("dirty-64k", test_dirty_64k);
     ADD("dirty-paused", test_dirty_paused);
+    ADD("dirty-device-log", test_dirty_device_log);
     return g_test_run();
 }

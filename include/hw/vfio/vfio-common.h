@@ -98,6 +98,10 @@ struct VFIODevice {
     bool dirty_sync_paused;
 
     /* --- private to the common layer and backends --- */
+    /* Device DMA logging (dirty-device.c) while the common layer runs it: the IOVA ranges the
+     * driver logs (struct vfio_device_feature_dma_logging_range) and its page size. */
+    GArray *dma_logging_ranges;
+    uint64_t dma_logging_pgsize;
     GList global_link;    /* in the global device list */
     GList container_link; /* in the container's device list */
     GList group_link;     /* legacy: in the group's device list */

@@ -72,6 +72,14 @@ bool vfio_sys_fail_fired(void);
 void vfio_sys_fail_ioctl(unsigned long request, int err);
 
 /*
+ * A fake kernel for one fd, for what no lab device offers (e.g. a device whose DMA log reports
+ * written pages): every ioctl on @fd goes to @fake (returns >= 0 or -errno) instead of the
+ * kernel, after counting and injected failures. NULL @fake removes it. Turns accounting on.
+ */
+typedef int (*VFIOSysIoctlFake)(int fd, unsigned long request, void *arg);
+void vfio_sys_set_ioctl_fake(int fd, VFIOSysIoctlFake fake);
+
+/*
  * Accounting starts with the first vfio_sys_reset_counts(), vfio_sys_fail_nth() or
  * vfio_sys_fail_ioctl() of the process; before that the seam counts nothing and costs one
  * branch per call.
