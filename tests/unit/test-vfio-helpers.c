@@ -1,7 +1,7 @@
 /*
  * VFIO helper unit tests without a kernel: capability chain parsing from byte buffers
- * (well-formed, truncated, looping), the syscall seam's counters and fault injection, and
- * eventfd notifiers.
+ * (well-formed, truncated, looping), the syscall seam's counters and fault injection (and that
+ * it keeps no books until a test asks), and eventfd notifiers.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -106,6 +106,28 @@ static void test_msix_mappable(void)
     g_assert_true(vfio_region_info_msix_mappable(info));
     info->flags &= ~VFIO_REGION_INFO_FLAG_CAPS;
     g_assert_false(vfio_region_info_msix_mappable(info));
+}
+
+/*
+ * Until a test turns accounting on, the seam keeps no books (production pays one branch per
+ * call, not a lock and two hash-table updates): calls made before are not counted. Registered
+ * first, so nothing in this process has turned accounting on yet.
+ */
+static void test_seam_idle(void)
+{
+    int fd = vfio_sys_open("/dev/null", O_RDWR);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(vfio_sys_ioctl(fd, 0x1234, NULL), <, 0);
+    g_assert_cmpint(vfio_sys_write(fd, "x", 1), ==, 1);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_ANY), ==, 0);
+    g_assert_cmpuint(vfio_sys_ioctl_count(0x1234), ==, 0);
+    /* Turned on, it counts from there. */
+    vfio_sys_reset_counts();
+    g_assert_cmpint(vfio_sys_write(fd, "x", 1), ==, 1);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_ANY), ==, 1);
+    g_assert_cmpint(vfio_sys_close(fd), ==, 0);
+    vfio_sys_reset_counts();
 }
 
 static void test_seam_counts_and_injection(void)
@@ -219,6 +241,8 @@ static void test_vf_token(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* First: it needs a process where no test has turned the seam's accounting on. */
+    g_test_add_func("/vfio/helpers/seam-idle", test_seam_idle);
     g_test_add_func("/vfio/helpers/cap-chain", test_cap_chain);
     g_test_add_func("/vfio/helpers/cap-malformed", test_cap_malformed);
     g_test_add_func("/vfio/helpers/sparse-cap-layout", test_sparse_cap_layout);
