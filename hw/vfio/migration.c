@@ -393,30 +393,105 @@ static void enter_stop_copy(VFIOMigration *mig, GError **errp)
     mig->vbasedev->dirty_sync_paused = false;
 }
 
-static void runstate_changed(HdRunState old_state, HdRunState new_state, void *opaque)
-{
-    VFIOMigration *mig = opaque;
-    g_autoptr(GError) err = NULL;
+/* Every device with migration support, for the VM-wide stop and start below. */
+static GList *migrations;
 
-    (void)old_state;
-    if (new_state == HD_RUN_STATE_FINISH_MIGRATE && mig->saving) {
-        /* Kept for save_complete: a device that failed here (maybe reset) must not be sent. */
-        enter_stop_copy(mig, &err);
-        if (err && !mig->stop_error) {
-            mig->stop_error = g_error_copy(err);
-        }
-    } else if (new_state == HD_RUN_STATE_RUNNING && !mig->saving &&
-               mig->state != VFIO_DEVICE_STATE_RUNNING &&
-               mig->state != VFIO_DEVICE_STATE_RESUMING) {
-        /* The source runs again after a migration (cont): so does its device. */
-        vfio_migration_set_state(mig, VFIO_DEVICE_STATE_RUNNING, &err);
-    } else {
-        return;
-    }
+/* Whether @mig takes part in the P2P phase: the device offers it and is in the running group. */
+static bool p2p_quiesce(VFIOMigration *mig)
+{
+    return (mig->flags & VFIO_MIGRATION_P2P) &&
+           (mig->state == VFIO_DEVICE_STATE_RUNNING || in_precopy(mig));
+}
+
+static void warn_runstate(VFIOMigration *mig, HdRunState new_state, GError **err)
+{
     trace_vfio_migration_runstate(mig->vbasedev->name, hd_runstate_name(new_state),
                                   vfio_migration_state_name(mig->state));
-    if (err) {
-        g_warning("%s", err->message);
+    if (*err) {
+        g_warning("%s", (*err)->message);
+        g_clear_error(err);
+    }
+}
+
+/*
+ * The VM stops to finish a migration: every saving device that offers P2P first stops
+ * initiating DMA to the others (RUNNING_P2P, or PRE_COPY_P2P in precopy) while still answering
+ * theirs, and only then does any device stop (STOP_COPY), so no device is left with a peer's
+ * request it can no longer complete. A failure is kept for save_complete: a device that failed
+ * here (maybe reset) must not be sent.
+ */
+static void stop_all_for_finish(void)
+{
+    for (GList *l = migrations; l; l = l->next) {
+        VFIOMigration *mig = l->data;
+        g_autoptr(GError) err = NULL;
+
+        if (mig->saving && !mig->stop_error && p2p_quiesce(mig)) {
+            vfio_migration_set_state(mig, in_precopy(mig) ? VFIO_DEVICE_STATE_PRE_COPY_P2P
+                                                          : VFIO_DEVICE_STATE_RUNNING_P2P,
+                                     &err);
+            if (err) {
+                mig->stop_error = g_steal_pointer(&err);
+            }
+        }
+    }
+    for (GList *l = migrations; l; l = l->next) {
+        VFIOMigration *mig = l->data;
+        g_autoptr(GError) err = NULL;
+
+        if (!mig->saving) {
+            continue;
+        }
+        if (!mig->stop_error) {
+            enter_stop_copy(mig, &err);
+            if (err) {
+                mig->stop_error = g_error_copy(err);
+            }
+        }
+        mig->vbasedev->dirty_sync_paused = false;
+        warn_runstate(mig, HD_RUN_STATE_FINISH_MIGRATE, &err);
+    }
+}
+
+/* Whether @mig must start running with the VM (a source after cont, a loaded destination). */
+static bool starts_with_vm(VFIOMigration *mig)
+{
+    return !mig->saving && mig->state != VFIO_DEVICE_STATE_RUNNING &&
+           mig->state != VFIO_DEVICE_STATE_RESUMING;
+}
+
+/* The VM runs again: the mirror of the stop, every P2P device in RUNNING_P2P before any runs. */
+static void start_all_with_vm(void)
+{
+    for (GList *l = migrations; l; l = l->next) {
+        VFIOMigration *mig = l->data;
+        g_autoptr(GError) err = NULL;
+
+        if (starts_with_vm(mig) && (mig->flags & VFIO_MIGRATION_P2P) &&
+            mig->state != VFIO_DEVICE_STATE_RUNNING_P2P) {
+            vfio_migration_set_state(mig, VFIO_DEVICE_STATE_RUNNING_P2P, &err);
+            warn_runstate(mig, HD_RUN_STATE_RUNNING, &err);
+        }
+    }
+    for (GList *l = migrations; l; l = l->next) {
+        VFIOMigration *mig = l->data;
+        g_autoptr(GError) err = NULL;
+
+        if (starts_with_vm(mig)) {
+            vfio_migration_set_state(mig, VFIO_DEVICE_STATE_RUNNING, &err);
+            warn_runstate(mig, HD_RUN_STATE_RUNNING, &err);
+        }
+    }
+}
+
+static void runstate_changed(HdRunState old_state, HdRunState new_state, void *opaque)
+{
+    (void)old_state;
+    (void)opaque;
+    if (new_state == HD_RUN_STATE_FINISH_MIGRATE) {
+        stop_all_for_finish();
+    } else if (new_state == HD_RUN_STATE_RUNNING) {
+        start_all_with_vm();
     }
 }
 
@@ -653,7 +728,10 @@ VFIOMigration *vfio_migration_new(VFIODevice *vbasedev, uint64_t flags, bool pre
     mig->state = VFIO_DEVICE_STATE_RUNNING;
     mig->data_fd = -1;
     start_running(mig);
-    hd_runstate_add_notifier(runstate_changed, mig);
+    if (!migrations) {
+        hd_runstate_add_notifier(runstate_changed, NULL);
+    }
+    migrations = g_list_append(migrations, mig);
     return mig;
 }
 
@@ -664,7 +742,10 @@ void vfio_migration_free(VFIOMigration *mig)
     if (!mig) {
         return;
     }
-    hd_runstate_remove_notifier(runstate_changed, mig);
+    migrations = g_list_remove(migrations, mig);
+    if (!migrations) {
+        hd_runstate_remove_notifier(runstate_changed, NULL);
+    }
     mig->vbasedev->dirty_sync_paused = false;
     if (mig->state != VFIO_DEVICE_STATE_RUNNING && mig->vbasedev->attached) {
         vfio_migration_set_state(mig, VFIO_DEVICE_STATE_RUNNING, &err);

@@ -36,8 +36,7 @@ static unsigned counts[VFIO_SYS__MAX];
 static GHashTable *ioctl_counts;    /* request -> calls */
 static GHashTable *ioctl_ok_counts; /* request -> successes */
 static GHashTable *ioctl_fail;      /* request -> errno */
-static VFIOSysIoctlFake ioctl_fake;  /* answers ioctls on fake_fd instead of the kernel */
-static int ioctl_fake_fd = -1;
+static VFIOSysIoctlFake ioctl_fake;  /* answers ioctls before the kernel */
 static VFIOSysCall fail_which;
 static unsigned fail_left;          /* 0: disarmed */
 static int fail_err;
@@ -125,8 +124,8 @@ int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
     if (err) {
         return -err;
     }
-    if (G_UNLIKELY(g_atomic_int_get(&accounting)) && ioctl_fake && fd == ioctl_fake_fd) {
-        r = ioctl_fake(fd, request, (void *)arg);
+    if (G_UNLIKELY(g_atomic_int_get(&accounting)) && ioctl_fake &&
+        (r = ioctl_fake(fd, request, (void *)arg)) != VFIO_SYS_PASS) {
         if (r >= 0) {
             ioctl_succeeded(request);
         }
@@ -140,10 +139,9 @@ int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
     return r;
 }
 
-void vfio_sys_set_ioctl_fake(int fd, VFIOSysIoctlFake fake)
+void vfio_sys_set_ioctl_fake(VFIOSysIoctlFake fake)
 {
     g_atomic_int_set(&accounting, 1);
-    ioctl_fake_fd = fake ? fd : -1;
     ioctl_fake = fake;
 }
 

@@ -528,12 +528,17 @@ static struct {
     bool offered;
 } logdev;
 
+static int logdev_fd = -1;
+
 static int fake_logging_device(int fd, unsigned long request, void *arg)
 {
     struct vfio_device_feature *f = arg;
-    uint32_t which = f->flags & VFIO_DEVICE_FEATURE_MASK;
+    uint32_t which;
 
-    (void)fd;
+    if (fd != logdev_fd) {
+        return VFIO_SYS_PASS;
+    }
+    which = f->flags & VFIO_DEVICE_FEATURE_MASK;
     if (request != VFIO_DEVICE_FEATURE || !logdev.offered ||
         (which != VFIO_DEVICE_FEATURE_DMA_LOGGING_START &&
          which != VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP &&
@@ -589,7 +594,8 @@ static void test_dirty_device_log(Fixture *f, gconstpointer data)
     vfio_device_init(&dev, NULL);
     dev.name = g_strdup("0000:00:05.0");
     dev.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    vfio_sys_set_ioctl_fake(dev.fd, fake_logging_device);
+    logdev_fd = dev.fd;
+    vfio_sys_set_ioctl_fake(fake_logging_device);
     g_queue_push_tail_link(&priv->devices, &dev.container_link);
     vfio_container_set_dirty_pgsizes(VFIO_CONTAINER(f->c), 0x1000);
 
@@ -630,7 +636,8 @@ static void test_dirty_device_log(Fixture *f, gconstpointer data)
     g_assert_true(ram_block_dirty_test(rb, 0x1000, 1));
     memory_global_dirty_log_stop();
 
-    vfio_sys_set_ioctl_fake(-1, NULL);
+    vfio_sys_set_ioctl_fake(NULL);
+    logdev_fd = -1;
     g_queue_unlink(&priv->devices, &dev.container_link);
     vfio_device_clear(&dev);
 }

@@ -362,6 +362,84 @@ static void test_stop_at_finish(void)
     refusing_device_clear(&dev);
 }
 
+/*
+ * Two devices offering P2P stop and start with the VM (a fake kernel device: the lab's mttys
+ * take the same arcs, but the order across devices is what is checked here). Every device
+ * reaches a P2P state before any stops, and every one is in RUNNING_P2P before any runs.
+ */
+static struct {
+    int fd[2];
+    enum vfio_device_mig_state state[2];
+    GString *log;
+} p2p;
+
+static int fake_p2p_device(int fd, unsigned long request, void *arg)
+{
+    struct vfio_device_feature *f = arg;
+    struct vfio_device_feature_mig_state *m = (void *)f->data;
+    int i = fd == p2p.fd[0] ? 0 : fd == p2p.fd[1] ? 1 : -1;
+    enum vfio_device_mig_state to;
+
+    if (i < 0) {
+        return VFIO_SYS_PASS;
+    }
+    if (request != VFIO_DEVICE_FEATURE ||
+        (f->flags & VFIO_DEVICE_FEATURE_MASK) != VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE) {
+        return -ENOTTY;
+    }
+    if (f->flags & VFIO_DEVICE_FEATURE_GET) {
+        m->device_state = p2p.state[i];
+        return 0;
+    }
+    to = m->device_state;
+    g_string_append_printf(p2p.log, "%s%d:%s", p2p.log->len ? " " : "", i,
+                           vfio_migration_state_name(to));
+    p2p.state[i] = to;
+    m->data_fd = -1;
+    if (to == S(PRE_COPY) || to == S(STOP_COPY) || to == S(RESUMING)) {
+        m->data_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    return 0;
+}
+
+static void test_p2p_order(void)
+{
+    g_autoptr(GError) err = NULL;
+    VFIOMigration *mig[2];
+    VFIODevice dev[2];
+
+    p2p.log = g_string_new(NULL);
+    vfio_sys_set_ioctl_fake(fake_p2p_device);
+    for (int i = 0; i < 2; i++) {
+        refusing_device(&dev[i]);
+        p2p.fd[i] = dev[i].fd;
+        p2p.state[i] = S(RUNNING);
+        mig[i] = vfio_migration_new(&dev[i], ALL, true, NULL, NULL);
+        g_assert_true(vfio_migration_ops.save_setup(mig[i], &err));
+    }
+    g_assert_cmpstr(p2p.log->str, ==, "0:pre-copy 1:pre-copy");
+    g_string_truncate(p2p.log, 0);
+    hd_runstate_set(HD_RUN_STATE_FINISH_MIGRATE);
+    g_assert_cmpstr(p2p.log->str, ==, "0:pre-copy-p2p 1:pre-copy-p2p 0:stop-copy 1:stop-copy");
+    g_string_truncate(p2p.log, 0);
+    /* Completed: the devices stop with the VM (postmigrate) and run again with it (cont). */
+    hd_runstate_set(HD_RUN_STATE_POSTMIGRATE);
+    for (int i = 0; i < 2; i++) {
+        vfio_migration_ops.save_cleanup(mig[i], false);
+    }
+    g_assert_cmpstr(p2p.log->str, ==, "0:stop 1:stop");
+    g_string_truncate(p2p.log, 0);
+    hd_runstate_set(HD_RUN_STATE_RUNNING);
+    g_assert_cmpstr(p2p.log->str, ==, "0:running-p2p 1:running-p2p 0:running 1:running");
+    hd_runstate_set(HD_RUN_STATE_PRELAUNCH);
+    for (int i = 0; i < 2; i++) {
+        vfio_migration_free(mig[i]);
+        refusing_device_clear(&dev[i]);
+    }
+    vfio_sys_set_ioctl_fake(NULL);
+    g_string_free(p2p.log, true);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -374,5 +452,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/migration/set-state-refused", test_set_state_refused);
     g_test_add_func("/vfio/migration/handlers-refused", test_handlers_refused);
     g_test_add_func("/vfio/migration/stop-at-finish", test_stop_at_finish);
+    g_test_add_func("/vfio/migration/p2p-order", test_p2p_order);
     return g_test_run();
 }

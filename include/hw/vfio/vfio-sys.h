@@ -7,6 +7,7 @@
 #ifndef HW_VFIO_VFIO_SYS_H
 #define HW_VFIO_VFIO_SYS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,12 +73,14 @@ bool vfio_sys_fail_fired(void);
 void vfio_sys_fail_ioctl(unsigned long request, int err);
 
 /*
- * A fake kernel for one fd, for what no lab device offers (e.g. a device whose DMA log reports
- * written pages): every ioctl on @fd goes to @fake (returns >= 0 or -errno) instead of the
- * kernel, after counting and injected failures. NULL @fake removes it. Turns accounting on.
+ * A fake kernel device, for what no lab device offers (a DMA log that reports written pages;
+ * several devices' migration states in order): every ioctl goes to @fake first, after counting
+ * and injected failures; it returns >= 0 or -errno as the answer, or VFIO_SYS_PASS to let the
+ * kernel answer. NULL @fake removes it. Turns accounting on.
  */
+#define VFIO_SYS_PASS INT_MIN
 typedef int (*VFIOSysIoctlFake)(int fd, unsigned long request, void *arg);
-void vfio_sys_set_ioctl_fake(int fd, VFIOSysIoctlFake fake);
+void vfio_sys_set_ioctl_fake(VFIOSysIoctlFake fake);
 
 /*
  * Accounting starts with the first vfio_sys_reset_counts(), vfio_sys_fail_nth() or
