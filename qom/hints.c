@@ -54,6 +54,7 @@ static const Hint property_hints[] = {
                    "<boot order> out of the device" },
     { "acpi-index", "hostdev's ACPI tables do not name slots yet: leave <acpi index> out" },
     { "failover_pair_id", "hostdev has no virtio-net failover: leave <teaming> out" },
+    { "display", "hostdev has no display for a device: leave display= (and <graphics>) out" },
     { "ramfb", "hostdev has no display: leave ramfb out" },
 };
 
@@ -62,8 +63,7 @@ static const Hint option_hints[] = {
     { "drive", "hostdev has no block layer: leave <disk> out, assign an NVMe with <hostdev>" },
     { "netdev", "hostdev has no emulated network: leave <interface> out, assign a NIC with "
                 "<hostdev>" },
-    { "vnc", "hostdev has no display: leave <graphics> out (-display none)" },
-    { "spice", "hostdev has no display: leave <graphics> out (-display none)" },
+    { "spice", "hostdev has no SPICE server: use <graphics type='vnc'> or leave <graphics> out" },
     { "usb", "hostdev has no USB: use <controller type='usb' model='none'/>" },
     { "bios", "hostdev has no firmware yet: boot a kernel with <kernel>/<initrd>/<cmdline>" },
     { "numa", "hostdev has no NUMA topology: leave <numa> out of <cpu>" },
