@@ -54,7 +54,6 @@ static const Hint property_hints[] = {
                    "<boot order> out of the device" },
     { "acpi-index", "hostdev's ACPI tables do not name slots yet: leave <acpi index> out" },
     { "failover_pair_id", "hostdev has no virtio-net failover: leave <teaming> out" },
-    { "display", "hostdev has no display for a device: leave display= (and <graphics>) out" },
     { "ramfb", "hostdev has no display: leave ramfb out" },
 };
 

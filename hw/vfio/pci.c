@@ -34,6 +34,7 @@ enum {
     PROP_SUB_DEVICE_ID,
     PROP_ENABLE_MIGRATION,
     PROP_PRE_COPY_DIRTY_TRACKING,
+    PROP_DISPLAY,
     N_PROPS,
 };
 
@@ -299,6 +300,7 @@ static void migration_teardown(VFIOPciDevice *vdev)
 
 static void vfio_pci_cleanup(VFIOPciDevice *vdev)
 {
+    g_clear_pointer(&vdev->display_state, vfio_display_free);
     migration_teardown(vdev);
     vfio_pci_irq_teardown(vdev);
     bars_free(vdev);
@@ -446,6 +448,17 @@ static bool backend_setup(VFIOPciDevice *vdev, GError **errp)
     return true;
 }
 
+/* display=on|auto: the device's display plane as a console named by the device's id. */
+static bool display_setup(VFIOPciDevice *vdev, GError **errp)
+{
+    const char *id = hd_device_get_id(HD_DEVICE(vdev));
+    VFIODisplayMode mode;
+
+    return vfio_display_mode_parse(vdev->display, &mode, errp) &&
+           vfio_display_setup(&vdev->vbasedev, id ? id : vdev->vbasedev.name, mode,
+                              &vdev->display_state, errp);
+}
+
 static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
 {
     HdPciDevice *dev = HD_PCI_DEVICE(vdev);
@@ -518,7 +531,7 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
     if (!vfio_pci_irq_setup(vdev, errp)) {
         return false;
     }
-    if (!migration_setup(vdev, errp)) {
+    if (!migration_setup(vdev, errp) || !display_setup(vdev, errp)) {
         return false;
     }
     trace_vfio_pci_realized(name, pci_get_word(pci_config(dev) + PCI_VENDOR_ID),
@@ -610,6 +623,10 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
         g_free(vdev->enable_migration);
         vdev->enable_migration = g_value_dup_string(value);
         break;
+    case PROP_DISPLAY:
+        g_free(vdev->display);
+        vdev->display = g_value_dup_string(value);
+        break;
     case PROP_PRE_COPY_DIRTY_TRACKING:
         vdev->pre_copy_dirty_tracking = g_value_get_boolean(value);
         break;
@@ -665,6 +682,9 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
     case PROP_PRE_COPY_DIRTY_TRACKING:
         g_value_set_boolean(value, vdev->pre_copy_dirty_tracking);
         break;
+    case PROP_DISPLAY:
+        g_value_set_string(value, vdev->display ? vdev->display : "off");
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
     }
@@ -683,6 +703,7 @@ static void vfio_pci_finalize(GObject *obj)
     g_free(vdev->vf_token);
     g_free(vdev->msix_relocation);
     g_free(vdev->enable_migration);
+    g_free(vdev->display);
     g_free(vdev->what);
     G_OBJECT_CLASS(vfio_pci_device_parent_class)->finalize(obj);
 }
@@ -740,6 +761,10 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
         "x-pre-copy-dirty-page-tracking", "x-pre-copy-dirty-page-tracking",
         "sync the pages the device writes during precopy (off: only once the VM stopped)", TRUE,
         rw);
+    props[PROP_DISPLAY] = g_param_spec_string(
+        "display", "display",
+        "show the device's display plane (mdpy, mbochs, vGPUs) as a console: on, off or auto",
+        "off", rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 

@@ -13,6 +13,7 @@
 #include "hw/vfio/vfio-common.h"
 #include "hw/vfio/vfio-helpers.h"
 #include "hw/vfio/vfio-pci.h"
+#include "vfio-display.h"
 #include "vfio-migration.h"
 
 /* Power management and Advanced Features capability fields vfio-pci looks at. */
@@ -101,6 +102,7 @@ struct _VFIOPciDevice {
     char *msix_relocation; /* x-msix-relocation: off, auto, bar0..bar5 */
     char *enable_migration;       /* enable-migration: on, off, auto (NULL: auto) */
     bool pre_copy_dirty_tracking; /* x-pre-copy-dirty-page-tracking */
+    char *display;                /* display: on, off, auto (NULL: off) */
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */
@@ -119,6 +121,7 @@ struct _VFIOPciDevice {
     VFIOPciResetMethod reset_method;
     bool reset_done; /* the reset hook's bus reset worked; the system handler skips it */
     VFIOMigration *migration; /* registered with the migration core; NULL: not migratable */
+    VFIODisplay *display_state; /* display=on|auto found planes: the console's source */
 
     /* interrupts */
     VFIOPciIrqMode irq_mode;

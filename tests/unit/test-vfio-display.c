@@ -1,0 +1,302 @@
+/*
+ * VFIO display planes without a kernel: DRM fourcc to pixman, display=, and the console a fake
+ * device's plane makes (a region read through mmap or pread, dma-bufs cached by id and closed
+ * when evicted, a plane change, a format hostdev cannot convert named in the error).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <linux/vfio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hw/vfio/vfio-sys.h"
+#include "ui/console.h"
+#include "vfio-display.h"
+
+#define FOURCC(a, b, c, d) \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define XR24 FOURCC('X', 'R', '2', '4')
+#define REGION_INDEX 16
+#define REGION_OFFSET 0x100000
+#define REGION_SIZE 0x100000
+
+/* The fake device: its fd is a memfd holding the display region at REGION_OFFSET. */
+static struct {
+    int fd;
+    uint32_t type; /* VFIO_GFX_PLANE_TYPE_REGION or _DMABUF; 0: no display */
+    uint32_t fourcc, width, height, stride;
+    uint32_t dmabuf_id;
+    int dmabuf_src;      /* memfd behind every dma-buf handed out */
+    int dmabuf_fds[16];  /* handed out, in order */
+    unsigned dmabuf_gets;
+} dev;
+
+static int fake_ioctl(int fd, unsigned long request, void *arg)
+{
+    if (fd != dev.fd) {
+        return VFIO_SYS_PASS;
+    }
+    if (request == VFIO_DEVICE_QUERY_GFX_PLANE) {
+        struct vfio_device_gfx_plane_info *p = arg;
+
+        if (!dev.type || (p->flags & ~VFIO_GFX_PLANE_TYPE_PROBE) != dev.type) {
+            return -EINVAL;
+        }
+        if (p->flags & VFIO_GFX_PLANE_TYPE_PROBE) {
+            return 0;
+        }
+        p->drm_format = dev.fourcc;
+        p->drm_format_mod = 0;
+        p->width = dev.width;
+        p->height = dev.height;
+        p->stride = dev.stride;
+        p->size = dev.stride * dev.height;
+        if (dev.type == VFIO_GFX_PLANE_TYPE_REGION) {
+            p->region_index = REGION_INDEX;
+        } else {
+            p->dmabuf_id = dev.dmabuf_id;
+        }
+        return 0;
+    }
+    if (request == VFIO_DEVICE_GET_REGION_INFO) {
+        struct vfio_region_info *ri = arg;
+
+        if (ri->index != REGION_INDEX) {
+            return -EINVAL;
+        }
+        ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP;
+        ri->offset = REGION_OFFSET;
+        ri->size = REGION_SIZE;
+        ri->cap_offset = 0;
+        return 0;
+    }
+    if (request == VFIO_DEVICE_GET_GFX_DMABUF) {
+        int nfd = dup(dev.dmabuf_src);
+
+        g_assert_cmpuint(dev.dmabuf_gets, <, G_N_ELEMENTS(dev.dmabuf_fds));
+        dev.dmabuf_fds[dev.dmabuf_gets++] = nfd;
+        return nfd;
+    }
+    return -ENOTTY;
+}
+
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+typedef struct Fixture {
+    VFIODevice vbasedev;
+} Fixture;
+
+static void setup(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    memset(&dev, 0, sizeof(dev));
+    dev.fd = memfd_create("fake-display-device", MFD_CLOEXEC);
+    g_assert_cmpint(ftruncate(dev.fd, REGION_OFFSET + REGION_SIZE), ==, 0);
+    dev.dmabuf_src = memfd_create("fake-dmabuf", MFD_CLOEXEC);
+    g_assert_cmpint(ftruncate(dev.dmabuf_src, REGION_SIZE), ==, 0);
+    dev.type = VFIO_GFX_PLANE_TYPE_REGION;
+    dev.fourcc = XR24;
+    dev.width = 64;
+    dev.height = 32;
+    dev.stride = 64 * 4 + 16;
+    vfio_device_init(&f->vbasedev, NULL);
+    f->vbasedev.name = g_strdup("fake0");
+    f->vbasedev.fd = dev.fd;
+    vfio_sys_set_ioctl_fake(fake_ioctl);
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    vfio_sys_set_ioctl_fake(NULL);
+    f->vbasedev.fd = -1;
+    vfio_device_clear(&f->vbasedev);
+    close(dev.fd);
+    close(dev.dmabuf_src);
+}
+
+/* Put pixel value @v at (@x, @y) of the plane in @fd at @base. */
+static void put(int fd, uint64_t base, unsigned x, unsigned y, uint32_t v)
+{
+    g_assert_cmpint(pwrite(fd, &v, 4, (off_t)(base + y * dev.stride + x * 4)), ==, 4);
+}
+
+static uint32_t pixel(HdConsole *con, unsigned x, unsigned y)
+{
+    pixman_image_t *img = hd_console_surface(con);
+    uint8_t *data = (uint8_t *)pixman_image_get_data(img);
+
+    return *(uint32_t *)(data + y * pixman_image_get_stride(img) + x * 4);
+}
+
+static void test_formats(void)
+{
+    char name[5];
+
+    g_assert_cmpint(vfio_display_pixman_format(XR24), ==, PIXMAN_x8r8g8b8);
+    g_assert_cmpint(vfio_display_pixman_format(FOURCC('A', 'B', '2', '4')), ==, PIXMAN_a8b8g8r8);
+    g_assert_cmpint(vfio_display_pixman_format(FOURCC('R', 'G', '1', '6')), ==, PIXMAN_r5g6b5);
+    g_assert_cmpint(vfio_display_pixman_format(FOURCC('R', 'G', '2', '4')), ==, PIXMAN_r8g8b8);
+    g_assert_cmpint(vfio_display_pixman_format(FOURCC('B', 'G', '2', '4')), ==, PIXMAN_b8g8r8);
+    g_assert_cmpint(vfio_display_pixman_format(FOURCC('N', 'V', '1', '2')), ==, 0);
+    vfio_display_fourcc_name(FOURCC('N', 'V', '1', '2'), name);
+    g_assert_cmpstr(name, ==, "NV12");
+    vfio_display_fourcc_name(0x00313220, name);
+    g_assert_cmpstr(name, ==, " 21?");
+}
+
+static void test_mode_parse(void)
+{
+    g_autoptr(GError) err = NULL;
+    VFIODisplayMode mode = VFIO_DISPLAY_ON;
+
+    g_assert_true(vfio_display_mode_parse(NULL, &mode, NULL));
+    g_assert_cmpint(mode, ==, VFIO_DISPLAY_OFF);
+    g_assert_true(vfio_display_mode_parse("auto", &mode, NULL));
+    g_assert_cmpint(mode, ==, VFIO_DISPLAY_AUTO);
+    g_assert_true(vfio_display_mode_parse("on", &mode, NULL));
+    g_assert_cmpint(mode, ==, VFIO_DISPLAY_ON);
+    g_assert_false(vfio_display_mode_parse("yes", &mode, &err));
+    g_assert_cmpstr(err->message, ==, "display=yes: use on, off or auto");
+}
+
+/* No planes: on fails saying so, auto and off make no console. */
+static void test_no_display(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    VFIODisplay *d = (VFIODisplay *)&err;
+
+    (void)data;
+    dev.type = 0;
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu0", VFIO_DISPLAY_AUTO, &d, NULL));
+    g_assert_null(d);
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu0", VFIO_DISPLAY_OFF, &d, NULL));
+    g_assert_null(d);
+    g_assert_false(vfio_display_setup(&f->vbasedev, "gpu0", VFIO_DISPLAY_ON, &d, &err));
+    g_assert_null(d);
+    g_assert_nonnull(strstr(err->message, "display=on but the device has no display planes"));
+    g_assert_null(hd_console_find(NULL, 0, NULL));
+}
+
+static void region_plane(Fixture *f, bool no_mmap)
+{
+    g_autoptr(GError) err = NULL;
+    VFIODisplay *d = NULL;
+    HdConsole *con;
+
+    f->vbasedev.no_mmap = no_mmap;
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu0", VFIO_DISPLAY_ON, &d, &err));
+    g_assert_nonnull(d);
+    con = hd_console_find("gpu0", 0, &err);
+    g_assert_nonnull(con);
+    g_assert_null(hd_console_surface(con));
+    put(dev.fd, REGION_OFFSET, 0, 0, 0x00ff0000);
+    put(dev.fd, REGION_OFFSET, 63, 31, 0x000000ff);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_nonnull(hd_console_surface(con));
+    g_assert_cmpint(pixman_image_get_width(hd_console_surface(con)), ==, 64);
+    g_assert_cmpint(pixman_image_get_height(hd_console_surface(con)), ==, 32);
+    g_assert_cmpint(pixman_image_get_stride(hd_console_surface(con)), ==, 64 * 4 + 16);
+    g_assert_cmpint(pixman_image_get_format(hd_console_surface(con)), ==, PIXMAN_x8r8g8b8);
+    g_assert_cmphex(pixel(con, 0, 0), ==, 0x00ff0000);
+    g_assert_cmphex(pixel(con, 63, 31), ==, 0x000000ff);
+
+    /* The guest draws: the same surface shows it after the next refresh. */
+    put(dev.fd, REGION_OFFSET, 10, 10, 0x0000ff00);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmphex(pixel(con, 10, 10), ==, 0x0000ff00);
+
+    /* A new mode: a new surface of the new size. */
+    dev.width = 32;
+    dev.stride = 32 * 4;
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmpint(pixman_image_get_width(hd_console_surface(con)), ==, 32);
+
+    /* A format hostdev cannot convert: named, with the device; the last surface stays. */
+    dev.fourcc = FOURCC('N', 'V', '1', '2');
+    g_assert_false(hd_console_refresh(con, &err));
+    g_assert_nonnull(strstr(err->message, "device 'gpu0'"));
+    g_assert_nonnull(strstr(err->message, "format 'NV12' (0x3231564e) cannot be converted"));
+    g_assert_nonnull(hd_console_surface(con));
+
+    vfio_display_free(d);
+    g_assert_null(hd_console_find(NULL, 0, NULL));
+}
+
+static void test_region_mmap(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    region_plane(f, false);
+}
+
+static void test_region_pread(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    vfio_sys_reset_counts();
+    region_plane(f, true);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_MMAP), ==, 0);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_PREAD), >=, 3);
+}
+
+/* dma-bufs: fetched once per id, the latest few kept mapped, the older ones closed. */
+static void test_dmabuf(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    VFIODisplay *d = NULL;
+    HdConsole *con;
+
+    (void)data;
+    dev.type = VFIO_GFX_PLANE_TYPE_DMABUF;
+    dev.dmabuf_id = 1;
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu1", VFIO_DISPLAY_AUTO, &d, &err));
+    g_assert_nonnull(d);
+    con = hd_console_find("gpu1", 0, &err);
+    put(dev.dmabuf_src, 0, 5, 6, 0x00123456);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmphex(pixel(con, 5, 6), ==, 0x00123456);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmpuint(dev.dmabuf_gets, ==, 1);
+    g_assert_true(fd_open(dev.dmabuf_fds[0]));
+
+    /* Ids 2..5: id 1 falls out of the cache and its fd is closed; back to 5: no new fd. */
+    for (uint32_t id = 2; id <= 5; id++) {
+        dev.dmabuf_id = id;
+        g_assert_true(hd_console_refresh(con, &err));
+    }
+    g_assert_cmpuint(dev.dmabuf_gets, ==, 5);
+    g_assert_false(fd_open(dev.dmabuf_fds[0]));
+    g_assert_true(fd_open(dev.dmabuf_fds[1]));
+    dev.dmabuf_id = 3;
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmpuint(dev.dmabuf_gets, ==, 5);
+    g_assert_cmphex(pixel(con, 5, 6), ==, 0x00123456);
+
+    /* The guest turns its mode off: no surface. */
+    dev.fourcc = 0;
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_null(hd_console_surface(con));
+
+    vfio_display_free(d);
+    for (unsigned i = 0; i < dev.dmabuf_gets; i++) {
+        g_assert_false(fd_open(dev.dmabuf_fds[i]));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vfio/display/formats", test_formats);
+    g_test_add_func("/vfio/display/mode-parse", test_mode_parse);
+#define ADD(path, fn) g_test_add("/vfio/display/" path, Fixture, NULL, setup, fn, teardown)
+    ADD("no-display", test_no_display);
+    ADD("region-mmap", test_region_mmap);
+    ADD("region-pread", test_region_pread);
+    ADD("dmabuf", test_dmabuf);
+    return g_test_run();
+}
