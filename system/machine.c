@@ -1,11 +1,13 @@
 /*
  * Machine q35: guest RAM (a memfd or a memory backend) mapped below and above 4 GiB the way
- * QEMU's q35 splits it, then the chipset (host bridge, pcie.0, I/O APIC and MSI lines).
+ * QEMU's q35 splits it, then the chipset (host bridge, pcie.0, I/O APIC and MSI lines) and
+ * fw_cfg (hw/nvram/fw_cfg.h).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
 
 #include "hw/i386/q35.h"
+#include "hw/nvram/fw_cfg.h"
 #include "migration/ram.h"
 #include "qom/object.h"
 #include "reset-internal.h"
@@ -21,6 +23,7 @@ struct HdMachine {
     MemoryRegion *above_4g;
     HdDevice *host;
     char *host_path;
+    HdFwCfg *fw_cfg;
 };
 
 static HdTree *qom_tree;
@@ -112,6 +115,7 @@ HdMachine *hd_machine_new(const HdMachineConfig *config, HdTree *tree, GError **
         return NULL;
     }
     m->host_path = g_strdup("/machine/q35");
+    m->fw_cfg = hd_fw_cfg_new(memory_system_io_root(), memory_system_address_space());
     hd_migration_set_ram(m->ram);
     hd_reset_root_add(m->host);
     trace_machine_init_done(config->type);
@@ -126,6 +130,7 @@ void hd_machine_free(HdMachine *m)
         return;
     }
     hd_migration_set_ram(NULL);
+    g_clear_pointer(&m->fw_cfg, hd_fw_cfg_free);
     if (m->host) {
         hd_reset_root_remove(m->host);
         hd_device_unrealize(m->host);

@@ -1,7 +1,7 @@
 /*
  * ACPI tables for q35 under KVM, written from the machine's layout (no canned blobs): the
  * guest finds the LAPICs and I/O APIC (MADT), ECAM (MCFG), power-off and reset (FADT, \_S5)
- * and the PCI root bridge with its windows and INTx routing (DSDT).
+ * and the PCI root bridge with its windows and INTx routing, and fw_cfg's ports (DSDT).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "hw/acpi/aml.h"
 #include "hw/i386/acpi-build.h"
 #include "hw/i386/q35.h"
+#include "hw/nvram/fw_cfg.h"
 
 #define HDR_LEN 36
 #define PCI_64BIT_WINDOW_SIZE (64ULL << 30)
@@ -138,6 +139,20 @@ static Aml *build_osc(void)
     return aml_end(osc);
 }
 
+/* fw_cfg's ports, under the _HID the guest's qemu_fw_cfg driver binds to. */
+static Aml *build_fwcf(void)
+{
+    Aml *dev = aml_device("FWCF");
+    g_autoptr(GByteArray) r = g_byte_array_new();
+
+    aml_res_io(r, FW_CFG_IO_BASE, FW_CFG_IO_SIZE);
+    aml_resource_end(r);
+    aml_append(dev, aml_name_decl("_HID", aml_string("QEMU0002")));
+    aml_append(dev, aml_name_decl("_STA", aml_int(0xb)));
+    aml_append(dev, aml_name_decl("_CRS", aml_buffer(r->data, r->len)));
+    return aml_end(dev);
+}
+
 static void build_dsdt(GByteArray *blob, const HdAcpiConfig *c)
 {
     size_t off = table_begin(blob, "DSDT", 2);
@@ -164,6 +179,7 @@ static void build_dsdt(GByteArray *blob, const HdAcpiConfig *c)
     aml_append(res, aml_name_decl("_UID", aml_int(1)));
     aml_append(res, aml_name_decl("_CRS", aml_buffer(mres->data, mres->len)));
     aml_append(sb, aml_end(res));
+    aml_append(sb, build_fwcf());
     aml_append(blob, aml_end(sb));
 
     for (int i = 0; i < 4; i++) {

@@ -105,6 +105,10 @@ static void test_acpi_tables(void)
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_PRT", 4));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_CRS", 4));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "\\_S5_", 5));
+    /* fw_cfg: device FWCF, _HID "QEMU0002", IO descriptor for 0x510..0x51b. */
+    g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "FWCF", 4));
+    g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "QEMU0002", 9));
+    g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "\x47\x01\x10\x05\x10\x05\x01\x0c", 8));
     /* _OSC with 4 arguments, comparing Arg0 with the PCI host bridge UUID in ToUUID order. */
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4), "_OSC\x04\x8a\x6b\x00" "CDW1", 12));
     g_assert_nonnull(memmem(dsdt, le32(dsdt + 4),
