@@ -62,8 +62,7 @@ static const Hint option_hints[] = {
     { "drive", "hostdev has no block layer: leave <disk> out, assign an NVMe with <hostdev>" },
     { "netdev", "hostdev has no emulated network: leave <interface> out, assign a NIC with "
                 "<hostdev>" },
-    { "vnc", "hostdev has no display: leave <graphics> out (-display none)" },
-    { "spice", "hostdev has no display: leave <graphics> out (-display none)" },
+    { "spice", "hostdev has no SPICE server: use <graphics type='vnc'> or leave <graphics> out" },
     { "usb", "hostdev has no USB: use <controller type='usb' model='none'/>" },
     { "bios", "hostdev has no firmware yet: boot a kernel with <kernel>/<initrd>/<cmdline>" },
     { "numa", "hostdev has no NUMA topology: leave <numa> out of <cpu>" },

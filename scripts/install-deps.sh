@@ -10,7 +10,10 @@ sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 
 build_pkgs=(gcc make meson ninja-build pkg-config python3 libglib2.0-dev libjson-glib-dev
-            libfdt-dev libpixman-1-dev libpng-dev libseccomp-dev libgnutls28-dev zlib1g-dev clang)
+            libfdt-dev libpixman-1-dev libpng-dev libseccomp-dev libgnutls28-dev zlib1g-dev clang
+            libvncserver-dev)
+# What tests run besides hostdev: a real VNC viewer that saves a snapshot (tests/qtest/test-display).
+test_pkgs=(vncsnapshot)
 lab_pkgs=(linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils strace)
 qemu_pkgs=(qemu-system-x86 qemu-utils)
 # libvirt 11.3 for the lab's libvirt test (issue 10), each pinned to bookworm-backports by name:
@@ -40,7 +43,7 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
     rm -f /var/lib/apt/periodic/hostdev-updated
 fi
 
-want=($(missing "${build_pkgs[@]}" "${lab_pkgs[@]}"))
+want=($(missing "${build_pkgs[@]}" "${lab_pkgs[@]}" "${test_pkgs[@]}"))
 qemu_ok=0
 qemu-system-x86_64 --version 2>/dev/null | grep -q 'version \(1[0-9]\|[2-9][0-9]\)\.' && qemu_ok=1
 libvirt_ok=0

@@ -8,6 +8,7 @@
 #include "qom/hints.h"
 #include "qom/object.h"
 #include "system/options.h"
+#include "ui/vnc.h"
 #include "options-internal.h"
 
 typedef bool (*OptionFn)(HdConfig *config, const char *name, const char *arg, GError **errp);
@@ -49,7 +50,10 @@ static const char usage_text[] =
     "  -S                       start paused (QMP cont starts the machine)\n"
     "  -nodefaults              create no default devices (hostdev creates none anyway)\n"
     "  -name [guest=]NAME[,debug-threads=on]   the VM's name; name the threads\n"
-    "  -display none            no display (the only one hostdev has)\n"
+    "  -display none            no display window (the default; hostdev has no local display)\n"
+    "  -display vnc=[HOST]:N    same as -vnc [HOST]:N\n"
+    "  -vnc [HOST]:N[,audiodev=ID]   a VNC server on port 5900+N showing the first display\n"
+    "                           (every interface when HOST is empty; no authentication)\n"
     "  -audio none              no sound (accepted for QEMU's libqtest; there is no other)\n"
     "Devices and objects (key=value or JSON):\n"
     "  -device DRIVER[,prop=value...] | -device '{\"driver\":...}'   (help: list)\n"
@@ -242,15 +246,28 @@ static bool opt_memory(HdConfig *config, const char *name, const char *arg, GErr
     return true;
 }
 
+/* -vnc SPEC and -display vnc=SPEC (ui/vnc-opts.c checks SPEC); -display none. */
 static bool opt_display(HdConfig *config, const char *name, const char *arg, GError **errp)
 {
-    (void)config;
-    (void)name;
-    if (strcmp(arg, "none") != 0) {
-        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "-display: '%s' is not supported by hostdev (only 'none')", arg);
+    g_autofree char *host = NULL;
+    int display;
+
+    if (!strcmp(name, "display")) {
+        if (!strcmp(arg, "none")) {
+            return true;
+        }
+        if (!g_str_has_prefix(arg, "vnc=")) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-display: '%s' is not supported by hostdev (none or vnc=[HOST]:N)", arg);
+            return false;
+        }
+        arg += strlen("vnc=");
+    }
+    if (!hd_vnc_parse(arg, &host, &display, errp)) {
         return false;
     }
+    g_free(config->vnc);
+    config->vnc = host ? g_strdup(arg) : NULL;
     return true;
 }
 
@@ -455,6 +472,7 @@ static const Option options[] = {
     { "rtc", true, opt_rtc, "base:string clock:string driftfix:string" },
     { "nodefaults", false, set_flag, NULL },
     { "display", true, opt_display, NULL },
+    { "vnc", true, opt_display, "vnc:string audiodev:string" },
     { "audio", true, opt_audio, "driver:string" },
     { "name", true, opt_name, "guest:string debug-threads:boolean" },
     { "chardev", true, opt_chardev,
@@ -550,6 +568,7 @@ void hd_config_free(HdConfig *config)
     g_free(config->qtest);
     g_free(config->qtest_log);
     g_free(config->incoming);
+    g_free(config->vnc);
     g_free(config);
 }
 

@@ -46,6 +46,8 @@
 #include "system/runstate.h"
 #include "trace.h"
 #include "trace/control.h"
+#include "ui/screendump.h"
+#include "ui/vnc.h"
 
 typedef struct Vm {
     HdConfig *config;
@@ -122,6 +124,7 @@ static bool setup_types(Vm *vm, GError **errp)
     qmp_register_machine_commands();
     qmp_register_probe_commands();
     qmp_register_migration_commands();
+    qmp_register_ui_commands();
     if (vm->config->incoming) {
         hd_migration_set_incoming(vm->config->incoming, vm->config->start_paused);
     }
@@ -457,6 +460,18 @@ static void teardown_devices(Vm *vm)
     hd_device_del_all(vm->tree);
 }
 
+/* -vnc: after the devices, so a display device given on the command line is console 0. */
+static bool setup_vnc(Vm *vm, GError **errp)
+{
+    return !vm->config->vnc || hd_vnc_start(vm->config->vnc, errp);
+}
+
+static void teardown_vnc(Vm *vm)
+{
+    (void)vm;
+    hd_vnc_stop();
+}
+
 static bool setup_pidfile(Vm *vm, GError **errp)
 {
     return !vm->config->pidfile || hd_pidfile_create(vm->config->pidfile, errp);
@@ -520,6 +535,7 @@ static const StartupStep startup[] = {
     { "pc", setup_pc, teardown_pc },
     { "console", setup_console, NULL },
     { "devices", setup_devices, teardown_devices },
+    { "vnc", setup_vnc, teardown_vnc },
     { "migration", setup_migration, teardown_migration },
     { "sandbox", setup_sandbox, NULL },
     { "run", setup_run, NULL },

@@ -83,6 +83,7 @@ typedef struct HdConfig {
     char *qtest;            /* -qtest CHARDEV-SPEC ("unix:PATH", "chardev:ID") */
     char *qtest_log;        /* -qtest-log FILE ("none": no log) */
     char *incoming;         /* -incoming URI|defer, or NULL */
+    char *vnc;              /* -vnc / -display vnc=: "[HOST]:N[,...]", or NULL */
 } HdConfig;
 
 /*

@@ -212,7 +212,7 @@ def refusals():
         (["-blockdev", '{"driver":"file","filename":"x.img","node-name":"n0"}'],
          "-blockdev: option not supported by hostdev (hostdev has no block layer: "
          "leave <disk> out"),
-        (["-spice", "port=5900"], "hostdev has no display: leave <graphics> out"),
+        (["-spice", "port=5900"], "hostdev has no SPICE server: use <graphics type='vnc'>"),
         (["-device", "intel-iommu"], "hostdev has no vIOMMU: leave <iommu> out"),
     ]:
         r = subprocess.run([HOSTDEV, *args], capture_output=True, text=True, timeout=30)

@@ -236,8 +236,41 @@ static void test_refused(void)
     REFUSED("-blockdev: option not supported by hostdev (hostdev has no block layer: leave "
             "<disk> out, assign an NVMe with <hostdev>)",
             "-blockdev", "{\"driver\":\"file\"}");
-    REFUSED("-vnc: option not supported by hostdev (hostdev has no display: leave <graphics> out",
-            "-vnc", ":0");
+    REFUSED("-vnc: parameter 'password' is not supported by hostdev", "-vnc",
+            "127.0.0.1:0,password=on");
+    REFUSED("-vnc unix:/tmp/v: unix sockets are not supported", "-vnc", "unix:/tmp/v");
+    REFUSED("-vnc 5900: expected [HOST]:N", "-vnc", "5900");
+    REFUSED("-vnc [::1:0: an IPv6 address goes in brackets", "-vnc", "[::1:0");
+    REFUSED("-vnc :60000: expected [HOST]:N", "-vnc", ":60000");
+    REFUSED("-display: 'sdl' is not supported by hostdev (none or vnc=[HOST]:N)", "-display",
+            "sdl");
+}
+
+/* -vnc as people and libvirt write it; -display vnc= is the same; -display none keeps it. */
+static void test_vnc(void)
+{
+    static const char *const specs[] = { "127.0.0.1:0", ":1", "localhost:2", "[::1]:3",
+                                         "127.0.0.1:0,audiodev=audio1" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *display = g_strdup_printf("vnc=%s", specs[i]);
+        g_autoptr(HdConfig) a = parse(&err, "-vnc", specs[i], "-display", "none", NULL);
+        g_autoptr(HdConfig) b = parse(&err, "-display", display, NULL);
+
+        g_assert_no_error(err);
+        g_assert_cmpstr(a->vnc, ==, specs[i]);
+        g_assert_cmpstr(b->vnc, ==, specs[i]);
+    }
+    {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(HdConfig) c = parse(&err, "-vnc", ":0", "-vnc", "none", NULL);
+        g_autoptr(HdConfig) d = parse(&err, NULL);
+
+        g_assert_no_error(err);
+        g_assert_null(c->vnc);
+        g_assert_null(d->vnc);
+    }
 }
 
 /* libvirt 11.3's probe command line, as it runs every emulator it is given. */
@@ -384,6 +417,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/help-requests", test_help_requests);
     g_test_add_func("/options/control-channels", test_control_channels);
     g_test_add_func("/options/refused", test_refused);
+    g_test_add_func("/options/vnc", test_vnc);
     g_test_add_func("/options/size-helper", test_size_helper);
     g_test_add_func("/options/libvirt-probe", test_libvirt_probe);
     g_test_add_func("/options/libvirt-domain", test_libvirt_domain);

@@ -13,6 +13,7 @@
 #include "system/qmp-machine.h"
 #include "system/qmp-objects.h"
 #include "system/qmp-runtime.h"
+#include "ui/screendump.h"
 
 /*
  * Declared, handlers landing elsewhere: a command declared in qapi/ while its handler is being
@@ -42,6 +43,7 @@ static void register_all(void)
         qmp_register_machine_commands();
         qmp_register_probe_commands();
         qmp_register_migration_commands();
+        qmp_register_ui_commands();
     }
 }
 
