@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "migration-internal.h"
+#include "monitor/qmp.h"
 #include "system/machine.h"
 
 static GPtrArray *instances; /* HdMigInstance *, registration order */
@@ -113,4 +114,18 @@ GPtrArray *hd_mig_blocked_reasons(void)
         g_ptr_array_add(out, g_strdup(((HdMigBlocker *)blockers->pdata[i])->reason));
     }
     return out;
+}
+
+bool hd_mig_check_blockers(GError **errp)
+{
+    g_autoptr(GPtrArray) reasons = hd_mig_blocked_reasons();
+    g_autofree char *joined = NULL;
+
+    if (!reasons->len) {
+        return true;
+    }
+    g_ptr_array_add(reasons, NULL);
+    joined = g_strjoinv("; ", (char **)reasons->pdata);
+    g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC_ERROR, "migration is blocked: %s", joined);
+    return false;
 }
