@@ -147,6 +147,9 @@ static bool feed_value_byte(JsonSplitter *js, guint8 c)
         g_string_append_c(js->buf, c);
         if (js->buf->len > js->max_size) {
             js->discarding = true;
+            /* Nothing more is kept of this value: give the memory back now, not at its end. */
+            g_string_free(js->buf, TRUE);
+            js->buf = g_string_new(NULL);
             report(js, JSON_SPLITTER_ERROR_TOO_BIG,
                    "JSON object is larger than %" G_GSIZE_FORMAT " bytes: split the request",
                    js->max_size);
