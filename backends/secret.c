@@ -222,7 +222,9 @@ static void secret_finalize(GObject *obj)
         gsize n;
         guchar *p = g_bytes_unref_to_data(s->value, &n);
 
-        memset(p, 0, n);
+        if (p) { /* NULL for an empty value (data=) */
+            memset(p, 0, n);
+        }
         g_free(p);
     }
     g_free(s->data);
