@@ -56,7 +56,9 @@ bool hd_vnc_parse(const char *spec, char **host, int *display, GError **errp)
     if (!strcmp(parts[0], "none") && !parts[1]) {
         return true;
     }
-    if (!parse_address(parts[0], &h, display, errp)) {
+    /* "vnc=" is the implied key of the first part (libvirt may write it). */
+    if (!parse_address(parts[0] + (g_str_has_prefix(parts[0], "vnc=") ? 4 : 0), &h, display,
+                       errp)) {
         return false;
     }
     for (guint i = 1; parts[i]; i++) {
@@ -64,6 +66,10 @@ bool hd_vnc_parse(const char *spec, char **host, int *display, GError **errp)
 
         /* audiodev=: VNC's audio extension; hostdev has no sound (-audiodev none only). */
         if (!strcmp(key, "audiodev")) {
+            continue;
+        }
+        /* Every viewer shares the screen: what share=force-shared asks for. */
+        if (!strcmp(parts[i], "share=force-shared")) {
             continue;
         }
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,

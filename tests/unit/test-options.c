@@ -239,6 +239,9 @@ static void test_refused(void)
     REFUSED("-vnc: parameter 'password' is not supported by hostdev", "-vnc",
             "127.0.0.1:0,password=on");
     REFUSED("-vnc unix:/tmp/v: unix sockets are not supported", "-vnc", "unix:/tmp/v");
+    REFUSED("-vnc unix:/tmp/v: unix sockets are not supported", "-vnc", "vnc=unix:/tmp/v");
+    REFUSED("-vnc: parameter 'share' is not supported", "-vnc", ":0,share=allow-exclusive");
+    REFUSED("-vnc: parameter 'websocket' is not supported", "-vnc", ":0,websocket=5700");
     REFUSED("-vnc 5900: expected [HOST]:N", "-vnc", "5900");
     REFUSED("-vnc [::1:0: an IPv6 address goes in brackets", "-vnc", "[::1:0");
     REFUSED("-vnc :60000: expected [HOST]:N", "-vnc", ":60000");
@@ -250,7 +253,8 @@ static void test_refused(void)
 static void test_vnc(void)
 {
     static const char *const specs[] = { "127.0.0.1:0", ":1", "localhost:2", "[::1]:3",
-                                         "127.0.0.1:0,audiodev=audio1" };
+                                         "127.0.0.1:0,audiodev=audio1",
+                                         "vnc=127.0.0.1:4,share=force-shared" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
         g_autoptr(GError) err = NULL;
