@@ -14,6 +14,7 @@
 #include "hw/vfio/vfio-sys.h"
 #include "monitor/monitor.h"
 #include "qom/object.h"
+#include "system/fd-limit.h"
 #include "system/iommufd.h"
 #include "trace.h"
 
@@ -155,10 +156,13 @@ static void open_error(HdIommufdBackend *be, int err, GError **errp)
                     "%s: cannot open " IOMMUFD_DEVICE_PATH ": %s; give this user access to it or pass an open fd (-object iommufd,id=ID,fd=N)",
                     what, g_strerror(-err));
         break;
-    default:
-        g_set_error(errp, VFIO_ERROR, -err, "%s: cannot open " IOMMUFD_DEVICE_PATH ": %s",
-                    what, g_strerror(-err));
+    default: {
+        g_autofree char *advice = hd_fd_limit_advice(-err);
+
+        g_set_error(errp, VFIO_ERROR, -err, "%s: cannot open " IOMMUFD_DEVICE_PATH ": %s%s%s",
+                    what, g_strerror(-err), advice ? "; " : "", advice ? advice : "");
         break;
+    }
     }
 }
 

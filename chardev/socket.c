@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chardev-internal.h"
+#include "system/fd-limit.h"
 
 #define READ_CHUNK 4096
 #define MAX_FDS_PER_READ 16
@@ -294,10 +295,16 @@ static int listen_unix(Chardev *chr, const char *path, GError **errp)
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         listen(fd, LISTEN_BACKLOG) < 0 || stat(path, &st) < 0) {
         int err = errno;
+        g_autofree char *advice = hd_fd_limit_advice(err);
 
-        g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
-                    "cannot listen on '%s': %s (is the directory writable, the path unused?)",
-                    path, g_strerror(err));
+        if (advice) {
+            g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
+                        "cannot listen on '%s': %s; %s", path, g_strerror(err), advice);
+        } else {
+            g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
+                        "cannot listen on '%s': %s (is the directory writable, the path unused?)",
+                        path, g_strerror(err));
+        }
         if (fd >= 0) {
             close(fd);
         }
@@ -322,10 +329,16 @@ static int connect_unix(const char *path, GError **errp)
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         !g_unix_set_fd_nonblocking(fd, TRUE, NULL)) {
         int err = errno;
+        g_autofree char *advice = hd_fd_limit_advice(err);
 
-        g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
-                    "cannot connect to '%s': %s (is a server listening there?)", path,
-                    g_strerror(err));
+        if (advice) {
+            g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
+                        "cannot connect to '%s': %s; %s", path, g_strerror(err), advice);
+        } else {
+            g_set_error(errp, G_IO_ERROR, g_io_error_from_errno(err),
+                        "cannot connect to '%s': %s (is a server listening there?)", path,
+                        g_strerror(err));
+        }
         if (fd >= 0) {
             close(fd);
         }

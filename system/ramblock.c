@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ramblock-internal.h"
+#include "system/fd-limit.h"
 
 /* memfd names are limited to 249 bytes by the kernel; keep them short. */
 #define MEMFD_NAME_MAX 64
@@ -81,10 +82,11 @@ RAMBlock *ram_block_new_memfd(const char *name, uint64_t size, GError **errp)
     fd = memfd_create(memfd_name, MFD_CLOEXEC);
     if (fd < 0) {
         int err = errno;
+        g_autofree char *advice = hd_fd_limit_advice(err);
 
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(err),
-                    "memfd_create for RAM block '%s' failed: %s; check the open file limit",
-                    name, g_strerror(err));
+                    "memfd_create for RAM block '%s' failed: %s; %s",
+                    name, g_strerror(err), advice ? advice : "check the open file limit");
         return NULL;
     }
     if (ftruncate(fd, (off_t)((size + ps - 1) & ~(ps - 1))) < 0) {
@@ -135,10 +137,11 @@ RAMBlock *ram_block_new_from_fd(const char *name, uint64_t size, int fd, uint64_
     own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (own_fd < 0) {
         int err = errno;
+        g_autofree char *advice = hd_fd_limit_advice(err);
 
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(err),
-                    "RAM block '%s': cannot duplicate fd %d: %s; check the open file limit",
-                    name, fd, g_strerror(err));
+                    "RAM block '%s': cannot duplicate fd %d: %s; %s",
+                    name, fd, g_strerror(err), advice ? advice : "check the open file limit");
         return NULL;
     }
     return ram_block_map(name, size, own_fd, fd_offset, errp);

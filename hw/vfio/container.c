@@ -16,6 +16,7 @@
 #include "hw/vfio/vfio-container-base.h"
 #include "hw/vfio/vfio-helpers.h"
 #include "hw/vfio/vfio-sys.h"
+#include "system/fd-limit.h"
 #include "trace.h"
 #include "vfio-backends.h"
 
@@ -228,6 +229,13 @@ static VFIOLegacyContainer *container_new(VFIOGroup *group, VFIOAddressSpace *sp
 
     ret = vfio_sys_open("/dev/vfio/vfio", O_RDWR);
     if (ret < 0) {
+        g_autofree char *advice = hd_fd_limit_advice(-ret);
+
+        if (advice) {
+            g_set_error(errp, VFIO_ERROR, -ret, "cannot open /dev/vfio/vfio: %s; %s",
+                        g_strerror(-ret), advice);
+            return NULL;
+        }
         g_set_error(errp, VFIO_ERROR, -ret,
                     "cannot open /dev/vfio/vfio: %s; load the vfio module (modprobe vfio-pci) and check the permissions of /dev/vfio/vfio",
                     g_strerror(-ret));
@@ -397,9 +405,12 @@ static VFIOGroup *group_get(int groupid, VFIOAddressSpace *space, GError **errp)
                         "%s does not exist: the device is not bound to vfio-pci; bind it (driverctl set-override ADDRESS vfio-pci)",
                         path);
         } else {
-            g_set_error(errp, VFIO_ERROR, -ret, "cannot open %s: %s%s", path,
-                        g_strerror(-ret),
-                        ret == -EACCES ? "; give this user access to the group device" : "");
+            g_autofree char *advice = hd_fd_limit_advice(-ret);
+
+            g_set_error(errp, VFIO_ERROR, -ret, "cannot open %s: %s%s%s", path,
+                        g_strerror(-ret), advice ? "; " : "",
+                        ret == -EACCES ? "; give this user access to the group device"
+                                       : advice ? advice : "");
         }
         return NULL;
     }
@@ -493,9 +504,11 @@ static bool legacy_attach_device(VFIOContainerClass *klass, const char *name,
                         "the kernel refused vf_token=%s for %s (%s): a VF takes its vfio-pci PF's token, a device that is neither takes none (the kernel log says which)",
                         vbasedev->vf_token, name, g_strerror(-fd));
         } else {
+            g_autofree char *advice = hd_fd_limit_advice(-fd);
+
             g_set_error(errp, VFIO_ERROR, -fd,
-                        "cannot get a device fd for %s from IOMMU group %d (VFIO_GROUP_GET_DEVICE_FD): %s",
-                        name, groupid, g_strerror(-fd));
+                        "cannot get a device fd for %s from IOMMU group %d (VFIO_GROUP_GET_DEVICE_FD): %s%s%s",
+                        name, groupid, g_strerror(-fd), advice ? "; " : "", advice ? advice : "");
         }
         if (g_queue_is_empty(&group->devices)) {
             group_free(group);

@@ -17,6 +17,7 @@
 #include "hw/vfio/vfio-helpers.h"
 #include "hw/vfio/vfio-container-base.h"
 #include "hw/vfio/vfio-sys.h"
+#include "system/fd-limit.h"
 #include "system/iommufd.h"
 #include "trace.h"
 #include "vfio-backends.h"
@@ -234,9 +235,13 @@ static int cdev_open(VFIODevice *vbasedev, const char *name, GError **errp)
                     "cannot open %s: %s; the device is in use through its VFIO group (the legacy backend, in this or another program): release it there first",
                     path, g_strerror(-fd));
         break;
-    default:
-        g_set_error(errp, VFIO_ERROR, -fd, "cannot open %s: %s", path, g_strerror(-fd));
+    default: {
+        g_autofree char *advice = hd_fd_limit_advice(-fd);
+
+        g_set_error(errp, VFIO_ERROR, -fd, "cannot open %s: %s%s%s", path, g_strerror(-fd),
+                    advice ? "; " : "", advice ? advice : "");
         break;
+    }
     }
     return -1;
 }
