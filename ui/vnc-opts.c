@@ -49,15 +49,16 @@ static bool parse_address(const char *addr, char **host, int *display, GError **
 bool hd_vnc_parse(const char *spec, char **host, int *display, GError **errp)
 {
     g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+    const char *first = parts[0] ? parts[0] : ""; /* g_strsplit("") gives no parts */
     g_autofree char *h = NULL;
 
     *host = NULL;
     *display = -1;
-    if (!strcmp(parts[0], "none") && !parts[1]) {
+    if (!strcmp(first, "none") && !parts[1]) {
         return true;
     }
     /* "vnc=" is the implied key of the first part (libvirt may write it). */
-    if (!parse_address(parts[0] + (g_str_has_prefix(parts[0], "vnc=") ? 4 : 0), &h, display,
+    if (!parse_address(first + (g_str_has_prefix(first, "vnc=") ? 4 : 0), &h, display,
                        errp)) {
         return false;
     }
