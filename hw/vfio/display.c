@@ -22,6 +22,17 @@
 /* dma-bufs kept mapped, one per plane id recently shown (a guest flipping between buffers). */
 #define DMABUF_CACHE 4
 
+/*
+ * A bochs display (QEMU's stdvga ids; the kernel's mbochs sample): VRAM in BAR0, the dispi
+ * registers 16-bit at 0x500 + 2 * index of the MMIO BAR2.
+ */
+#define BOCHS_VENDOR_ID 0x1234
+#define BOCHS_DEVICE_ID 0x1111
+#define BOCHS_DISPI 0x500
+#define BOCHS_DISPI_VIRT_WIDTH 6
+#define BOCHS_DISPI_X_OFFSET 8
+#define BOCHS_DISPI_Y_OFFSET 9
+
 /* One read-only mapping of a region or a dma-buf, shared by the images over it. */
 typedef struct DisplayMap {
     void *addr;
@@ -49,6 +60,7 @@ struct VFIODisplay {
     uint64_t region_size;
     bool region_known;
     GPtrArray *dmabufs;      /* DisplayDmabuf *, least recently shown first */
+    bool dmabuf_unmappable;  /* the kernel refused to map one: read bochs VRAM instead */
 };
 
 /* --- formats --- */
@@ -213,8 +225,13 @@ static void dmabuf_free(gpointer data)
     g_free(buf);
 }
 
-/* The mapping of dma-buf @id of @len bytes, from the cache or fetched and mapped. */
-static DisplayMap *dmabuf_get(VFIODisplay *d, uint32_t id, size_t len, GError **errp)
+/*
+ * The mapping of dma-buf @id of @len bytes, from the cache or fetched and mapped. NULL with
+ * @errp set; *@refused when the kernel would not map it (mbochs exports its dma-bufs read-only,
+ * and a read-only file cannot be mapped shared: only a GPU importer can use them).
+ */
+static DisplayMap *dmabuf_get(VFIODisplay *d, uint32_t id, size_t len, bool *refused,
+                              GError **errp)
 {
     DisplayDmabuf *buf;
     DisplayMap *map = NULL;
@@ -246,6 +263,7 @@ static DisplayMap *dmabuf_get(VFIODisplay *d, uint32_t id, size_t len, GError **
         g_set_error(errp, VFIO_ERROR, -ret, "cannot map the display's dma-buf %u (%zu bytes): %s",
                     id, len, g_strerror(-ret));
         vfio_sys_close(fd);
+        *refused = ret == -EINVAL || ret == -EACCES;
         return NULL;
     }
     buf = g_new0(DisplayDmabuf, 1);
@@ -303,14 +321,63 @@ static bool copy_read(VFIODisplay *d, GError **errp)
     return true;
 }
 
+/* Read 16-bit register @index of a bochs device's dispi interface (BAR2). */
+static int bochs_dispi_read(VFIODisplay *d, uint64_t bar2, unsigned index, uint16_t *val)
+{
+    return vfio_device_pread(d->vbasedev, val, 2, bar2 + BOCHS_DISPI + 2 * index);
+}
+
+/*
+ * Where the plane's pixels are in a bochs device's VRAM (BAR0): the scanout offset its dispi
+ * registers hold. False with @errp set when the device is not a bochs display.
+ */
+static bool bochs_scanout(VFIODisplay *d, const struct vfio_device_gfx_plane_info *plane,
+                          uint64_t *offset, GError **errp)
+{
+    g_autofree struct vfio_region_info *cfg = NULL, *bar2 = NULL;
+    uint16_t ids[2] = { 0, 0 }, virt_width = 0, x = 0, y = 0;
+    uint32_t bpp = PIXMAN_FORMAT_BPP(vfio_display_pixman_format(plane->drm_format)) / 8;
+    int ret = vfio_get_region_info(d->vbasedev, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
+
+    if (!ret) {
+        ret = vfio_device_pread(d->vbasedev, ids, sizeof(ids), cfg->offset);
+    }
+    if (ret < 0 || ids[0] != BOCHS_VENDOR_ID || ids[1] != BOCHS_DEVICE_ID) {
+        g_set_error(errp, VFIO_ERROR, ENOTSUP,
+                    "the kernel refused to map the display's dma-buf and the device (%04x:%04x) is not a bochs display whose VRAM hostdev could read instead",
+                    ids[0], ids[1]);
+        return false;
+    }
+    ret = vfio_get_region_info(d->vbasedev, VFIO_PCI_BAR2_REGION_INDEX, &bar2);
+    if (!ret) {
+        ret = bochs_dispi_read(d, bar2->offset, BOCHS_DISPI_VIRT_WIDTH, &virt_width);
+    }
+    if (!ret) {
+        ret = bochs_dispi_read(d, bar2->offset, BOCHS_DISPI_X_OFFSET, &x);
+    }
+    if (!ret) {
+        ret = bochs_dispi_read(d, bar2->offset, BOCHS_DISPI_Y_OFFSET, &y);
+    }
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret, "cannot read the bochs display registers: %s",
+                    g_strerror(-ret));
+        return false;
+    }
+    (void)virt_width; /* the plane's stride already says it */
+    *offset = (uint64_t)y * plane->stride + (uint64_t)x * bpp;
+    trace_vfio_display_bochs_vram(d->vbasedev->name, plane->dmabuf_id, *offset);
+    return true;
+}
+
 /* A pixman image over the memory @plane describes (a new reference), or NULL with @errp. */
 static pixman_image_t *plane_image(VFIODisplay *d, const struct vfio_device_gfx_plane_info *plane,
                                    GError **errp)
 {
     pixman_format_code_t format = vfio_display_pixman_format(plane->drm_format);
     pixman_image_t *image;
-    DisplayMap *map;
-    uint64_t bpp, need;
+    DisplayMap *map = NULL;
+    uint32_t index = UINT32_MAX; /* the region the pixels are read from, if not a dma-buf */
+    uint64_t bpp, need, offset = 0;
     char name[5];
 
     vfio_display_fourcc_name(plane->drm_format, name);
@@ -334,19 +401,34 @@ static pixman_image_t *plane_image(VFIODisplay *d, const struct vfio_device_gfx_
                     name, plane->width, plane->height, plane->stride, plane->size);
         return NULL;
     }
-    if (d->plane_type == VFIO_GFX_PLANE_TYPE_DMABUF) {
-        map = dmabuf_get(d, plane->dmabuf_id, plane->size, errp);
-        if (!map) {
+    if (d->plane_type == VFIO_GFX_PLANE_TYPE_DMABUF && !d->dmabuf_unmappable) {
+        g_autoptr(GError) err = NULL;
+        bool refused = false;
+
+        map = dmabuf_get(d, plane->dmabuf_id, plane->size, &refused, &err);
+        if (!map && !refused) {
+            g_propagate_error(errp, g_steal_pointer(&err));
             return NULL;
         }
-    } else {
-        if (!region_get(d, plane->region_index, errp)) {
+        d->dmabuf_unmappable = !map;
+    }
+    if (d->plane_type == VFIO_GFX_PLANE_TYPE_DMABUF && d->dmabuf_unmappable) {
+        /* The dma-buf's pages are the bochs VRAM at the scanout offset: read them there. */
+        if (!bochs_scanout(d, plane, &offset, errp)) {
             return NULL;
         }
-        if (need > d->region_size) {
+        index = VFIO_PCI_BAR0_REGION_INDEX;
+    } else if (d->plane_type == VFIO_GFX_PLANE_TYPE_REGION) {
+        index = plane->region_index;
+    }
+    if (index != UINT32_MAX) {
+        if (!region_get(d, index, errp)) {
+            return NULL;
+        }
+        if (offset + need > d->region_size || offset % 4) {
             g_set_error(errp, VFIO_ERROR, EINVAL,
-                        "the display plane (%ux%u, stride %u) does not fit its region %u of %" G_GUINT64_FORMAT " bytes",
-                        plane->width, plane->height, plane->stride, plane->region_index,
+                        "the display plane (%ux%u, stride %u) at 0x%" G_GINT64_MODIFIER "x does not fit its region %u of %" G_GUINT64_FORMAT " bytes",
+                        plane->width, plane->height, plane->stride, (guint64)offset, index,
                         (guint64)d->region_size);
             return NULL;
         }
@@ -355,7 +437,8 @@ static pixman_image_t *plane_image(VFIODisplay *d, const struct vfio_device_gfx_
     d->copy = NULL;
     if (map) {
         image = pixman_image_create_bits(format, (int)plane->width, (int)plane->height,
-                                         map->addr, (int)plane->stride);
+                                         (uint32_t *)((uint8_t *)map->addr + offset),
+                                         (int)plane->stride);
         if (image) {
             pixman_image_set_destroy_function(image, image_unmap, g_atomic_rc_box_acquire(map));
         }
@@ -370,7 +453,7 @@ static pixman_image_t *plane_image(VFIODisplay *d, const struct vfio_device_gfx_
             pixman_image_set_destroy_function(image, image_free_copy, copy);
             d->copy = copy;
             d->copy_len = need;
-            d->copy_offset = d->region_offset;
+            d->copy_offset = d->region_offset + offset;
         }
     }
     if (!image) {

@@ -22,6 +22,11 @@
 #define REGION_INDEX 16
 #define REGION_OFFSET 0x100000
 #define REGION_SIZE 0x100000
+/* A bochs display's regions in the fake device fd: VRAM (BAR0), dispi MMIO (BAR2), config. */
+#define VRAM_OFFSET 0x200000
+#define MMIO_OFFSET 0x300000
+#define CONFIG_OFFSET 0x301000
+#define DEVICE_SIZE 0x302000
 
 /* The fake device: its fd is a memfd holding the display region at REGION_OFFSET. */
 static struct {
@@ -64,14 +69,29 @@ static int fake_ioctl(int fd, unsigned long request, void *arg)
     if (request == VFIO_DEVICE_GET_REGION_INFO) {
         struct vfio_region_info *ri = arg;
 
-        if (ri->index != REGION_INDEX) {
-            return -EINVAL;
-        }
         ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP;
-        ri->offset = REGION_OFFSET;
-        ri->size = REGION_SIZE;
         ri->cap_offset = 0;
-        return 0;
+        switch (ri->index) {
+        case REGION_INDEX:
+            ri->offset = REGION_OFFSET;
+            ri->size = REGION_SIZE;
+            return 0;
+        case VFIO_PCI_BAR0_REGION_INDEX:
+            ri->offset = VRAM_OFFSET;
+            ri->size = REGION_SIZE;
+            return 0;
+        case VFIO_PCI_BAR2_REGION_INDEX:
+            ri->offset = MMIO_OFFSET;
+            ri->size = 0x1000;
+            ri->flags = VFIO_REGION_INFO_FLAG_READ;
+            return 0;
+        case VFIO_PCI_CONFIG_REGION_INDEX:
+            ri->offset = CONFIG_OFFSET;
+            ri->size = 256;
+            ri->flags = VFIO_REGION_INFO_FLAG_READ;
+            return 0;
+        }
+        return -EINVAL;
     }
     if (request == VFIO_DEVICE_GET_GFX_DMABUF) {
         int nfd = dup(dev.dmabuf_src);
@@ -97,7 +117,7 @@ static void setup(Fixture *f, gconstpointer data)
     (void)data;
     memset(&dev, 0, sizeof(dev));
     dev.fd = memfd_create("fake-display-device", MFD_CLOEXEC);
-    g_assert_cmpint(ftruncate(dev.fd, REGION_OFFSET + REGION_SIZE), ==, 0);
+    g_assert_cmpint(ftruncate(dev.fd, DEVICE_SIZE), ==, 0);
     dev.dmabuf_src = memfd_create("fake-dmabuf", MFD_CLOEXEC);
     g_assert_cmpint(ftruncate(dev.dmabuf_src, REGION_SIZE), ==, 0);
     dev.type = VFIO_GFX_PLANE_TYPE_REGION;
@@ -288,6 +308,50 @@ static void test_dmabuf(Fixture *f, gconstpointer data)
     }
 }
 
+/*
+ * A dma-buf the kernel will not map (mbochs': read-only, so no shared mapping): a bochs
+ * display's plane is read from its VRAM BAR at the scanout offset of its dispi registers.
+ */
+static void test_dmabuf_bochs(Fixture *f, gconstpointer data)
+{
+    static const uint16_t ids[2] = { 0x1234, 0x1111 };
+    const uint16_t yoff = 3;
+    g_autoptr(GError) err = NULL;
+    VFIODisplay *d = NULL;
+    HdConsole *con;
+
+    (void)data;
+    dev.type = VFIO_GFX_PLANE_TYPE_DMABUF;
+    dev.dmabuf_id = 7;
+    g_assert_cmpint(pwrite(dev.fd, ids, 4, CONFIG_OFFSET), ==, 4);
+    g_assert_cmpint(pwrite(dev.fd, &yoff, 2, MMIO_OFFSET + 0x500 + 2 * 9), ==, 2);
+    put(dev.fd, VRAM_OFFSET + yoff * dev.stride, 5, 6, 0x00abcdef);
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu2", VFIO_DISPLAY_ON, &d, &err));
+    con = hd_console_find("gpu2", 0, &err);
+    vfio_sys_fail_nth(VFIO_SYS_MMAP, 1, EINVAL);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_true(vfio_sys_fail_fired());
+    g_assert_cmpuint(dev.dmabuf_gets, ==, 1);
+    g_assert_false(fd_open(dev.dmabuf_fds[0]));
+    g_assert_cmphex(pixel(con, 5, 6), ==, 0x00abcdef);
+    /* A new mode: straight to the VRAM, no dma-buf fetched in vain. */
+    dev.dmabuf_id = 8;
+    dev.width = 32;
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmpuint(dev.dmabuf_gets, ==, 1);
+    g_assert_cmphex(pixel(con, 5, 6), ==, 0x00abcdef);
+
+    /* Not a bochs display: the refusal is the error. */
+    vfio_display_free(d);
+    g_assert_cmpint(pwrite(dev.fd, "\xf4\x1a\x00\x10", 4, CONFIG_OFFSET), ==, 4);
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu2", VFIO_DISPLAY_ON, &d, &err));
+    con = hd_console_find("gpu2", 0, &err);
+    vfio_sys_fail_nth(VFIO_SYS_MMAP, 1, EINVAL);
+    g_assert_false(hd_console_refresh(con, &err));
+    g_assert_nonnull(strstr(err->message, "(1af4:1000) is not a bochs display"));
+    vfio_display_free(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -298,5 +362,6 @@ int main(int argc, char **argv)
     ADD("region-mmap", test_region_mmap);
     ADD("region-pread", test_region_pread);
     ADD("dmabuf", test_dmabuf);
+    ADD("dmabuf-bochs-vram", test_dmabuf_bochs);
     return g_test_run();
 }
