@@ -29,7 +29,6 @@ static const Hint device_hints[] = {
     { "virtio-gpu*", "hostdev has no emulated display: leave <video> and <graphics> out" },
     { "VGA", "hostdev has no emulated display: leave <video> and <graphics> out" },
     { "qxl*", "hostdev has no emulated display: leave <video> and <graphics> out" },
-    { "ramfb", "hostdev has no emulated display: leave <video> and <graphics> out" },
     { "usb-*", "hostdev has no USB: use <controller type='usb' model='none'/> and leave <input "
                "bus='usb'> out" },
     { "*-usb-*", "hostdev has no USB: use <controller type='usb' model='none'/>" },
@@ -54,7 +53,6 @@ static const Hint property_hints[] = {
                    "<boot order> out of the device" },
     { "acpi-index", "hostdev's ACPI tables do not name slots yet: leave <acpi index> out" },
     { "failover_pair_id", "hostdev has no virtio-net failover: leave <teaming> out" },
-    { "ramfb", "hostdev has no display: leave ramfb out" },
 };
 
 static const Hint option_hints[] = {

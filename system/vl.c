@@ -11,6 +11,7 @@
 #include "chardev/char-fd.h"
 #include "chardev/chardev.h"
 #include "hw/char/serial.h"
+#include "hw/display/ramfb.h"
 #include "hw/i386/acpi-build.h"
 #include "hw/i386/pc-boot.h"
 #include "hw/i386/pc-ports.h"
@@ -69,6 +70,7 @@ static void register_types(void)
     pci_register_types();
     hostmem_register_types();
     serial_register_types();
+    ramfb_register_types();
     vfio_pci_register_types();
     iommufd_register_types();
     secret_register_types();
