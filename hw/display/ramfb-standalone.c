@@ -59,11 +59,6 @@ static void ramfb_device_unrealize(HdDevice *dev)
     g_clear_pointer(&d->fb, hd_ramfb_free);
 }
 
-static void ramfb_device_reset(HdDevice *dev)
-{
-    hd_ramfb_reset(((RamfbDevice *)dev)->fb);
-}
-
 static void ramfb_device_class_init(RamfbDeviceClass *klass)
 {
     HdDeviceClass *dc = HD_DEVICE_CLASS(klass);
@@ -72,7 +67,6 @@ static void ramfb_device_class_init(RamfbDeviceClass *klass)
     dc->user_creatable = true;
     dc->realize = ramfb_device_realize;
     dc->unrealize = ramfb_device_unrealize;
-    dc->reset = ramfb_device_reset;
 }
 
 static void ramfb_device_init(RamfbDevice *d)

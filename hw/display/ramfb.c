@@ -11,6 +11,7 @@
 #include "migration/register.h"
 #include "qom/object.h"
 #include "system/address-space.h"
+#include "system/reset.h"
 #include "trace.h"
 
 #define FOURCC(a, b, c, d) \
@@ -294,6 +295,11 @@ static const HdMigrationOps ramfb_mig_ops = {
 
 /* --- lifetime --- */
 
+static void ramfb_reset_handler(void *opaque)
+{
+    hd_ramfb_reset(opaque);
+}
+
 HdRamfb *hd_ramfb_new(const char *owner, GError **errp)
 {
     HdFwCfg *fw_cfg = hd_fw_cfg_find();
@@ -315,6 +321,7 @@ HdRamfb *hd_ramfb_new(const char *owner, GError **errp)
         return NULL;
     }
     hd_migration_register("ramfb", &ramfb_mig_ops, fb);
+    hd_reset_handler_register(ramfb_reset_handler, fb);
     return fb;
 }
 
@@ -323,6 +330,7 @@ void hd_ramfb_free(HdRamfb *fb)
     if (!fb) {
         return;
     }
+    hd_reset_handler_unregister(ramfb_reset_handler, fb);
     hd_migration_unregister(fb);
     if (hd_fw_cfg_find() == fb->fw_cfg) {
         hd_fw_cfg_remove_file(fb->fw_cfg, RAMFB_FILE);

@@ -61,6 +61,7 @@ struct VFIODisplay {
     bool region_known;
     GPtrArray *dmabufs;      /* DisplayDmabuf *, least recently shown first */
     bool dmabuf_unmappable;  /* the kernel refused to map one: read bochs VRAM instead */
+    HdRamfb *ramfb;          /* ramfb=on: shown while the plane has no mode (owned) */
 };
 
 /* --- formats --- */
@@ -489,6 +490,12 @@ static bool display_refresh(void *opaque, GError **errp)
             trace_vfio_display_blank(d->vbasedev->name);
             surface_drop(d);
         }
+        if (hd_ramfb_active(d->ramfb)) {
+            return hd_ramfb_refresh_into(d->ramfb, d->con, errp);
+        }
+        if (hd_console_surface(d->con)) {
+            hd_console_set_surface(d->con, NULL); /* the ramfb was reset */
+        }
         return true;
     }
     if (!d->image || plane_changed(&d->plane, &plane)) {
@@ -565,6 +572,12 @@ bool vfio_display_setup(VFIODevice *vbasedev, const char *con_id, VFIODisplayMod
     return true;
 }
 
+void vfio_display_set_ramfb(VFIODisplay *d, HdRamfb *fb)
+{
+    hd_ramfb_free(d->ramfb);
+    d->ramfb = fb;
+}
+
 void vfio_display_free(VFIODisplay *d)
 {
     if (!d) {
@@ -572,6 +585,7 @@ void vfio_display_free(VFIODisplay *d)
     }
     /* The console (and its listeners) let go of the surface first, then the mappings go. */
     hd_console_free(d->con);
+    hd_ramfb_free(d->ramfb);
     g_clear_pointer(&d->image, pixman_image_unref);
     g_clear_pointer(&d->region, map_unref);
     g_ptr_array_unref(d->dmabufs);

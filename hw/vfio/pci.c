@@ -35,6 +35,7 @@ enum {
     PROP_ENABLE_MIGRATION,
     PROP_PRE_COPY_DIRTY_TRACKING,
     PROP_DISPLAY,
+    PROP_RAMFB,
     N_PROPS,
 };
 
@@ -454,9 +455,30 @@ static bool display_setup(VFIOPciDevice *vdev, GError **errp)
     const char *id = hd_device_get_id(HD_DEVICE(vdev));
     VFIODisplayMode mode;
 
-    return vfio_display_mode_parse(vdev->display, &mode, errp) &&
-           vfio_display_setup(&vdev->vbasedev, id ? id : vdev->vbasedev.name, mode,
-                              &vdev->display_state, errp);
+    g_autofree char *what = NULL;
+    HdRamfb *fb;
+
+    if (!vfio_display_mode_parse(vdev->display, &mode, errp)) {
+        return false;
+    }
+    if (vdev->ramfb && mode != VFIO_DISPLAY_ON) {
+        g_set_error(errp, VFIO_ERROR, EINVAL, "ramfb=on needs display=on");
+        return false;
+    }
+    if (!vfio_display_setup(&vdev->vbasedev, id ? id : vdev->vbasedev.name, mode,
+                            &vdev->display_state, errp)) {
+        return false;
+    }
+    if (!vdev->ramfb) {
+        return true;
+    }
+    what = hd_device_describe(HD_DEVICE(vdev));
+    fb = hd_ramfb_new(what, errp);
+    if (!fb) {
+        return false;
+    }
+    vfio_display_set_ramfb(vdev->display_state, fb);
+    return true;
 }
 
 static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
@@ -603,6 +625,9 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
     case PROP_EXTCAP_INIT:
         vdev->extcap_init = g_value_get_boolean(value);
         break;
+    case PROP_RAMFB:
+        vdev->ramfb = g_value_get_boolean(value);
+        break;
     case PROP_MSIX_RELOCATION:
         g_free(vdev->msix_relocation);
         vdev->msix_relocation = g_value_dup_string(value);
@@ -660,6 +685,9 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
         break;
     case PROP_EXTCAP_INIT:
         g_value_set_boolean(value, vdev->extcap_init);
+        break;
+    case PROP_RAMFB:
+        g_value_set_boolean(value, vdev->ramfb);
         break;
     case PROP_MSIX_RELOCATION:
         g_value_set_string(value, vdev->msix_relocation);
@@ -765,6 +793,10 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
         "display", "display",
         "show the device's display plane (mdpy, mbochs, vGPUs) as a console: on, off or auto",
         "off", rw);
+    props[PROP_RAMFB] = g_param_spec_boolean(
+        "ramfb", "ramfb",
+        "a ramfb (fw_cfg etc/ramfb) shown on the console until the device's plane has a mode (needs display=on)",
+        FALSE, rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
 

@@ -103,6 +103,7 @@ struct _VFIOPciDevice {
     char *enable_migration;       /* enable-migration: on, off, auto (NULL: auto) */
     bool pre_copy_dirty_tracking; /* x-pre-copy-dirty-page-tracking */
     char *display;                /* display: on, off, auto (NULL: off) */
+    bool ramfb;                   /* ramfb=on: an etc/ramfb framebuffer on the display's console */
 
     /* realized state */
     char *what;             /* "vfio-pci 'ID' (0000:00:04.0)" for messages */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw/display/ramfb.h"
 #include "hw/vfio/vfio-common.h"
 
 typedef enum VFIODisplayMode {
@@ -33,7 +34,13 @@ bool vfio_display_mode_parse(const char *text, VFIODisplayMode *mode, GError **e
 bool vfio_display_setup(VFIODevice *vbasedev, const char *con_id, VFIODisplayMode mode,
                         VFIODisplay **out, GError **errp);
 
-/* Remove the console, unmap every plane mapping, close every dma-buf fd (NULL: nothing). */
+/*
+ * ramfb=on: show @fb (owned from now on) while the device's plane has no mode, e.g. before the
+ * guest's driver loads; the plane takes over once it has one.
+ */
+void vfio_display_set_ramfb(VFIODisplay *display, HdRamfb *fb);
+
+/* Remove the console and the ramfb, unmap every plane mapping, close every dma-buf fd (NULL ok). */
 void vfio_display_free(VFIODisplay *display);
 
 /*

@@ -1,7 +1,8 @@
 /*
  * VFIO display planes without a kernel: DRM fourcc to pixman, display=, and the console a fake
  * device's plane makes (a region read through mmap or pread, dma-bufs cached by id and closed
- * when evicted, a plane change, a format hostdev cannot convert named in the error).
+ * when evicted, a plane change, a format hostdev cannot convert named in the error), and
+ * ramfb=on's framebuffer shown while the plane has no mode.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hw/nvram/fw_cfg.h"
 #include "hw/vfio/vfio-sys.h"
+#include "system/address-space.h"
 #include "ui/console.h"
 #include "vfio-display.h"
 
@@ -352,6 +355,108 @@ static void test_dmabuf_bochs(Fixture *f, gconstpointer data)
     vfio_display_free(d);
 }
 
+/* Write etc/ramfb through fw_cfg DMA as firmware does: structure at 0x1000, config at 0x1100. */
+static void ramfb_program(uint64_t fb_addr, uint32_t w, uint32_t h)
+{
+    AddressSpace *mem = memory_system_address_space();
+    AddressSpace *io = memory_system_io_address_space();
+    uint8_t cfg[28] = { 0 }, desc[16] = { 0 }, dir[4 + 64 * 4];
+    uint32_t count, key = 0;
+
+    /* The directory, read by DMA: find the file's key. */
+    desc[3] = FW_CFG_DMA_SELECT | FW_CFG_DMA_READ;
+    desc[0] = FW_CFG_FILE_DIR >> 8;
+    desc[1] = FW_CFG_FILE_DIR & 0xff;
+    desc[6] = sizeof(dir) >> 8;
+    desc[7] = sizeof(dir) & 0xff;
+    desc[14] = 0x12; /* directory read to 0x1200 */
+    g_assert_cmpint(address_space_write(mem, 0x1000, desc, sizeof(desc)), ==, MEMTX_OK);
+    address_space_stl(io, FW_CFG_IO_BASE + FW_CFG_DMA_OFFSET, 0);
+    address_space_stl(io, FW_CFG_IO_BASE + FW_CFG_DMA_OFFSET + 4, GUINT32_SWAP_LE_BE(0x1000));
+    address_space_read(mem, 0x1200, dir, sizeof(dir));
+    count = GUINT32_FROM_BE(*(uint32_t *)dir);
+    for (uint32_t i = 0; i < count && i < 4; i++) {
+        if (!strcmp((char *)dir + 4 + 64 * i + 8, "etc/ramfb")) {
+            key = (uint32_t)dir[4 + 64 * i + 4] << 8 | dir[4 + 64 * i + 5];
+        }
+    }
+    g_assert_cmpuint(key, >=, FW_CFG_FILE_FIRST);
+
+    *(uint64_t *)cfg = GUINT64_TO_BE(fb_addr);
+    *(uint32_t *)(cfg + 8) = GUINT32_TO_BE(XR24);
+    *(uint32_t *)(cfg + 16) = GUINT32_TO_BE(w);
+    *(uint32_t *)(cfg + 20) = GUINT32_TO_BE(h);
+    address_space_write(mem, 0x1100, cfg, sizeof(cfg));
+    memset(desc, 0, sizeof(desc));
+    desc[0] = (uint8_t)(key >> 8);
+    desc[1] = (uint8_t)key;
+    desc[3] = FW_CFG_DMA_SELECT | FW_CFG_DMA_WRITE;
+    desc[7] = sizeof(cfg);
+    desc[14] = 0x11;
+    address_space_write(mem, 0x1000, desc, sizeof(desc));
+    address_space_stl(io, FW_CFG_IO_BASE + FW_CFG_DMA_OFFSET, 0);
+    address_space_stl(io, FW_CFG_IO_BASE + FW_CFG_DMA_OFFSET + 4, GUINT32_SWAP_LE_BE(0x1000));
+    address_space_read(mem, 0x1000, desc, 4);
+    g_assert_cmphex(desc[3], ==, 0); /* no DMA error */
+}
+
+/* ramfb=on: the ramfb shows until the device's plane has a mode, and again when it has none. */
+static void test_ramfb(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    MemoryRegion *ram = memory_region_new_ram("ram", 0x400000, &err);
+    HdFwCfg *fw = hd_fw_cfg_new(memory_system_io_root(), memory_system_address_space());
+    uint32_t px = 0x00123456;
+    VFIODisplay *d = NULL;
+    HdConsole *con;
+    HdRamfb *fb;
+
+    (void)data;
+    g_assert_nonnull(ram);
+    memory_region_add_subregion(memory_system_root(), 0, ram);
+    g_assert_true(vfio_display_setup(&f->vbasedev, "gpu3", VFIO_DISPLAY_ON, &d, &err));
+    fb = hd_ramfb_new("vfio-pci 'gpu3'", &err);
+    g_assert_nonnull(fb);
+    vfio_display_set_ramfb(d, fb);
+    con = hd_console_find("gpu3", 0, &err);
+
+    /* No mode, no ramfb configuration: nothing to show. */
+    dev.fourcc = 0;
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_null(hd_console_surface(con));
+
+    /* Firmware sets the ramfb up: 32x16 at 0x100000 in guest RAM. */
+    ramfb_program(0x100000, 32, 16);
+    address_space_write(memory_system_address_space(), 0x100000 + (3 * 32 + 2) * 4, &px, 4);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_nonnull(hd_console_surface(con));
+    g_assert_cmpint(pixman_image_get_width(hd_console_surface(con)), ==, 32);
+    g_assert_cmphex(pixel(con, 2, 3), ==, 0x00123456);
+
+    /* The guest's driver sets a mode: the device's plane takes over. */
+    dev.fourcc = XR24;
+    put(dev.fd, REGION_OFFSET, 1, 1, 0x00ff00ff);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmpint(pixman_image_get_width(hd_console_surface(con)), ==, 64);
+    g_assert_cmphex(pixel(con, 1, 1), ==, 0x00ff00ff);
+
+    /* The mode goes away: the ramfb again. */
+    dev.fourcc = 0;
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_cmpint(pixman_image_get_width(hd_console_surface(con)), ==, 32);
+    g_assert_cmphex(pixel(con, 2, 3), ==, 0x00123456);
+
+    /* A system reset forgets the ramfb: blank. */
+    hd_ramfb_reset(fb);
+    g_assert_true(hd_console_refresh(con, &err));
+    g_assert_null(hd_console_surface(con));
+
+    vfio_display_free(d);
+    hd_fw_cfg_free(fw);
+    memory_region_del_subregion(memory_system_root(), ram);
+    memory_region_unref(ram);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -363,5 +468,6 @@ int main(int argc, char **argv)
     ADD("region-pread", test_region_pread);
     ADD("dmabuf", test_dmabuf);
     ADD("dmabuf-bochs-vram", test_dmabuf_bochs);
+    ADD("ramfb", test_ramfb);
     return g_test_run();
 }

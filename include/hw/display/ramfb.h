@@ -21,7 +21,8 @@ typedef struct HdRamfb HdRamfb;
  * Publish "etc/ramfb" in the machine's fw_cfg for @owner (a device description for traces
  * and errors, e.g. "ramfb 'fb0'"), and register its configuration for migration (instance
  * "ramfb": a machine has at most one). False/NULL with @errp set when there is no fw_cfg (no
- * machine) or another device already owns the file.
+ * machine) or another device already owns the file. A system reset forgets the configuration
+ * (hd_ramfb_reset).
  */
 HdRamfb *hd_ramfb_new(const char *owner, GError **errp);
 void hd_ramfb_free(HdRamfb *fb);
