@@ -9,7 +9,9 @@
 #   attach-device/detach-device of the lab's edu into the spare root port while the guest runs
 #   (the L2 init watches for hot-plug: l2.hotplug); shutdown (ACPI power button); start again;
 #   suspend/resume, after which the guest takes the edu again; destroy; the domain log has no
-#   error. (suspend/resume comes in the second boot: right before the first hot-add of the lab
+#   error; each start: the emulator runs as libvirt-qemu with no capabilities, owns the /dev/vfio
+#   node libvirt handed it, and pinned guest RAM under the memlock limit libvirt set.
+#   (suspend/resume comes in the second boot: right before the first hot-add of the lab
 #   boot, with Debian's QEMU, the L2 guest went idle after pciehp's "Link Up" in 3 of 5 runs;
 #   not understood yet.)
 # The lab kernel has no ACPI PCI hot-plug (acpiphp): QEMU's domain turns ACPI hot-plug on the
@@ -62,6 +64,7 @@ log_outputs = "1:file:{log}"
 VIRTLOGD_CONF = """\
 log_outputs = "2:file:{log}"
 """
+QEMU_UID = 64055  # libvirt-qemu
 
 
 def say(text, prefix="# "):
@@ -73,6 +76,12 @@ def pci_address(bdf, tag="address"):
     dom, bus, rest = bdf.split(":")
     slot, fn = rest.split(".")
     return (f"<{tag} domain='0x{dom}' bus='0x{bus}' slot='0x{slot}' function='0x{fn}'/>")
+
+
+def vfio_node(bdf):
+    """The /dev/vfio node of @bdf's IOMMU group (the legacy backend's, which libvirt uses)."""
+    group = os.path.basename(os.readlink(f"/sys/bus/pci/devices/{bdf}/iommu_group"))
+    return f"/dev/vfio/{group}"
 
 
 def hostdev_xml(bdf, bus):
@@ -405,7 +414,7 @@ class Test:
             say(text, f"# {hmp}: ")
             time.sleep(1)
 
-    def start(self, what):
+    def start(self, what, ram_mib=512):
         since = self.lv.log_size()
         t0 = time.time()
         r = virsh("start", NAME, timeout=300)
@@ -418,9 +427,35 @@ class Test:
             uid = [ln.split()[1] for ln in open(f"/proc/{pid}/status") if ln.startswith("Uid:")][0]
         except (OSError, IndexError):
             uid = "?"
-        tap(uid == "64055", f"{what}: the emulator (pid {pid}) runs as uid {uid} "
-                            f"(libvirt-qemu is 64055)")
+        tap(uid == str(QEMU_UID), f"{what}: the emulator (pid {pid}) runs as uid {uid} "
+                                  f"(libvirt-qemu is {QEMU_UID})")
+        self.confinement(what, pid, ram_mib)
         return self.open_console()
+
+    def confinement(self, what, pid, ram_mib):
+        """What libvirt's confinement of the emulator amounts to on the lab kernel (which has
+        no cgroups, no seccomp and no mount namespace for libvirt to use): no capabilities, the
+        nvme's /dev/vfio node handed to the qemu user by libvirt's DAC driver, and the memlock
+        limit libvirt sets for a domain with a <hostdev> (guest RAM + 1 GiB), under which the
+        legacy backend pinned all of guest RAM for DMA."""
+        try:
+            status = open(f"/proc/{pid}/status").read()
+            cap = int(re.search(r"^CapEff:\s+(\w+)", status, re.M).group(1), 16)
+            locked = int(re.search(r"^VmLck:\s+(\d+) kB", status, re.M).group(1)) << 10
+            limit = next(ln for ln in open(f"/proc/{pid}/limits")
+                         if ln.startswith("Max locked memory")).split()[3]
+            node = vfio_node(os.environ["LAB_NVME"])
+            owner = os.stat(node).st_uid
+        except (OSError, AttributeError, StopIteration) as e:
+            tap(False, f"{what}: the emulator's status, limits and /dev/vfio node: {e}")
+            return
+        ram = ram_mib << 20
+        tap(cap == 0 and owner == QEMU_UID,
+            f"{what}: no capabilities (CapEff {cap:#x}); {node} (the nvme's group) belongs to "
+            f"uid {owner}")
+        tap(limit.isdigit() and int(limit) >= ram + (1 << 30) and locked >= ram * 9 // 10,
+            f"{what}: memlock limit {limit} (libvirt: RAM + 1 GiB = {ram + (1 << 30)}), "
+            f"{locked} bytes locked (guest RAM {ram} pinned for DMA)")
 
     def guest_checks(self, con, upto, timeout):
         """Wait for @upto on the console; one TAP line per L2 check line before it."""
@@ -493,6 +528,10 @@ class Test:
         if self.check(r.returncode == 0, f"{when}: virsh attach-device of the edu into the "
                                          f"spare pcie-root-port (bus 0x02)", r, since,
                       domlog=True):
+            node = vfio_node(os.environ["LAB_EDU"])
+            owner = os.stat(node).st_uid
+            tap(owner == QEMU_UID, f"{when}: attach-device hands {node} (the edu's group) to "
+                                   f"the qemu user: uid {owner}")
             end, line = wait_for_line(con, " 1234:11e8 ", 90, mark)
             line = line or "no report from the guest in 90 s"
             if not self.check(end >= 0 and "hotplug-add ok" in line,
@@ -562,6 +601,9 @@ class Test:
         reason = domstate(reason=True)
         self.check(r.returncode == 0 and "destroyed" in reason,
                    f"virsh destroy: domstate '{reason}'", r, since)
+        node = vfio_node(os.environ["LAB_NVME"])
+        owner = os.stat(node).st_uid
+        tap(owner == 0, f"libvirt gives {node} back to root when the domain ends: uid {owner}")
         self.close_console()
         bad = [ln for ln in emulator_lines(domain_log()) if re.search(r"error", ln, re.I)]
         self.check(not bad, f"the domain log has no error from the emulator: {bad[:3]}",
