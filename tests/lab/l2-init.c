@@ -8,6 +8,8 @@
  * boot count lives in a block of the assigned nvme, which survives the guest's resets)
  * l2.hotplug (report PCI devices the host hot-plugs and unplugs until the power button)
  * l2.migrate (a numbered stream through an mtty and the console until the power button).
+ * l2.expect=fb draws the display test pattern into /dev/fb0 (mdpy-fb or bochs-drm's fbdev on
+ * an assigned display mdev) for the host's screendump.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef _GNU_SOURCE
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fb.h>
 #include <linux/input.h>
 #include <linux/reboot.h>
 #include <net/if.h>
@@ -455,6 +458,81 @@ static void check_root_port(void)
            config_size(bdf));
 }
 
+/* The display test pattern (tests/lab/test-kvm-display.py checks it): four quadrants red,
+ * green, blue, white and a 16x16 square of 0x123456 at (100, 50). */
+static uint32_t fb_pattern(unsigned x, unsigned y, unsigned w, unsigned h)
+{
+    static const uint32_t quadrant[4] = { 0xff0000, 0x00ff00, 0x0000ff, 0xffffff };
+
+    if (x >= 100 && x < 116 && y >= 50 && y < 66) {
+        return 0x123456;
+    }
+    return quadrant[(y >= h / 2) * 2 + (x >= w / 2)];
+}
+
+/* One 8-bit channel scaled into the field @f of a pixel. */
+static uint32_t fb_field(uint32_t c8, const struct fb_bitfield *f)
+{
+    return f->length ? (c8 >> (8 - (f->length > 8 ? 8 : f->length))) << f->offset : 0;
+}
+
+/* l2.expect=fb: /dev/fb0 shows the pattern, in the layout FBIOGET_*SCREENINFO describe. */
+static void check_fb(void)
+{
+    struct fb_var_screeninfo var;
+    struct fb_fix_screeninfo fix;
+    char driver[PATH_MAX] = "?", link[PATH_MAX];
+    unsigned char *frame;
+    unsigned bytes;
+    size_t len;
+    ssize_t n;
+    int fd;
+
+    if (wait_for("/dev/fb0", 30) < 0 || (fd = open("/dev/fb0", O_RDWR)) < 0) {
+        report(0, "fb", "no /dev/fb0 after 30 s (no framebuffer driver bound the display)");
+        return;
+    }
+    n = readlink("/sys/class/graphics/fb0/device/driver", link, sizeof(link) - 1);
+    if (n > 0) {
+        link[n] = 0;
+        snprintf(driver, sizeof(driver), "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+    }
+    if (ioctl(fd, FBIOGET_VSCREENINFO, &var) < 0 || ioctl(fd, FBIOGET_FSCREENINFO, &fix) < 0) {
+        report(0, "fb", "FBIOGET_*SCREENINFO: %s", strerror(errno));
+        close(fd);
+        return;
+    }
+    bytes = var.bits_per_pixel / 8;
+    if ((bytes != 2 && bytes != 4) || fix.line_length < var.xres * bytes) {
+        report(0, "fb", "%s: %u bpp, line %u for %u pixels: not drawable", fix.id,
+               var.bits_per_pixel, fix.line_length, var.xres);
+        close(fd);
+        return;
+    }
+    /* A DRM fbdev without fbcon has not set its mode yet: setting the same one makes it. */
+    var.activate = FB_ACTIVATE_NOW | FB_ACTIVATE_FORCE;
+    ioctl(fd, FBIOPUT_VSCREENINFO, &var);
+    ioctl(fd, FBIOBLANK, FB_BLANK_UNBLANK);
+    len = (size_t)fix.line_length * var.yres;
+    frame = calloc(1, len);
+    for (unsigned y = 0; y < var.yres; y++) {
+        for (unsigned x = 0; x < var.xres; x++) {
+            uint32_t v = fb_pattern(x, y, var.xres, var.yres);
+            uint32_t px = fb_field(v >> 16 & 0xff, &var.red) |
+                          fb_field(v >> 8 & 0xff, &var.green) | fb_field(v & 0xff, &var.blue);
+
+            memcpy(frame + (size_t)y * fix.line_length + x * bytes, &px, bytes);
+        }
+    }
+    n = pwrite(fd, frame, len, (off_t)var.yoffset * fix.line_length);
+    free(frame);
+    fsync(fd);
+    close(fd);
+    usleep(500000); /* a DRM fbdev copies to the scanout buffer in deferred work */
+    report(n == (ssize_t)len, "fb", "%s (%s) %ux%u %u bpp line %u: drew the pattern (%zd of %zu)",
+           fix.id, driver, var.xres, var.yres, var.bits_per_pixel, fix.line_length, n, len);
+}
+
 /* l2.powerbutton: wait for the ACPI power button (QMP system_powerdown) as an input event. */
 static void wait_power_button(void)
 {
@@ -883,6 +961,9 @@ int main(void)
     }
     if (strstr(expect, "rp")) {
         check_root_port();
+    }
+    if (strstr(expect, "fb")) {
+        check_fb();
     }
     if (strstr(cmdline, "l2.powerbutton")) {
         printf("L2-RESULT: boot %d failures %d\n", boot + 1, failures);
