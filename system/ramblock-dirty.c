@@ -32,6 +32,26 @@ uint64_t ram_block_dirty_npages(const RAMBlock *rb)
     return rb->npages;
 }
 
+/* Set pages [first, last) a word at a time (a sync marks whole mappings dirty). */
+static void set_range(uint64_t *map, uint64_t first, uint64_t last)
+{
+    uint64_t w = first / 64, wl = last / 64;
+
+    if (w == wl) {
+        if (last > first) {
+            map[w] |= (~0ULL << (first % 64)) & ((1ULL << (last % 64)) - 1);
+        }
+        return;
+    }
+    map[w++] |= ~0ULL << (first % 64);
+    if (wl > w) {
+        memset(&map[w], 0xff, (wl - w) * sizeof(uint64_t));
+    }
+    if (last % 64) {
+        map[wl] |= (1ULL << (last % 64)) - 1;
+    }
+}
+
 void ram_block_dirty_set(RAMBlock *rb, uint64_t offset, uint64_t len)
 {
     uint64_t first, last;
@@ -39,9 +59,7 @@ void ram_block_dirty_set(RAMBlock *rb, uint64_t offset, uint64_t len)
     if (!page_range(rb, offset, len, &first, &last)) {
         return;
     }
-    for (uint64_t n = first; n < last; n++) {
-        rb->dirty[n / 64] |= 1ULL << (n % 64);
-    }
+    set_range(rb->dirty, first, last);
 }
 
 bool ram_block_dirty_test(const RAMBlock *rb, uint64_t offset, uint64_t len)
@@ -102,15 +120,29 @@ void ram_block_dirty_merge(RAMBlock *rb, uint64_t offset, const uint64_t *bitmap
                            uint64_t npages)
 {
     uint64_t first = offset >> RAM_BLOCK_PAGE_SHIFT;
+    unsigned shift = first % 64;
+    uint64_t *dst;
 
     g_return_if_fail((offset & (RAM_BLOCK_PAGE_SIZE - 1)) == 0);
     if (first >= rb->npages) {
         return;
     }
     npages = MIN(npages, rb->npages - first);
-    for (uint64_t i = 0; i < npages; i++) {
-        if (bit_test(bitmap, i)) {
-            rb->dirty[(first + i) / 64] |= 1ULL << ((first + i) % 64);
+    dst = &rb->dirty[first / 64];
+    /* A word at a time, shifted into place: a sync merges a bitmap per mapping (1 Mi bits for
+     * 4 GiB), mostly of zero words. Bits past @npages in the last word are not used. */
+    for (uint64_t i = 0; i < (npages + 63) / 64; i++) {
+        uint64_t b = bitmap[i];
+
+        if (i == npages / 64) {
+            b &= (1ULL << (npages % 64)) - 1;
+        }
+        if (!b) {
+            continue;
+        }
+        dst[i] |= b << shift;
+        if (shift && b >> (64 - shift)) {
+            dst[i + 1] |= b >> (64 - shift);
         }
     }
 }

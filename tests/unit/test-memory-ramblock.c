@@ -215,6 +215,54 @@ static void test_dirty_merge(void)
     g_test_assert_expected_messages();
 }
 
+/*
+ * Word-at-a-time set and merge against a page-at-a-time model: random offsets (every shift
+ * within a word), lengths and bitmaps, with bits past the window set to catch overruns.
+ */
+static void test_dirty_random(void)
+{
+    enum { NPAGES = 1000 };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(RAMBlock) rb = ram_block_new_memfd("ram", NPAGES * PAGE, &err);
+    g_autoptr(GRand) rand = g_rand_new_with_seed(12345);
+    bool model[NPAGES] = { false };
+    uint64_t bitmap[8];
+
+    g_assert_no_error(err);
+    for (int round = 0; round < 4000; round++) {
+        uint64_t first = g_rand_int_range(rand, 0, NPAGES + 10);
+        uint64_t n = g_rand_int_range(rand, 0, 8 * 64);
+
+        if (round % 500 == 0) {
+            ram_block_dirty_clear_all(rb);
+            memset(model, 0, sizeof(model));
+        }
+        if (g_rand_boolean(rand)) {
+            ram_block_dirty_set(rb, first * PAGE, n * PAGE);
+            for (uint64_t p = first; p < MIN(first + n, NPAGES); p++) {
+                model[p] = true;
+            }
+        } else {
+            for (int w = 0; w < 8; w++) {
+                bitmap[w] = (uint64_t)g_rand_int(rand) << 32 | g_rand_int(rand);
+                bitmap[w] &= (uint64_t)g_rand_int(rand) << 32 | g_rand_int(rand);
+            }
+            ram_block_dirty_merge(rb, first * PAGE, bitmap, n);
+            for (uint64_t i = 0; i < n && first + i < NPAGES; i++) {
+                if (bitmap[i / 64] & (1ULL << (i % 64))) {
+                    model[first + i] = true;
+                }
+            }
+        }
+        for (uint64_t p = 0; p < NPAGES; p++) {
+            if (ram_block_dirty_test(rb, p * PAGE, 1) != model[p]) {
+                g_error("round %d: page %" G_GUINT64_FORMAT " is %s, the model says %s", round,
+                        p, model[p] ? "clean" : "dirty", model[p] ? "dirty" : "clean");
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -225,5 +273,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory-ramblock/fd-limit", test_fd_limit);
     g_test_add_func("/memory-ramblock/dirty", test_dirty);
     g_test_add_func("/memory-ramblock/dirty-merge", test_dirty_merge);
+    g_test_add_func("/memory-ramblock/dirty-random", test_dirty_random);
     return g_test_run();
 }
