@@ -27,6 +27,10 @@
 #define DISPI_YRES 2
 #define DISPI_BPP 3
 #define DISPI_ENABLE 4
+#define DISPI_VIRT_WIDTH 6
+#define DISPI_VIRT_HEIGHT 7
+#define DISPI_X_OFFSET 8
+#define DISPI_Y_OFFSET 9
 #define DISPI_ENABLED 0x01
 #define DISPI_LFB 0x40
 
@@ -184,6 +188,11 @@ static void bochs_mode(QTestState *s, unsigned w, unsigned h)
     dispi_write(s, DISPI_XRES, w);
     dispi_write(s, DISPI_YRES, h);
     dispi_write(s, DISPI_BPP, 32);
+    /* All of the mode, as a driver sets it: the last user (a guest's bochs-drm) left its own. */
+    dispi_write(s, DISPI_VIRT_WIDTH, w);
+    dispi_write(s, DISPI_VIRT_HEIGHT, h);
+    dispi_write(s, DISPI_X_OFFSET, 0);
+    dispi_write(s, DISPI_Y_OFFSET, 0);
     dispi_write(s, DISPI_ENABLE, DISPI_ENABLED | DISPI_LFB);
 }
 
