@@ -33,6 +33,18 @@ def rss_kb(pid):
     return 0
 
 
+def hostdev_env():
+    """The environment for hostdev. An ASan build keeps freed memory in its quarantine (256 MiB
+    by default), so the refused line's buffers would stay resident; without the quarantine,
+    RSS measures what hostdev itself holds, as in a build without sanitizers."""
+    env = dict(os.environ)
+    ldd = subprocess.run(["ldd", HOSTDEV], capture_output=True, text=True).stdout
+    if "libasan" in ldd:
+        env["ASAN_OPTIONS"] = ":".join(o for o in (env.get("ASAN_OPTIONS", ""),
+                                                   "quarantine_size_mb=0") if o)
+    return env
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -175,7 +187,7 @@ def main():
             "-display", "none"]
     for s in socks:
         args += ["-qmp", f"unix:{s},server=on,wait=off"]
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=hostdev_env())
     pid = proc.pid
     # Settle, warm up every monitor once (first-use allocations), then take the baselines.
     for s in socks:
