@@ -14,6 +14,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -246,9 +247,16 @@ def main():
             if line.strip():
                 print(f"# stderr: {line}")
         p.wait()
-        for line in console_text(con).splitlines():
+        text = console_text(con)
+        for line in text.splitlines():
             if line.startswith("L2"):
                 print(f"# console: {line}")
+        # The guest's kernel messages say why a guest stopped answering or started again
+        # (seen in this session: an L2 guest that rebooted mid-test, one that never answered).
+        for line in text.splitlines():
+            if re.search(r"panic|Oops|BUG|RIP:|Call Trace|segfault|Attempted to kill|"
+                         r"triple|reboot|watchdog|stall|blocked for", line):
+                print(f"# console (kernel): {line}")
     return tap_plan()
 
 
