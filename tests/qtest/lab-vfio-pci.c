@@ -1397,6 +1397,88 @@ static void test_memlock(gconstpointer opaque)
     g_assert_cmpuint(count_of(err, "RLIMIT_MEMLOCK"), ==, 1);
 }
 
+/*
+ * RLIMIT_MEMLOCK one page short of what VFIO pins (issue 14), CAP_IPC_LOCK gone: device_add
+ * fails naming the limit and the 4 KiB it misses, the VM runs on and hostdev's fds are as
+ * before (nothing half-attached); with the limit raised on the running process (prlimit
+ * --pid), the same device_add attaches and edu's DMA works.
+ */
+static QTestState *start_memlock(const LabVfioBackend *b, const char *dir, uint64_t limit)
+{
+    const char *real = g_getenv("HOSTDEV_BINARY");
+    g_autofree char *wrapper = g_build_filename(dir, "hostdev-memlock", NULL);
+    g_autofree char *script = g_strdup_printf(
+        "#!/bin/sh\nexec setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock prlimit "
+        "--memlock=%" G_GUINT64_FORMAT " -- %s \"$@\"\n", limit, real ? real : "./build/hostdev");
+    QTestState *s;
+
+    g_assert_true(g_file_set_contents(wrapper, script, -1, NULL));
+    g_assert_cmpint(g_chmod(wrapper, 0755), ==, 0);
+    g_setenv("HOSTDEV_BINARY", wrapper, TRUE);
+    s = start(b, NULL);
+    if (real) {
+        g_setenv("HOSTDEV_BINARY", real, TRUE);
+    } else {
+        g_unsetenv("HOSTDEV_BINARY");
+    }
+    g_unlink(wrapper);
+    return s;
+}
+
+static void test_memlock_one_page(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *edu = lab_env("LAB_EDU");
+    g_autofree char *dir = g_dir_make_tmp("lab-memlock-XXXXXX", NULL);
+    g_autofree char *add = NULL, *desc = NULL, *want = NULL, *cmd = NULL, *st = NULL;
+    g_autoptr(QTestState) s = NULL;
+    const char *pins;
+    uint64_t need_kib;
+    unsigned fds;
+    int status = 0;
+
+    if (!edu) {
+        return;
+    }
+    add = device_add_json(b, edu, EDU_SLOT, "edu0");
+    /* What VFIO pins for this VM, as hostdev's own refusal under a 64 KiB limit says. */
+    s = start_memlock(b, dir, 65536);
+    desc = qtest_qmp_expect_error(s, "GenericError", "{'execute': 'device_add', 'arguments': {%s}}",
+                                  add);
+    pins = strstr(desc, "pins all ");
+    g_assert_nonnull(pins);
+    need_kib = g_ascii_strtoull(pins + strlen("pins all "), NULL, 10);
+    g_test_message("VFIO pins %" G_GUINT64_FORMAT " KiB", need_kib);
+    g_assert_cmpuint(need_kib, >=, 1024 * 1024);
+    g_clear_pointer(&s, qtest_quit);
+    g_clear_pointer(&desc, g_free);
+
+    s = start_memlock(b, dir, (need_kib - 4) * 1024);
+    fds = fd_count(s);
+    desc = qtest_qmp_expect_error(s, "GenericError", "{'execute': 'device_add', 'arguments': {%s}}",
+                                  add);
+    g_test_message("one page short: %s", desc);
+    want = g_strdup_printf("RLIMIT_MEMLOCK is %" G_GUINT64_FORMAT " KiB", need_kib - 4);
+    g_assert_nonnull(strstr(desc, want));
+    g_assert_nonnull(strstr(desc, ", 4 KiB more"));
+    g_assert_nonnull(strstr(desc, edu));
+    st = status_of(s);
+    g_assert_cmpstr(st, ==, "running");
+    g_assert_cmpuint(fd_count(s), ==, fds);
+
+    /* The limit raised on the running process: the same device attaches and works. */
+    cmd = g_strdup_printf("prlimit --pid %d --memlock=unlimited", (int)qtest_pid(s));
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    qmp_device_add(s, add);
+    edu_enable(s);
+    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
+    edu_dma_round_trip(s, 7, 3);
+    qmp_device_del(s, "edu0");
+    g_assert_cmpuint(fd_count(s), ==, fds);
+    g_rmdir(dir);
+}
+
 /* --- iommufd from the management: /dev/iommu passed with getfd, QMP object-add --- */
 
 static void test_iommufd_getfd(void)
@@ -1482,6 +1564,7 @@ int main(int argc, char **argv)
     add("edu/secondary-bus-reset", test_edu_secondary_bus_reset);
     add("err-irq", test_err_irq);
     add("memlock", test_memlock);
+    add("memlock-one-page", test_memlock_one_page);
     g_test_add_func("/vfio-pci/iommufd/getfd-object-add", test_iommufd_getfd);
     /* Last: it unbinds nvme from vfio-pci and binds it again. */
     for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
