@@ -577,6 +577,54 @@ static const QtestCmd qtest_cmds[] = {
     { "module_load", cmd_module_load, 0, 2, 0, "module_load PREFIX NAME" },
 };
 
+/* Commands added by subsystems (qtest_server_add_command()), name -> QtestExt. */
+typedef struct QtestExt {
+    QtestCmd cmd;
+    QtestExtFn fn;
+} QtestExt;
+
+static GHashTable *ext_cmds;
+
+static void cmd_ext(QtestServer *s, const QtestCmd *cmd, char **args)
+{
+    const QtestExt *ext = (const QtestExt *)cmd;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = ext->fn(args, &err);
+
+    if (!text) {
+        qtest_reply(s, "FAIL %s: %s", cmd->name, err ? err->message : "failed");
+        return;
+    }
+    qtest_reply(s, *text ? "OK %s" : "OK", text);
+}
+
+static void ext_free(gpointer p)
+{
+    QtestExt *ext = p;
+
+    g_free((char *)ext->cmd.name);
+    g_free((char *)ext->cmd.usage);
+    g_free(ext);
+}
+
+void qtest_server_add_command(const char *name, int min_args, int max_args, const char *usage,
+                              QtestExtFn fn)
+{
+    QtestExt *ext;
+
+    g_return_if_fail(name && usage && fn && min_args >= 0 && max_args >= min_args);
+    for (size_t i = 0; i < G_N_ELEMENTS(qtest_cmds); i++) {
+        g_return_if_fail(strcmp(qtest_cmds[i].name, name) != 0);
+    }
+    if (!ext_cmds) {
+        ext_cmds = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, ext_free);
+    }
+    ext = g_new0(QtestExt, 1);
+    ext->cmd = (QtestCmd){ g_strdup(name), cmd_ext, min_args, max_args, 0, g_strdup(usage) };
+    ext->fn = fn;
+    g_hash_table_replace(ext_cmds, (char *)ext->cmd.name, ext);
+}
+
 /* Run one request line (no "\n"); empty lines are ignored, as QEMU does. */
 static void qtest_process_line(QtestServer *s, char *line, size_t len)
 {
@@ -606,6 +654,9 @@ static void qtest_process_line(QtestServer *s, char *line, size_t len)
             cmd = &qtest_cmds[i];
             break;
         }
+    }
+    if (!cmd && ext_cmds) {
+        cmd = g_hash_table_lookup(ext_cmds, args->pdata[0]);
     }
     if (!cmd) {
         qtest_reply(s, "FAIL Unknown command '%s'", (char *)args->pdata[0]);

@@ -1,6 +1,7 @@
 /*
- * VFIO type registration: the container base type and every backend built in. A new
- * backend adds its getter here and in vfio-backends.h; nothing else changes.
+ * VFIO type registration: the container base type and every backend built in (a new
+ * backend adds its getter here and in vfio-backends.h; nothing else changes), and the
+ * seam's fault-injection commands for qtest.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/vfio/vfio-common.h"
@@ -12,4 +13,5 @@ void vfio_register_types(void)
     g_type_ensure(VFIO_TYPE_CONTAINER);
     g_type_ensure(vfio_backend_legacy_get_type());
     g_type_ensure(vfio_backend_iommufd_get_type());
+    vfio_fault_qtest_register();
 }

@@ -97,6 +97,16 @@ void qtest_server_irq(QtestServer *server, int line, bool level);
 /* Log every request ("[R +secs] line") and reply ("[S +secs] line") to log; NULL stops. */
 void qtest_server_set_log(QtestServer *server, FILE *log);
 
+/*
+ * A command a subsystem adds to the protocol for its own tests (fault injection, counters):
+ * @fn gets the 0..@max_args words after the name (NULL-terminated) and returns the reply's
+ * text after "OK " (may be empty), or NULL with @errp set for "FAIL <message>". Names of
+ * built-in commands are refused; a second registration of a name replaces the first.
+ */
+typedef char *(*QtestExtFn)(char **args, GError **errp);
+void qtest_server_add_command(const char *name, int min_args, int max_args, const char *usage,
+                              QtestExtFn fn);
+
 /* Free the server (the log FILE is not closed); NULL is allowed. */
 void qtest_server_free(QtestServer *server);
 

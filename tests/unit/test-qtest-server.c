@@ -388,6 +388,31 @@ static void test_unknown(void)
                  "FAIL module_load: hostdev is built without loadable modules");
 }
 
+static char *ext_join(char **args, GError **errp)
+{
+    if (args[0] && !strcmp(args[0], "bad")) {
+        g_set_error(errp, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'bad' is refused");
+        return NULL;
+    }
+    return g_strjoinv("+", args);
+}
+
+/* A subsystem's own command: arguments counted, its text after OK, its error after FAIL. */
+static void test_ext_command(void)
+{
+    g_autoptr(FakeMachine) m = fake_new(&fake_ops);
+
+    qtest_server_add_command("x_join", 1, 2, "x_join A [B]", ext_join);
+    assert_reply(m, "x_join a b", "OK a+b");
+    assert_reply(m, "x_join a", "OK a");
+    assert_reply(m, "x_join", "FAIL x_join: missing argument (usage: x_join A [B])");
+    assert_reply(m, "x_join a b c", "FAIL x_join: too many arguments (usage: x_join A [B])");
+    assert_reply(m, "x_join bad", "FAIL x_join: 'bad' is refused");
+    /* An empty text is a plain OK. */
+    qtest_server_add_command("x_join", 0, 0, "x_join", ext_join);
+    assert_reply(m, "x_join", "OK");
+}
+
 static void test_unsupported(void)
 {
     static const char *const reqs[] = {
@@ -571,6 +596,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest-server/numbers", test_numbers);
     g_test_add_func("/qtest-server/unknown", test_unknown);
     g_test_add_func("/qtest-server/unsupported", test_unsupported);
+    g_test_add_func("/qtest-server/ext-command", test_ext_command);
     g_test_add_func("/qtest-server/partial-lines", test_partial_lines);
     g_test_add_func("/qtest-server/overlong", test_overlong);
     g_test_add_func("/qtest-server/irq", test_irq);

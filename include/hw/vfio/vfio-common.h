@@ -166,7 +166,11 @@ void vfio_kvm_set_vm_fd(int vm_fd);
 int vfio_kvm_file_add(int fd);
 int vfio_kvm_file_del(int fd);
 
-/* Register the VFIO GObject types (the container base and every backend); idempotent. */
+/*
+ * Register the VFIO GObject types (the container base and every backend) and the qtest
+ * commands of fault injection (vfio_fault_qtest_register()); idempotent.
+ */
 void vfio_register_types(void);
+void vfio_fault_qtest_register(void);
 
 #endif /* HW_VFIO_VFIO_COMMON_H */
