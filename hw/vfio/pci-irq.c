@@ -76,11 +76,8 @@ static void intx_relay(void *opaque)
 }
 
 /* The guest ended the interrupt (resample fd): unmask, and raise what came meanwhile. */
-static void intx_resample(void *opaque)
+static void intx_relay_eoi(VFIOPciDevice *vdev)
 {
-    VFIOPciDevice *vdev = opaque;
-
-    vfio_notifier_test_and_clear(vdev->intx_resample);
     trace_vfio_pci_intx_eoi(vdev->vbasedev.name);
     vdev->intx_line_up = false;
     vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
@@ -91,12 +88,26 @@ static void intx_resample(void *opaque)
     }
 }
 
+static void intx_resample(void *opaque)
+{
+    VFIOPciDevice *vdev = opaque;
+
+    vfio_notifier_test_and_clear(vdev->intx_resample);
+    intx_relay_eoi(vdev);
+}
+
 /*
  * The relay in migration. Its state lives beside the in-kernel interrupt controllers, which
  * migrate on their own (saved before any device): a line up waits for the guest's EOI there
  * and on the destination alike, but what the relay keeps (a trigger waiting for that EOI, one
  * still in the eventfd) would be lost. Section "intx-relay", version 1: u8 version, u8 flags
  * (INTX_RELAY_*), two zero bytes.
+ * What the saved controllers hold may trail the relay by one step either way: KVM injects an
+ * irqfd's level from a work queue (a line raised just before the vCPUs stopped may be missing
+ * from them) and an EOI's resample may still sit in its eventfd. The save takes in that EOI;
+ * the destination raises a line saved up once more, which the controllers ignore while it is
+ * in service and deliver if it never got there (a spurious interrupt at worst, which a driver
+ * of a level-triggered line expects; a lost one would stall it for good).
  */
 #define INTX_RELAY_LINE_UP 0x1 /* the line was up in the saved controllers, waiting for an EOI */
 #define INTX_RELAY_AGAIN 0x2   /* another trigger waits for that EOI */
@@ -107,6 +118,9 @@ void vfio_pci_intx_relay_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_REL
     uint8_t flags = 0;
 
     if (vdev->intx_user_unmask) {
+        if (vfio_notifier_test_and_clear(vdev->intx_resample)) {
+            intx_relay_eoi(vdev);
+        }
         flags |= vdev->intx_line_up ? INTX_RELAY_LINE_UP : 0;
         if (vfio_notifier_test_and_clear(vdev->intx)) {
             /* Relay it here too, for this VM should the migration fail and it run on. */
@@ -144,7 +158,7 @@ bool vfio_pci_intx_relay_load(VFIOPciDevice *vdev, const uint8_t *data, size_t l
     }
     vdev->intx_line_up = flags & (INTX_RELAY_LINE_UP | INTX_RELAY_RAISE);
     vdev->intx_again = flags & INTX_RELAY_AGAIN;
-    if (flags & INTX_RELAY_RAISE) {
+    if (vdev->intx_line_up) {
         vfio_notifier_signal(vdev->intx_line);
     }
     return true;

@@ -30,18 +30,10 @@ def start(args, d, name, mdev, extra=()):
            "-mon", "chardev=qmp,mode=control"]
     if args.backend == "iommufd":
         cmd += ["-object", "iommufd,id=iofd0"]
-        dev += ",iommufd=iofd0,enable-migration=on"
+        dev += ",iommufd=iofd0"  # auto: mtty logs its own DMA (no IOMMU tracking for an mdev)
     cmd += ["-device", dev, *extra]
     p = subprocess.Popen(cmd, stderr=open(f"{d}/{name}.err", "w"))
     q = Qmp(sock)
-    if args.backend == "iommufd":
-        # With auto and the default 300 ms limit (2 passes, 37 ms downtime), this test failed
-        # once in two runs of CI's sanitizer build on 2026-12-06: the destination's guest
-        # printed one number and then stalled, waiting on the mtty (a lost INTx level at the
-        # switch-over is the suspect; issue 12 stays open for it). One long pass, as before
-        # device DMA logging, is what this test proves until that is understood;
-        # migration-mtty covers auto with the default limit on iommufd.
-        q.cmd("migrate-set-parameters", **{"downtime-limit": 60000})
     return p, q, con
 
 
