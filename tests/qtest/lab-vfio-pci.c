@@ -14,54 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lab/lab-edu-regs.h"
+#include "lab-vfio-util.h"
 #include "libqtest.h"
 #include "qtest-pci.h"
 
-#define MEM_BASE 0xc0000000u /* the start of q35's 32-bit PCI hole */
-#define IO_BASE 0xc000u
-#define MSI_ADDR 0xfee00000u
-
-#define EDU_SLOT 4
 #define EDU_IRQ_RAISE 0x60
 #define EDU_DMA_IRQ_BIT 0x100
-
-#define RAM_SRC 0x100000 /* below edu's 28-bit DMA mask */
-#define RAM_DST 0x101000
-
-#define WAIT_US (30 * G_USEC_PER_SEC)
-
-/* --- the backend variants --- */
-
-/*
- * How a test attaches devices: extra -object arguments, what each -device vfio-pci gets
- * appended (",iommufd=ID") and the same for QMP device_add (", 'iommufd': 'ID'").
- */
-typedef struct LabVfioBackend {
-    const char *name;
-    const char *objects;
-    const char *device_opts;
-    const char *device_json;
-    const char *share_trace; /* trace point telling a device joined an existing container */
-} LabVfioBackend;
-
-static const LabVfioBackend legacy = {
-    .name = "legacy",
-    .objects = "",
-    .device_opts = "",
-    .device_json = "",
-    .share_trace = "vfio_legacy_group_share_container",
-};
-
-static const LabVfioBackend iommufd = {
-    .name = "iommufd",
-    .objects = "-object iommufd,id=iofd0",
-    .device_opts = ",iommufd=iofd0",
-    .device_json = ", 'iommufd': 'iofd0'",
-    .share_trace = "vfio_iommufd_share",
-};
-
-static const LabVfioBackend *backends[] = {&legacy, &iommufd};
 
 /* A path for hostdev's -D trace log in a new temporary directory (*@dir, g_free both). */
 static char *trace_file_new(char **dir)
@@ -75,45 +33,6 @@ static void trace_file_remove(const char *dir, const char *trace)
     g_unlink(trace);
     g_rmdir(dir);
 }
-
-/* "-device vfio-pci,host=BDF,addr=SLOT,id=ID<backend opts>" for @b. */
-static char *device_arg(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
-                        const char *id)
-{
-    return g_strdup_printf("-device vfio-pci,%s%s,addr=%x,id=%s%s",
-                           g_str_has_prefix(host_or_sysfs, "/") ? "sysfsdev=" : "host=",
-                           host_or_sysfs, slot, id, b->device_opts);
-}
-
-/* The QMP device_add arguments (a JSON object body) for the same device. */
-static char *device_add_json(const LabVfioBackend *b, const char *host_or_sysfs, int slot,
-                             const char *id)
-{
-    return g_strdup_printf("'driver': 'vfio-pci', '%s': '%s', 'addr': '%x', 'id': '%s'%s",
-                           g_str_has_prefix(host_or_sysfs, "/") ? "sysfsdev" : "host",
-                           host_or_sysfs, slot, id, b->device_json ? b->device_json : "");
-}
-
-static QTestState *start(const LabVfioBackend *b, const char *devices)
-{
-    g_autofree char *args =
-        g_strdup_printf("-M q35 -m 1G -nodefaults %s %s", b->objects, devices ? devices : "");
-
-    return qtest_init(args);
-}
-
-static const char *lab_env(const char *name)
-{
-    const char *v = g_getenv(name);
-
-    if (!v || !*v) {
-        g_test_fail_printf("%s is not set: run the lab suite through scripts/lab/run", name);
-        return NULL;
-    }
-    return v;
-}
-
-/* --- guest-side helpers --- */
 
 /* The offset of capability @id in the guest-visible list, 0 when absent. */
 static uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id)
@@ -133,32 +52,6 @@ static uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id)
     return 0;
 }
 
-/* Size memory BAR @bar, map it at @addr (64-bit BARs: upper half 0); returns its size. */
-static uint64_t bar_map(QTestState *s, int slot, int bar, uint32_t addr)
-{
-    int reg = 0x10 + 4 * bar;
-    uint32_t low, size_mask;
-
-    low = pci_cfg_readl(s, slot, reg);
-    pci_cfg_writel(s, slot, reg, 0xffffffff);
-    size_mask = pci_cfg_readl(s, slot, reg);
-    if (low & 1) {
-        size_mask |= 0xffff0000u;
-        pci_cfg_writel(s, slot, reg, addr);
-        return (uint32_t)(~(size_mask & ~3u) + 1);
-    }
-    pci_cfg_writel(s, slot, reg, addr);
-    if ((low & 0x6) == 0x4) {
-        pci_cfg_writel(s, slot, reg + 4, 0);
-    }
-    return (uint32_t)(~(size_mask & ~0xfu) + 1);
-}
-
-static void cmd_set(QTestState *s, int slot, uint16_t bits)
-{
-    pci_cfg_writew(s, slot, 0x04, pci_cfg_readw(s, slot, 0x04) | bits);
-}
-
 /* How many times @needle occurs in @hay. */
 static unsigned count_of(const char *hay, const char *needle)
 {
@@ -168,43 +61,6 @@ static unsigned count_of(const char *hay, const char *needle)
         n++;
     }
     return n;
-}
-
-/* What a wait polls: the condition it waits for and where it looks. */
-typedef struct WaitFor {
-    uint64_t addr; /* mmio: (readl(addr) & mask) == want */
-    uint32_t mask;
-    uint32_t want;
-    int line; /* msi: raises of line > before; intx: line at level */
-    unsigned before;
-    bool level;
-} WaitFor;
-
-typedef bool (*WaitDone)(QTestState *s, const WaitFor *w);
-
-/* Poll @done every 5 ms until it holds, at most WAIT_US. */
-static bool poll_until(QTestState *s, WaitDone done, const WaitFor *w)
-{
-    gint64 deadline = g_get_monotonic_time() + WAIT_US;
-
-    while (!done(s, w)) {
-        if (g_get_monotonic_time() > deadline) {
-            return false;
-        }
-        g_usleep(5000);
-    }
-    return true;
-}
-
-static bool mmio_done(QTestState *s, const WaitFor *w)
-{
-    return (qtest_readl(s, w->addr) & w->mask) == w->want;
-}
-
-/* Poll until (readl(@addr) & @mask) == @want, at most WAIT_US. */
-static bool mmio_wait(QTestState *s, uint64_t addr, uint32_t mask, uint32_t want)
-{
-    return poll_until(s, mmio_done, &(WaitFor){.addr = addr, .mask = mask, .want = want});
 }
 
 /* How many times the qtest log shows "IRQ raise @line". */
@@ -231,47 +87,6 @@ static bool msi_wait(QTestState *s, int line, unsigned before)
     return poll_until(s, msi_done, &(WaitFor){.line = line, .before = before});
 }
 
-static bool line_done(QTestState *s, const WaitFor *w)
-{
-    return qtest_get_irq(s, w->line) == w->level;
-}
-
-/* Wait until the intercepted line @line is at @level (INTx), polling. */
-static bool line_wait(QTestState *s, int line, bool level)
-{
-    return poll_until(s, line_done, &(WaitFor){.line = line, .level = level});
-}
-
-/*
- * Walk hostdev's open fds: returns how many are not /dev/iommu, sets *@iommu to how many are,
- * and appends " FD=TARGET" for each to @list when it is not NULL.
- */
-static unsigned fds_walk(QTestState *s, unsigned *iommu, GString *list)
-{
-    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)qtest_pid(s));
-    GDir *d = g_dir_open(dir, 0, NULL);
-    unsigned n = 0;
-    const char *ent;
-
-    g_assert_nonnull(d);
-    *iommu = 0;
-    while ((ent = g_dir_read_name(d))) {
-        g_autofree char *link = g_build_filename(dir, ent, NULL);
-        g_autofree char *target = g_file_read_link(link, NULL);
-
-        if (list) {
-            g_string_append_printf(list, " %s=%s", ent, target ? target : "?");
-        }
-        if (!g_strcmp0(target, "/dev/iommu")) {
-            (*iommu)++;
-        } else {
-            n++;
-        }
-    }
-    g_dir_close(d);
-    return n;
-}
-
 /*
  * hostdev's open fds, not counting the /dev/iommu an iommufd backend object opens on first
  * use and keeps for its life (at most one, checked). Every fd is listed in the test log.
@@ -294,116 +109,6 @@ static unsigned iommu_fds(QTestState *s)
 
     fds_walk(s, &iommu, NULL);
     return iommu;
-}
-
-static char *status_of(QTestState *s)
-{
-    g_autoptr(JsonNode) ret = qtest_qmp_assert_success(s, "{'execute': 'query-status'}");
-
-    return g_strdup(json_object_get_string_member(json_node_get_object(ret), "status"));
-}
-
-/* device_add with @args (a JSON object body, see device_add_json()); it must succeed. */
-static void qmp_device_add(QTestState *s, const char *args)
-{
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", args));
-}
-
-/* device_del @id, then wait for its DEVICE_DELETED and check it names @id. */
-static void qmp_device_del(QTestState *s, const char *id)
-{
-    g_autoptr(JsonObject) ev = NULL;
-
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': '%s'}}", id));
-    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
-    g_assert_cmpstr(
-        json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==, id);
-}
-
-/* system_reset, then wait for the RESET event. */
-static void qmp_system_reset(QTestState *s)
-{
-    json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));
-    json_object_unref(qtest_qmp_eventwait(s, "RESET"));
-}
-
-/* The GSI the device's INTx pin reaches on q35: 16 + (slot + pin - 1) % 8. */
-static int intx_gsi(QTestState *s, int slot)
-{
-    uint8_t pin = pci_cfg_readb(s, slot, 0x3d);
-
-    g_assert_cmpint(pin, >=, 1);
-    return 16 + (slot + pin - 1) % 8;
-}
-
-/* --- edu --- */
-
-static uint32_t edu_bar;
-
-static void edu_enable(QTestState *s)
-{
-    uint64_t size = bar_map(s, EDU_SLOT, 0, MEM_BASE);
-
-    g_assert_cmphex(size, ==, 1u << 20);
-    edu_bar = MEM_BASE;
-    cmd_set(s, EDU_SLOT, 0x6); /* memory decode, bus master */
-}
-
-/* One DMA of XFER bytes: RAM -> edu buffer (@to_ram false) or back, with @cmd_extra bits. */
-static bool edu_dma(QTestState *s, uint32_t src, uint32_t dst, bool to_ram, uint32_t cmd_extra)
-{
-    qtest_writel(s, edu_bar + EDU_DMA_SRC, src);
-    qtest_writel(s, edu_bar + EDU_DMA_DST, dst);
-    qtest_writel(s, edu_bar + EDU_DMA_COUNT, XFER);
-    qtest_writel(s, edu_bar + EDU_DMA_CMD, EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0) | cmd_extra);
-    return mmio_wait(s, edu_bar + EDU_DMA_CMD, EDU_DMA_RUN, 0);
-}
-
-/* edu_enable(), then check the ID register through the BAR. */
-static void edu_enable_check(QTestState *s)
-{
-    edu_enable(s);
-    g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
-}
-
-/*
- * DMA XFER bytes (i * @mul + @add) from RAM into edu's buffer and back to other RAM, and
- * check they arrive unchanged. Tests pass distinct patterns, so stale data cannot pass.
- */
-static void edu_dma_round_trip(QTestState *s, unsigned mul, unsigned add)
-{
-    uint8_t out[XFER], in[XFER];
-
-    for (unsigned i = 0; i < XFER; i++) {
-        out[i] = (uint8_t)(i * mul + add);
-    }
-    qtest_memwrite(s, RAM_SRC, out, XFER);
-    qtest_memset(s, RAM_DST, 0, XFER);
-    g_assert_true(edu_dma(s, RAM_SRC, EDU_BUFFER, false, 0));
-    g_assert_true(edu_dma(s, EDU_BUFFER, RAM_DST, true, 0));
-    qtest_memread(s, RAM_DST, in, XFER);
-    g_assert_cmpmem(in, XFER, out, XFER);
-}
-
-/*
- * Start a VM with the lab's edu assigned at EDU_SLOT as "edu0" and its BAR0 enabled; NULL
- * (the test failed) when the lab did not say which device edu is.
- */
-static QTestState *start_edu(const LabVfioBackend *b)
-{
-    const char *edu = lab_env("LAB_EDU");
-    g_autofree char *dev = NULL;
-    QTestState *s;
-
-    if (!edu) {
-        return NULL;
-    }
-    dev = device_arg(b, edu, EDU_SLOT, "edu0");
-    s = start(b, dev);
-    edu_enable(s);
-    return s;
 }
 
 static void test_edu_config(gconstpointer opaque)
@@ -631,19 +336,12 @@ static void test_errors(gconstpointer opaque)
 
 /* --- mtty mdev --- */
 
-#define MTTY_SLOT 5
-#define UART_IER 1
-#define UART_IIR 2
-#define UART_IER_THRI 0x02
-
 static void test_mtty(gconstpointer opaque)
 {
     const LabVfioBackend *b = opaque;
     const char *mdevs = lab_env("LAB_MDEVS");
     g_autofree char *path = NULL, *dev = NULL;
     g_autoptr(QTestState) s = NULL;
-    uint64_t size;
-    int gsi;
 
     if (!mdevs) {
         return;
@@ -651,23 +349,8 @@ static void test_mtty(gconstpointer opaque)
     path = g_strndup(mdevs, strcspn(mdevs, " "));
     dev = device_arg(b, path, MTTY_SLOT, "tty0");
     s = start(b, dev);
-    g_assert_cmphex(pci_cfg_readl(s, MTTY_SLOT, 0x00), ==, 0x32534348);
-    size = bar_map(s, MTTY_SLOT, 0, IO_BASE);
-    g_assert_cmpuint(size, ==, 8);
-    cmd_set(s, MTTY_SLOT, 0x1); /* I/O decode */
     qtest_irq_intercept_in(s, "/machine/ioapic");
-    gsi = intx_gsi(s, MTTY_SLOT);
-    /* The scratch register keeps what we write, through the trapped I/O BAR. */
-    qtest_outb(s, IO_BASE + 7, 0xa5);
-    g_assert_cmphex(qtest_inb(s, IO_BASE + 7), ==, 0xa5);
-    /* Enabling the THR-empty interrupt with an empty FIFO raises INTx at once. */
-    g_assert_false(qtest_get_irq(s, gsi));
-    qtest_outb(s, IO_BASE + UART_IER, UART_IER_THRI);
-    g_assert_true(line_wait(s, gsi, true));
-    /* The guest reads IIR: the access ends the interrupt. */
-    qtest_inb(s, IO_BASE + UART_IIR);
-    g_assert_true(line_wait(s, gsi, false));
-    qtest_outb(s, IO_BASE + UART_IER, 0);
+    mtty_check(s, MTTY_SLOT, 0xa5);
 }
 
 /* --- nvme --- */
