@@ -341,9 +341,12 @@ static int group_id_of(const char *sysfsdev, const char *name, GError **errp)
             g_set_error(errp, VFIO_ERROR, ENODEV,
                         "no host device %s (%s does not exist); check the address with lspci -D or the mdev UUID in /sys/bus/mdev/devices",
                         name, sysfsdev);
-        } else {
-            g_set_error(errp, VFIO_ERROR, (int)-n,
+        } else if (n == -ENOENT) {
+            g_set_error(errp, VFIO_ERROR, ENOENT,
                         "cannot find the IOMMU group of %s (%s: %s); enable the IOMMU (intel_iommu=on or amd_iommu=on) or use an mdev",
+                        name, link, g_strerror(ENOENT));
+        } else {
+            g_set_error(errp, VFIO_ERROR, (int)-n, "cannot read the IOMMU group of %s (%s: %s)",
                         name, link, g_strerror((int)-n));
         }
         return n < 0 ? (int)n : -ENODEV;

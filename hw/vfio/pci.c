@@ -4,6 +4,7 @@
  * unrealize (everything released, every fd closed).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,7 @@ static bool bar_setup(VFIOPciDevice *vdev, int i, GError **errp)
     g_autofree char *eoi_name = g_strdup_printf("%s BAR %d INTx EOI", vdev->vbasedev.name, i);
     uint32_t raw;
     uint64_t size;
+    int ret;
 
     bar->vdev = vdev;
     bar->region = vfio_region_setup(&vdev->vbasedev, VFIO_PCI_BAR0_REGION_INDEX + i, name, errp);
@@ -97,7 +99,16 @@ static bool bar_setup(VFIOPciDevice *vdev, int i, GError **errp)
         g_clear_pointer(&bar->region, vfio_region_free);
         return true;
     }
-    raw = vfio_pci_config_read_device(vdev, PCI_BASE_ADDRESS_0 + 4 * i, 4);
+    /* Its type comes from the device (a failed read must not make a memory BAR I/O). */
+    ret = vfio_device_pread(&vdev->vbasedev, &raw, sizeof(raw),
+                            vdev->config_offset + PCI_BASE_ADDRESS_0 + 4 * i);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot read BAR %d's type from config space (pread): %s", i,
+                    g_strerror(-ret));
+        return false;
+    }
+    raw = le32toh(raw);
     if (raw & PCI_BASE_ADDRESS_SPACE_IO) {
         bar->type = PCI_BASE_ADDRESS_SPACE_IO;
     } else {

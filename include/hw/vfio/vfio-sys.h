@@ -27,6 +27,11 @@ int vfio_sys_ioctl(int fd, unsigned long request, void *arg);
 int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg);
 /* mmap: 0 with *out set, or -errno. */
 int vfio_sys_mmap(void **out, size_t len, int prot, int flags, int fd, off_t offset);
+/*
+ * Never fails by injection, like close: Linux fails munmap of a whole mapping only for
+ * arguments that do not name one, and a failure a real kernel cannot produce would only
+ * teach the fault sweep that teardown leaks. Returns 0 or -errno.
+ */
 int vfio_sys_munmap(void *addr, size_t len);
 /* eventfd(0, flags): the new fd or -errno. */
 int vfio_sys_eventfd(int flags);
@@ -42,7 +47,7 @@ int vfio_sys_getrlimit(int resource, struct rlimit *rlim);
 
 /*
  * Test API. Call kinds, for counting and for aiming an injected failure. VFIO_SYS_ANY
- * counts every injectable call (all but close).
+ * counts every injectable call (all but close and munmap).
  */
 typedef enum VFIOSysCall {
     VFIO_SYS_ANY,
@@ -64,7 +69,6 @@ typedef enum VFIOSysCall {
 /*
  * Make the @n-th call (1-based, counted from this call) of kind @which fail with @err
  * (positive errno) without reaching the kernel; later calls succeed again. @n == 0 disarms.
- * A failed munmap leaves the mapping in place, as the kernel would.
  */
 void vfio_sys_fail_nth(VFIOSysCall which, unsigned n, int err);
 /* Whether an armed failure has been delivered since the last vfio_sys_fail_nth(). */

@@ -1,0 +1,413 @@
+/*
+ * Lab fault sweep of a running hostdev (issue 14): for each path (attach, BAR decode, MSI,
+ * system_reset, detach of the lab's edu, both backends) the N-th VFIO syscall fails (qtest
+ * "vfio_fail any N EIO") for N = 1, 2, ... until the path runs untouched. After each: hostdev
+ * runs, and its fds, mappings, locked memory and the edu's IOMMU page table as the kernel
+ * reports it (intel-iommu debugfs) are what they were before. Ends with a table.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "lab-vfio-util.h"
+#include "libqtest.h"
+#include "qtest-pci.h"
+
+#define MAX_POINTS 600
+#define DEBUGFS "/sys/kernel/debug"
+
+/* --- what hostdev and the kernel hold --- */
+
+typedef struct State {
+    unsigned fds;
+    unsigned iommu_fds;
+    unsigned maps;       /* lines of /proc/PID/maps */
+    uint64_t locked_kib; /* VmLck + VmPin */
+    char *iommu;         /* the edu's leaf IOVA PFNs in the kernel's IOMMU page table */
+} State;
+
+static void state_clear(State *st)
+{
+    g_clear_pointer(&st->iommu, g_free);
+}
+
+static uint64_t status_kib(const char *status, const char *key)
+{
+    const char *p = strstr(status, key);
+
+    return p ? g_ascii_strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/*
+ * The IOVA page frames the kernel's IOMMU maps for @bdf now: one per leaf entry (page or
+ * superpage) of the page table its context entry points at, as intel-iommu's debugfs walks
+ * it; "" when the device has no translation (no domain).
+ */
+static char *iommu_table(const char *bdf)
+{
+    g_autofree char *path =
+        g_strdup_printf(DEBUGFS "/iommu/intel/%s/domain_translation_struct", bdf);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    GString *out = g_string_new(NULL);
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "0x")) {
+            g_string_append_printf(out, "%.*s ", (int)strcspn(*l, " |"), *l);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void state_take(QTestState *s, const char *bdf, State *st)
+{
+    g_autofree char *status_path = g_strdup_printf("/proc/%d/status", (int)qtest_pid(s));
+    g_autofree char *maps_path = g_strdup_printf("/proc/%d/maps", (int)qtest_pid(s));
+    g_autofree char *status = NULL;
+    g_autofree char *maps = NULL;
+
+    state_clear(st);
+    st->fds = fds_walk(s, &st->iommu_fds, NULL);
+    g_assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
+    g_assert_true(g_file_get_contents(maps_path, &maps, NULL, NULL));
+    st->maps = 0;
+    for (const char *p = maps; (p = strchr(p, '\n')); p++) {
+        st->maps++;
+    }
+    st->locked_kib = status_kib(status, "VmLck:") + status_kib(status, "VmPin:");
+    st->iommu = iommu_table(bdf);
+}
+
+/* Whether @now is @then; what differs goes to the test log. */
+static bool state_same(const State *then, const State *now, const char *what)
+{
+    bool same = then->fds == now->fds && then->iommu_fds == now->iommu_fds &&
+                then->maps == now->maps && then->locked_kib == now->locked_kib &&
+                !strcmp(then->iommu, now->iommu);
+
+    if (!same) {
+        g_test_message("%s: fds %u -> %u, /dev/iommu fds %u -> %u, maps %u -> %u, locked %" PRIu64
+                       " -> %" PRIu64 " KiB, IOMMU table %s",
+                       what, then->fds, now->fds, then->iommu_fds, now->iommu_fds, then->maps,
+                       now->maps, then->locked_kib, now->locked_kib,
+                       strcmp(then->iommu, now->iommu) ? "differs" : "the same");
+    }
+    return same;
+}
+
+/* --- arming the seam in hostdev --- */
+
+static void fail_arm(QTestState *s, unsigned n)
+{
+    g_autofree char *cmd = g_strdup_printf("vfio_fail any %u %d", n, EIO);
+    g_autofree char *reply = qtest_raw(s, cmd);
+
+    g_assert_cmpstr(reply, ==, "OK");
+}
+
+/* Disarm; whether the armed failure was delivered. */
+static bool fail_disarm(QTestState *s)
+{
+    g_autofree char *fired = qtest_raw(s, "vfio_fail_fired");
+    g_autofree char *reply = qtest_raw(s, "vfio_fail any 0 0");
+
+    g_assert_cmpstr(reply, ==, "OK");
+    return !strcmp(fired, "OK 1");
+}
+
+/* --- the paths --- */
+
+typedef struct Sweep {
+    const char *path;
+    const LabVfioBackend *b;
+    unsigned points;    /* calls the path makes */
+    unsigned failed;    /* injected failures the operation reported */
+    unsigned recovered; /* injected failures it got through (retried or not needed) */
+    unsigned passes;    /* fault points after which everything was as before */
+} Sweep;
+
+static GPtrArray *table; /* Sweep * */
+
+static Sweep *sweep_new(const char *path, const LabVfioBackend *b)
+{
+    Sweep *w = g_new0(Sweep, 1);
+
+    w->path = path;
+    w->b = b;
+    g_ptr_array_add(table, w);
+    return w;
+}
+
+static void check_running(QTestState *s)
+{
+    g_autofree char *st = status_of(s);
+
+    g_assert_cmpstr(st, ==, "running");
+}
+
+/*
+ * device_add of the edu with the N-th call failing: an error naming the errno on one line, or
+ * success; either way hostdev runs and, after device_del of an added edu, all is as before.
+ */
+static bool attach_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, const State *base)
+{
+    g_autofree char *args = device_add_json(w->b, bdf, EDU_SLOT, "edu0");
+    g_autoptr(JsonObject) r = NULL;
+    State now = {0};
+    bool fired, same;
+
+    fail_arm(s, n);
+    r = qtest_qmp(s, "{'execute': 'device_add', 'arguments': {%s}}", args);
+    fired = fail_disarm(s);
+    if (json_object_has_member(r, "error")) {
+        const char *desc = json_object_get_string_member(
+            json_object_get_object_member(r, "error"), "desc");
+
+        g_assert_true(fired);
+        w->failed++;
+        if (!strstr(desc, g_strerror(EIO)) || strchr(desc, '\n')) {
+            g_test_fail_printf("attach, call %u: the error does not name the errno on one line: %s",
+                               n, desc);
+        } else if (n <= 2 || n % 10 == 0) {
+            g_test_message("attach, call %u: %s", n, desc);
+        }
+    } else {
+        if (fired) {
+            w->recovered++;
+        }
+        edu_enable_check(s);
+        edu_dma_round_trip(s, n, 3);
+        qmp_device_del(s, "edu0");
+    }
+    check_running(s);
+    state_take(s, bdf, &now);
+    same = state_same(base, &now, "attach");
+    w->passes += same;
+    state_clear(&now);
+    return fired;
+}
+
+/*
+ * With the edu attached and just reset: @prep, then a step (@op) with the N-th call failing;
+ * after @undo, hostdev's holdings are as they were before the step; and after a clean
+ * system_reset the edu DMAs again.
+ */
+typedef void (*Step)(QTestState *s);
+
+typedef struct StepPath {
+    const char *path;
+    Step prep, op, undo;
+} StepPath;
+
+static bool step_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, const StepPath *p)
+{
+    State base = {0}, now = {0};
+    bool fired, same;
+
+    if (p->prep) {
+        p->prep(s);
+    }
+    state_take(s, bdf, &base);
+    fail_arm(s, n);
+    p->op(s);
+    fired = fail_disarm(s);
+    check_running(s);
+    p->undo(s);
+    state_take(s, bdf, &now);
+    same = state_same(&base, &now, w->path);
+    w->passes += same;
+    if (fired) {
+        w->recovered++;
+    }
+    qmp_system_reset(s);
+    edu_enable_check(s);
+    edu_dma_round_trip(s, n, 5);
+    qmp_system_reset(s);
+    state_clear(&base);
+    state_clear(&now);
+    return fired;
+}
+
+static void bar_on(QTestState *s)
+{
+    bar_map(s, EDU_SLOT, 0, MEM_BASE);
+    cmd_set(s, EDU_SLOT, 0x2);
+}
+
+static void bar_off(QTestState *s)
+{
+    pci_cfg_writew(s, EDU_SLOT, 0x04, pci_cfg_readw(s, EDU_SLOT, 0x04) & ~0x6);
+}
+
+/* The offset of edu's MSI capability. */
+static uint8_t msi_cap(QTestState *s)
+{
+    uint8_t ptr = pci_cfg_readb(s, EDU_SLOT, 0x34) & ~3;
+
+    while (ptr && pci_cfg_readb(s, EDU_SLOT, ptr) != 0x05) {
+        ptr = pci_cfg_readb(s, EDU_SLOT, ptr + 1) & ~3;
+    }
+    g_assert_cmpuint(ptr, !=, 0);
+    return ptr;
+}
+
+static void msi_on(QTestState *s)
+{
+    uint8_t cap = msi_cap(s);
+
+    pci_cfg_writel(s, EDU_SLOT, cap + 4, MSI_ADDR);
+    pci_cfg_writew(s, EDU_SLOT, cap + 2, pci_cfg_readw(s, EDU_SLOT, cap + 2) | 1);
+}
+
+static void msi_off(QTestState *s)
+{
+    uint8_t cap = msi_cap(s);
+
+    pci_cfg_writew(s, EDU_SLOT, cap + 2, pci_cfg_readw(s, EDU_SLOT, cap + 2) & ~1);
+}
+
+static void reset(QTestState *s)
+{
+    qmp_system_reset(s);
+}
+
+/* device_del with the N-th call failing: the device goes all the same, and all it held. */
+static bool detach_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, const State *base)
+{
+    g_autofree char *args = device_add_json(w->b, bdf, EDU_SLOT, "edu0");
+    State now = {0};
+    bool fired, same;
+
+    qmp_device_add(s, args);
+    edu_enable_check(s);
+    msi_on(s);
+    fail_arm(s, n);
+    qmp_device_del(s, "edu0");
+    fired = fail_disarm(s);
+    check_running(s);
+    state_take(s, bdf, &now);
+    same = state_same(base, &now, "detach");
+    w->passes += same;
+    w->recovered += fired;
+    state_clear(&now);
+    return fired;
+}
+
+/* What the IOMMU comparison sees with the edu attached: the kernel maps guest RAM and BAR. */
+static void report_attached(QTestState *s, const char *bdf)
+{
+    State on = {0};
+    unsigned pages = 0;
+
+    edu_enable(s);
+    state_take(s, bdf, &on);
+    for (const char *p = on.iommu; (p = strchr(p, ' ')); p++) {
+        pages++;
+    }
+    g_test_message("attached: the kernel's IOMMU table of %s holds %u leaf entries, %" PRIu64
+                   " KiB locked", bdf, pages, on.locked_kib);
+    g_assert_cmpuint(pages, >, 0);
+    state_clear(&on);
+}
+
+static void mount_debugfs(void)
+{
+    if (!g_file_test(DEBUGFS "/iommu", G_FILE_TEST_IS_DIR)) {
+        g_assert_cmpint(mount("debugfs", DEBUGFS, "debugfs", 0, NULL), ==, 0);
+    }
+    g_assert_true(g_file_test(DEBUGFS "/iommu/intel", G_FILE_TEST_IS_DIR));
+}
+
+static void test_sweep(gconstpointer opaque)
+{
+    const LabVfioBackend *b = opaque;
+    const char *bdf = lab_env("LAB_EDU");
+    g_autoptr(QTestState) s = NULL;
+    g_autofree char *args = NULL;
+    static const StepPath steps[] = {
+        {"bar-decode", NULL, bar_on, bar_off},
+        {"msi", edu_enable, msi_on, msi_off},
+        {"system_reset", edu_enable, reset, edu_enable},
+    };
+    State base = {0};
+    Sweep *w;
+    unsigned n;
+
+    if (!bdf) {
+        return;
+    }
+    mount_debugfs();
+    /* 64 MiB of guest RAM: the kernel's IOMMU table is read twice per fault point. */
+    args = g_strdup_printf("-M q35 -m 64M -nodefaults %s", b->objects);
+    s = qtest_init(args);
+    g_free(args);
+    /* One clean cycle first: what the first attach sets up for good (the iommufd object's
+     * /dev/iommu, allocator arenas) is not a leak. */
+    args = device_add_json(b, bdf, EDU_SLOT, "edu0");
+    qmp_device_add(s, args);
+    qmp_device_del(s, "edu0");
+    state_take(s, bdf, &base);
+    g_test_message("before: %u fds, %u maps, %" PRIu64 " KiB locked, IOMMU table '%s'",
+                   base.fds, base.maps, base.locked_kib, base.iommu);
+
+    w = sweep_new("attach", b);
+    for (n = 1; n < MAX_POINTS && attach_once(s, w, bdf, n, &base); n++) {
+    }
+    w->points = n - 1;
+
+    qmp_device_add(s, args);
+    report_attached(s, bdf);
+    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+        w = sweep_new(steps[i].path, b);
+        qmp_system_reset(s);
+        for (n = 1; n < MAX_POINTS && step_once(s, w, bdf, n, &steps[i]); n++) {
+        }
+        w->points = n - 1;
+    }
+    qmp_device_del(s, "edu0");
+
+    w = sweep_new("detach", b);
+    for (n = 1; n < MAX_POINTS && detach_once(s, w, bdf, n, &base); n++) {
+    }
+    w->points = n - 1;
+    state_clear(&base);
+}
+
+static void print_table(void)
+{
+    g_test_message("%-14s %-8s %12s %7s %10s %7s", "path", "backend", "fault points", "failed",
+                   "recovered", "passes");
+    for (guint i = 0; i < table->len; i++) {
+        Sweep *w = table->pdata[i];
+
+        g_test_message("%-14s %-8s %12u %7u %10u %7u", w->path, w->b->name, w->points,
+                       w->failed, w->recovered, w->passes);
+        /* Every fault point, and the run that got through untouched, left all as before. */
+        if (w->passes != w->points + 1) {
+            g_test_fail_printf("%s (%s): %u of %u runs left something behind", w->path,
+                               w->b->name, w->points + 1 - w->passes, w->points + 1);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+
+    g_test_init(&argc, &argv, NULL);
+    table = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
+        g_autofree char *path = g_strdup_printf("/fault-sweep/%s", backends[i]->name);
+
+        g_test_add_data_func(path, backends[i], test_sweep);
+    }
+    g_test_add_func("/fault-sweep/table", print_table);
+    rc = g_test_run();
+    g_ptr_array_unref(table);
+    return rc;
+}
