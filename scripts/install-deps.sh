@@ -43,6 +43,10 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
     rm -f /var/lib/apt/periodic/hostdev-updated
 fi
 
+# The lab boots this machine's root read-only; its libvirt test mounts a modules.alias for the
+# lab kernel on /lib/modules (managed='yes'), which a host without kernel packages lacks.
+[ -d /usr/lib/modules ] || $sudo install -d -m 0755 /usr/lib/modules
+
 want=($(missing "${build_pkgs[@]}" "${lab_pkgs[@]}" "${test_pkgs[@]}"))
 qemu_ok=0
 qemu-system-x86_64 --version 2>/dev/null | grep -q 'version \(1[0-9]\|[2-9][0-9]\)\.' && qemu_ok=1

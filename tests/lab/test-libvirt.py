@@ -9,8 +9,12 @@
 #   attach-device/detach-device of the lab's edu into the spare root port while the guest runs
 #   (the L2 init watches for hot-plug: l2.hotplug); shutdown (ACPI power button); start again;
 #   suspend/resume, after which the guest takes the edu again; destroy; the domain log has no
-#   error; each start: the emulator runs as libvirt-qemu with no capabilities, owns the /dev/vfio
-#   node libvirt handed it, and pinned guest RAM under the memlock limit libvirt set.
+#   error; each start: libvirt's default confinement, read from /proc: the emulator runs as
+#   libvirt-qemu with no capabilities under a seccomp filter (-sandbox), in a mount namespace
+#   whose /dev/vfio holds only the nodes libvirt made there, with guest RAM pinned under the
+#   memlock limit libvirt set, in the domain's cgroup (v2, mounted here as systemd would) with
+#   its named vCPU threads in their own; then the README's domain XML (managed='yes') defines,
+#   boots, reads the nvme and powers off.
 #   (suspend/resume comes in the second boot: right before the first hot-add of the lab
 #   boot, with Debian's QEMU, the L2 guest went idle after pciehp's "Link Up" in 3 of 5 runs;
 #   not understood yet.)
@@ -44,17 +48,16 @@ NAME = "hostdev-lab"
 STATE_DIRS = ["/etc/libvirt", "/var/lib/libvirt", "/var/cache/libvirt", "/var/log/libvirt"]
 BOOT_DIR = "/var/lib/libvirt/boot"
 QEMU_CONF = """\
-# hostdev lab: the lab kernel has no seccomp filter, no namespaces, no xattrs on tmpfs and no
-# cgroups; the emulator runs unprivileged as libvirt-qemu, the libvirt way.
+# hostdev lab: libvirt's defaults for confinement (seccomp sandbox, mount namespace, cgroups);
+# the emulator runs unprivileged as libvirt-qemu. No xattrs on the lab's tmpfs (remember_owner)
+# and no AppArmor or SELinux (security_driver).
 user = "libvirt-qemu"
 group = "libvirt-qemu"
-seccomp_sandbox = 0
-namespaces = [ ]
 remember_owner = 0
 security_driver = "none"
-cgroup_controllers = [ ]
 stdio_handler = "logd"
 """
+CGROUP = "/sys/fs/cgroup"
 LIBVIRTD_CONF = """\
 auth_unix_ro = "none"
 auth_unix_rw = "none"
@@ -65,6 +68,7 @@ VIRTLOGD_CONF = """\
 log_outputs = "2:file:{log}"
 """
 QEMU_UID = 64055  # libvirt-qemu
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
 
 
 def say(text, prefix="# "):
@@ -82,6 +86,32 @@ def vfio_node(bdf):
     """The /dev/vfio node of @bdf's IOMMU group (the legacy backend's, which libvirt uses)."""
     group = os.path.basename(os.readlink(f"/sys/bus/pci/devices/{bdf}/iommu_group"))
     return f"/dev/vfio/{group}"
+
+
+def host_driver(bdf):
+    link = f"/sys/bus/pci/devices/{bdf}/driver"
+    return os.path.basename(os.readlink(link)) if os.path.exists(link) else "(none)"
+
+
+def readme_domain(emulator, kernel, initrd):
+    """The domain XML the README gives under 'With libvirt', made to run here: this emulator,
+    the lab kernel and L2 initramfs (its command line asks the guest to read the nvme and power
+    off), the lab's nvme as the host device and the test's domain name. Everything else, the
+    managed='yes' <hostdev> included, is the README's. None when the README has none."""
+    m = re.search(r"^### With libvirt\n.*?^```xml\n(.*?)^```", open(README).read(), re.S | re.M)
+    if not m:
+        return None
+    dom = ET.fromstring(m.group(1))
+    dom.find("name").text = NAME
+    dom.find("devices/emulator").text = emulator
+    dom.find("os/kernel").text = kernel
+    dom.find("os/initrd").text = initrd
+    dom.find("os/cmdline").text = "console=ttyS0 panic=-1 quiet l2.expect=nvme l2.cpus=2"
+    dom_, bus, rest = os.environ["LAB_NVME"].split(":")
+    slot, fn = rest.split(".")
+    addr = dom.find("devices/hostdev/source/address")
+    addr.attrib.update(domain=f"0x{dom_}", bus=f"0x{bus}", slot=f"0x{slot}", function=f"0x{fn}")
+    return ET.tostring(dom, encoding="unicode")
 
 
 def hostdev_xml(bdf, bus):
@@ -183,6 +213,12 @@ class Libvirt:
             os.makedirs(path, exist_ok=True)
             subprocess.run(["mount", "--bind", private, path], check=True)
             self.mounted.append(path)
+        # cgroup v2, as systemd would mount it: libvirt puts each domain's emulator in a
+        # cgroup of its own (device access through a BPF program), its vCPU threads in
+        # children of that cgroup.
+        if not os.path.exists(f"{CGROUP}/cgroup.controllers"):
+            subprocess.run(["mount", "-t", "cgroup2", "cgroup2", CGROUP], check=True)
+            self.mounted.append(CGROUP)
         os.makedirs("/run/libvirt", mode=0o755, exist_ok=True)
         for sub in ("qemu", "/var/log/libvirt/qemu", BOOT_DIR):
             os.makedirs(sub if sub.startswith("/") else f"/etc/libvirt/{sub}", exist_ok=True)
@@ -433,29 +469,60 @@ class Test:
         return self.open_console()
 
     def confinement(self, what, pid, ram_mib):
-        """What libvirt's confinement of the emulator amounts to on the lab kernel (which has
-        no cgroups, no seccomp and no mount namespace for libvirt to use): no capabilities, the
-        nvme's /dev/vfio node handed to the qemu user by libvirt's DAC driver, and the memlock
-        limit libvirt sets for a domain with a <hostdev> (guest RAM + 1 GiB), under which the
-        legacy backend pinned all of guest RAM for DMA."""
+        """libvirt's confinement of the emulator, as the kernel reports it: no capabilities; the
+        seccomp filter of -sandbox; a mount namespace whose /dev/vfio holds only the nodes libvirt
+        created there (the nvme's group), owned by the qemu user; the memlock limit libvirt sets
+        for a domain with a <hostdev> (guest RAM + 1 GiB), under which guest RAM is pinned for
+        DMA; the domain's cgroup, with each vCPU thread, named by debug-threads=on, in its own
+        child cgroup."""
+        ram = ram_mib << 20
         try:
-            status = open(f"/proc/{pid}/status").read()
+            # Read until guest RAM shows as locked, for at most 20 s: what an emulator pins
+            # may trail 'virsh start' (Debian's QEMU once showed 76 MiB of 512 at first read).
+            first = None
+            for _ in range(200):
+                status = open(f"/proc/{pid}/status").read()
+                locked = int(re.search(r"^VmLck:\s+(\d+) kB", status, re.M).group(1)) << 10
+                first = locked if first is None else first
+                if locked >= ram * 9 // 10:
+                    break
+                time.sleep(0.1)
             cap = int(re.search(r"^CapEff:\s+(\w+)", status, re.M).group(1), 16)
-            locked = int(re.search(r"^VmLck:\s+(\d+) kB", status, re.M).group(1)) << 10
+            seccomp = re.search(r"^Seccomp:\s+(\d+)", status, re.M).group(1)
+            filters = re.search(r"^Seccomp_filters:\s+(\d+)", status, re.M).group(1)
             limit = next(ln for ln in open(f"/proc/{pid}/limits")
                          if ln.startswith("Max locked memory")).split()[3]
             node = vfio_node(os.environ["LAB_NVME"])
-            owner = os.stat(node).st_uid
+            ns_dev = f"/proc/{pid}/root/dev/vfio"
+            nodes = sorted(os.listdir(ns_dev))
+            owner = os.stat(f"/proc/{pid}/root{node}").st_uid
+            own_ns = os.readlink(f"/proc/{pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
+            cgroup = open(f"/proc/{pid}/cgroup").read().strip()
+            threads = {}
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                comm = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
+                cg = open(f"/proc/{pid}/task/{tid}/cgroup").read().strip()
+                threads[tid] = (comm, cg.split("/")[-1])
         except (OSError, AttributeError, StopIteration) as e:
-            tap(False, f"{what}: the emulator's status, limits and /dev/vfio node: {e}")
+            tap(False, f"{what}: the emulator's status, limits, namespace and cgroup: {e}")
             return
-        ram = ram_mib << 20
-        tap(cap == 0 and owner == QEMU_UID,
-            f"{what}: no capabilities (CapEff {cap:#x}); {node} (the nvme's group) belongs to "
-            f"uid {owner}")
+        tap(cap == 0 and seccomp == "2" and int(filters) >= 1,
+            f"{what}: no capabilities (CapEff {cap:#x}); the seccomp sandbox is on (Seccomp "
+            f"{seccomp}, {filters} filter(s))")
+        want = sorted(["vfio", os.path.basename(node)])
+        tap(own_ns and nodes == want and owner == QEMU_UID,
+            f"{what}: a mount namespace of its own ({own_ns}) whose /dev/vfio holds {nodes} "
+            f"(the nvme's group and the container node; the lab has "
+            f"{len(os.listdir('/dev/vfio'))}), {node} owned by uid {owner}")
         tap(limit.isdigit() and int(limit) >= ram + (1 << 30) and locked >= ram * 9 // 10,
             f"{what}: memlock limit {limit} (libvirt: RAM + 1 GiB = {ram + (1 << 30)}), "
-            f"{locked} bytes locked (guest RAM {ram} pinned for DMA)")
+            f"{locked} bytes locked (guest RAM {ram} pinned for DMA; {first} at first read)")
+        vcpus = {comm: cg for comm, cg in threads.values() if comm.endswith("/KVM")}
+        tap("/machine" in cgroup and cgroup.endswith("/emulator")
+            and vcpus == {"CPU 0/KVM": "vcpu0", "CPU 1/KVM": "vcpu1"},
+            f"{what}: the emulator is in the domain's cgroup ({cgroup}); its vCPU threads are "
+            f"named and each in its own cgroup: {sorted(vcpus.items())}; all threads: "
+            f"{sorted(comm for comm, _ in threads.values())}")
 
     def guest_checks(self, con, upto, timeout):
         """Wait for @upto on the console; one TAP line per L2 check line before it."""
@@ -516,6 +583,63 @@ class Test:
             if domstate() not in ("shut off", ""):
                 virsh("destroy", NAME, timeout=60)
             virsh("undefine", NAME, timeout=60)
+        self.readme_example(emu, kernel, initrd)
+
+    def readme_example(self, emu, kernel, initrd):
+        """The README's domain XML, as a person would use it: define, start, the guest reads
+        the nvme and powers off, the domain ends. Its <hostdev> is managed='yes': libvirt looks
+        for a vfio-pci variant driver in modules.alias, which the lab kernel (no modules) lacks,
+        so an empty one is mounted for it. The nvme goes back to vfio-pci afterwards should
+        libvirt have given it to its host driver (the lab's other tests use it)."""
+        xml = readme_domain(emu, kernel, initrd)
+        if not self.check(xml is not None, "README.md has a domain XML under 'With libvirt'"):
+            return
+        path = f"{self.d}/readme-domain.xml"
+        open(path, "w").write(xml)
+        if not self.check(os.path.isdir("/lib/modules"), "the lab's root has /lib/modules to "
+                                                         "mount a modules.alias over (scripts/"
+                                                         "install-deps.sh creates it)"):
+            return
+        mods = f"{self.d}/modules"
+        os.makedirs(f"{mods}/{os.uname().release}")
+        open(f"{mods}/{os.uname().release}/modules.alias", "w").write("# lab: no modules\n")
+        subprocess.run(["mount", "--bind", mods, "/lib/modules"], check=True)
+        try:
+            since = self.lv.log_size()
+            r = virsh("define", path, timeout=300)
+            if not self.check(r.returncode == 0, "virsh define of the README's domain XML", r,
+                              since):
+                say(xml, "# xml: ")
+                return
+            ram = int(ET.fromstring(xml).findtext("memory"))
+            con = self.start("the README's domain", ram_mib=ram)
+            if not con:
+                return
+            end, line = wait_for_line(con, "L2-RESULT:", 300)
+            text = console_text(con)
+            nvme = [ln for ln in text.splitlines() if ln.startswith("L2: nvme-read ")]
+            self.check(end >= 0 and "failures 0" in line and nvme and " ok " in nvme[0],
+                       f"the README's domain: the guest reads the nvme ({nvme[:1]}) and ends "
+                       f"with '{line}'", domlog=True)
+            st = wait_state("shut off", 60)
+            self.check(st == "shut off", f"the guest powers off, the domain ends: "
+                                         f"'{domstate(reason=True)}'", domlog=True)
+        finally:
+            self.close_console()
+            if self.lv.alive():
+                if domstate() not in ("shut off", ""):
+                    virsh("destroy", NAME, timeout=60)
+                virsh("undefine", NAME, timeout=60)
+            subprocess.run(["umount", "-l", "/lib/modules"])
+            bdf = os.environ["LAB_NVME"]
+            driver = host_driver(bdf)
+            if driver != "vfio-pci":  # give it back to the lab's other tests
+                open(f"/sys/bus/pci/devices/{bdf}/driver_override", "w").write("vfio-pci")
+                if driver != "(none)":
+                    open(f"/sys/bus/pci/devices/{bdf}/driver/unbind", "w").write(bdf)
+                open("/sys/bus/pci/drivers_probe", "w").write(bdf)
+            say(f"after the README's domain, libvirt left the managed nvme on {driver}"
+                f"{'' if driver == 'vfio-pci' else ' (given back to vfio-pci)'}")
 
     def edu_cycle(self, con, when):
         """attach-device of the edu into the spare root port, the guest's report, then
@@ -529,9 +653,14 @@ class Test:
                                          f"spare pcie-root-port (bus 0x02)", r, since,
                       domlog=True):
             node = vfio_node(os.environ["LAB_EDU"])
-            owner = os.stat(node).st_uid
-            tap(owner == QEMU_UID, f"{when}: attach-device hands {node} (the edu's group) to "
-                                   f"the qemu user: uid {owner}")
+            pid = open(f"/run/libvirt/qemu/{NAME}.pid").read().strip()
+            try:
+                owner = os.stat(f"/proc/{pid}/root{node}").st_uid
+            except OSError as e:
+                owner = f"none ({e.strerror})"
+            tap(owner == QEMU_UID, f"{when}: attach-device creates {node} (the edu's group) in "
+                                   f"the emulator's mount namespace for the qemu user: uid "
+                                   f"{owner}")
             end, line = wait_for_line(con, " 1234:11e8 ", 90, mark)
             line = line or "no report from the guest in 90 s"
             if not self.check(end >= 0 and "hotplug-add ok" in line,
@@ -603,7 +732,8 @@ class Test:
                    f"virsh destroy: domstate '{reason}'", r, since)
         node = vfio_node(os.environ["LAB_NVME"])
         owner = os.stat(node).st_uid
-        tap(owner == 0, f"libvirt gives {node} back to root when the domain ends: uid {owner}")
+        tap(owner == 0, f"the lab's own {node} belongs to root when the domain ends: uid "
+                        f"{owner}")
         self.close_console()
         bad = [ln for ln in emulator_lines(domain_log()) if re.search(r"error", ln, re.I)]
         self.check(not bad, f"the domain log has no error from the emulator: {bad[:3]}",
