@@ -595,7 +595,11 @@ static void cmd_ext(QtestServer *s, const QtestCmd *cmd, char **args)
         qtest_reply(s, "FAIL %s: %s", cmd->name, err ? err->message : "failed");
         return;
     }
-    qtest_reply(s, *text ? "OK %s" : "OK", text);
+    if (*text) {
+        qtest_reply(s, "OK %s", text);
+    } else {
+        qtest_reply(s, "OK");
+    }
 }
 
 static void ext_free(gpointer p)
