@@ -1,9 +1,10 @@
 /*
  * Lab fault sweep of a running hostdev (issue 14): for each path (attach, BAR decode, MSI,
- * system_reset, detach of the lab's edu, both backends) the N-th VFIO syscall fails (qtest
- * "vfio_fail any N EIO") for N = 1, 2, ... until the path runs untouched. After each: hostdev
- * runs, and its fds, mappings, locked memory and the edu's IOMMU page table as the kernel
- * reports it (intel-iommu debugfs) are what they were before. Ends with a table.
+ * system_reset, detach of the lab's edu; MSI-X enable and growth of its igb; both backends)
+ * the N-th VFIO syscall fails (qtest "vfio_fail any N EIO") for N = 1, 2, ... until the path
+ * runs untouched. After each: hostdev runs, and its fds, mappings, locked memory and the
+ * device's IOMMU page table as the kernel reports it (intel-iommu debugfs) are what they were
+ * before. Ends with a table.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -24,7 +25,7 @@
 typedef struct State {
     unsigned fds;
     unsigned iommu_fds;
-    unsigned maps;       /* lines of /proc/PID/maps */
+    unsigned maps;       /* mappings of VFIO device files (BARs) in /proc/PID/maps */
     uint64_t locked_kib; /* VmLck + VmPin */
     char *iommu;         /* the edu's leaf IOVA PFNs in the kernel's IOMMU page table */
 } State;
@@ -75,9 +76,11 @@ static void state_take(QTestState *s, const char *bdf, State *st)
     st->fds = fds_walk(s, &st->iommu_fds, NULL);
     g_assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
     g_assert_true(g_file_get_contents(maps_path, &maps, NULL, NULL));
+    /* Only those: a sanitizer's allocator maps memory of its own as it pleases. */
     st->maps = 0;
-    for (const char *p = maps; (p = strchr(p, '\n')); p++) {
+    for (const char *p = maps; (p = strstr(p, "vfio"));) {
         st->maps++;
+        p = strchrnul(p, '\n');
     }
     st->locked_kib = status_kib(status, "VmLck:") + status_kib(status, "VmPin:");
     st->iommu = iommu_table(bdf);
@@ -193,15 +196,15 @@ static bool attach_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, co
 }
 
 /*
- * With the edu attached and just reset: @prep, then a step (@op) with the N-th call failing;
- * after @undo, hostdev's holdings are as they were before the step; and after a clean
- * system_reset the edu DMAs again.
+ * With the device attached and just reset: @prep, then a step (@op) with the N-th call
+ * failing; after @undo, hostdev's holdings are as they were before the step, and the device
+ * works (@works); then a clean system_reset for the next fault point.
  */
 typedef void (*Step)(QTestState *s);
 
 typedef struct StepPath {
     const char *path;
-    Step prep, op, undo;
+    Step prep, op, undo, works;
 } StepPath;
 
 static bool step_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, const StepPath *p)
@@ -224,9 +227,7 @@ static bool step_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, cons
     if (fired) {
         w->recovered++;
     }
-    qmp_system_reset(s);
-    edu_enable_check(s);
-    edu_dma_round_trip(s, n, 5);
+    p->works(s);
     qmp_system_reset(s);
     state_clear(&base);
     state_clear(&now);
@@ -244,16 +245,22 @@ static void bar_off(QTestState *s)
     pci_cfg_writew(s, EDU_SLOT, 0x04, pci_cfg_readw(s, EDU_SLOT, 0x04) & ~0x6);
 }
 
+/* After a clean reset: edu DMAs (a pattern of its own each time). */
+static void edu_works(QTestState *s)
+{
+    static unsigned round;
+
+    edu_enable_check(s);
+    edu_dma_round_trip(s, ++round, 5);
+}
+
 /* The offset of edu's MSI capability. */
 static uint8_t msi_cap(QTestState *s)
 {
-    uint8_t ptr = pci_cfg_readb(s, EDU_SLOT, 0x34) & ~3;
+    uint8_t cap = cfg_find_cap(s, EDU_SLOT, 0x05);
 
-    while (ptr && pci_cfg_readb(s, EDU_SLOT, ptr) != 0x05) {
-        ptr = pci_cfg_readb(s, EDU_SLOT, ptr + 1) & ~3;
-    }
-    g_assert_cmpuint(ptr, !=, 0);
-    return ptr;
+    g_assert_cmpuint(cap, !=, 0);
+    return cap;
 }
 
 static void msi_on(QTestState *s)
@@ -274,6 +281,87 @@ static void msi_off(QTestState *s)
 static void reset(QTestState *s)
 {
     qmp_system_reset(s);
+}
+
+/* --- igb's MSI-X: enabling it, and a vector first used later (the kernel's set grows) --- */
+
+static uint64_t igb_bars[6];
+
+static uint8_t msix_cap(QTestState *s)
+{
+    uint8_t cap = cfg_find_cap(s, IGB_SLOT, 0x11);
+
+    g_assert_cmpuint(cap, !=, 0);
+    return cap;
+}
+
+/* The guest-physical address of MSI-X table entry @vector (after igb_setup()). */
+static uint64_t msix_entry(QTestState *s, unsigned vector)
+{
+    uint32_t table = pci_cfg_readl(s, IGB_SLOT, msix_cap(s) + 4);
+
+    g_assert_cmpuint(igb_bars[table & 7], !=, 0);
+    return igb_bars[table & 7] + (table & ~7u) + 16 * vector;
+}
+
+/* Program and unmask MSI-X vector @vector (@mask: mask it instead). */
+static void msix_vector(QTestState *s, unsigned vector, bool mask)
+{
+    uint64_t entry = msix_entry(s, vector);
+
+    qtest_writel(s, entry + 0, MSI_ADDR);
+    qtest_writel(s, entry + 4, 0);
+    qtest_writel(s, entry + 8, 0x55 + vector);
+    qtest_writel(s, entry + 12, mask);
+}
+
+/* BARs mapped, decode and bus master on, vector 0 programmed and unmasked. */
+static void igb_setup(QTestState *s)
+{
+    map_all_bars(s, IGB_SLOT, igb_bars);
+    cmd_set(s, IGB_SLOT, 0x7);
+    msix_vector(s, 0, false);
+}
+
+static void msix_on(QTestState *s)
+{
+    uint8_t cap = msix_cap(s);
+
+    pci_cfg_writew(s, IGB_SLOT, cap + 2, (pci_cfg_readw(s, IGB_SLOT, cap + 2) | 0x8000) & ~0x4000);
+}
+
+static void msix_off(QTestState *s)
+{
+    uint8_t cap = msix_cap(s);
+
+    pci_cfg_writew(s, IGB_SLOT, cap + 2, pci_cfg_readw(s, IGB_SLOT, cap + 2) & ~0x8000);
+}
+
+static void igb_setup_msix(QTestState *s)
+{
+    igb_setup(s);
+    msix_on(s);
+}
+
+static void msix_grow(QTestState *s)
+{
+    msix_vector(s, 3, false);
+}
+
+/* Vector 3 masked again and MSI-X re-enabled: hostdev holds vector 0's eventfd only. */
+static void msix_shrink(QTestState *s)
+{
+    msix_vector(s, 3, true);
+    msix_off(s);
+    msix_on(s);
+}
+
+/* After a clean reset: igb answers through its BAR and takes MSI-X again. */
+static void igb_works(QTestState *s)
+{
+    igb_setup_msix(s);
+    g_assert_cmphex(qtest_readl(s, igb_bars[0] + 0x8), !=, 0xffffffff); /* STATUS */
+    msix_off(s);
 }
 
 /* device_del with the N-th call failing: the device goes all the same, and all it held. */
@@ -327,23 +415,28 @@ static void test_sweep(gconstpointer opaque)
 {
     const LabVfioBackend *b = opaque;
     const char *bdf = lab_env("LAB_EDU");
+    const char *igb = lab_env("LAB_IGB");
     g_autoptr(QTestState) s = NULL;
     g_autofree char *args = NULL;
     static const StepPath steps[] = {
-        {"bar-decode", NULL, bar_on, bar_off},
-        {"msi", edu_enable, msi_on, msi_off},
-        {"system_reset", edu_enable, reset, edu_enable},
+        {"bar-decode", NULL, bar_on, bar_off, edu_works},
+        {"msi", edu_enable, msi_on, msi_off, edu_works},
+        {"system_reset", edu_enable, reset, edu_enable, edu_works},
+    };
+    static const StepPath igb_steps[] = {
+        {"msix-enable", igb_setup, msix_on, msix_off, igb_works},
+        {"msix-grow", igb_setup_msix, msix_grow, msix_shrink, igb_works},
     };
     State base = {0};
     Sweep *w;
     unsigned n;
 
-    if (!bdf) {
+    if (!bdf || !igb) {
         return;
     }
     mount_debugfs();
-    /* 64 MiB of guest RAM: the kernel's IOMMU table is read twice per fault point. */
-    args = g_strdup_printf("-M q35 -m 64M -nodefaults %s", b->objects);
+    /* 32 MiB of guest RAM: the kernel's IOMMU table is read twice per fault point. */
+    args = g_strdup_printf("-M q35 -m 32M -nodefaults %s", b->objects);
     s = qtest_init(args);
     g_free(args);
     /* One clean cycle first: what the first attach sets up for good (the iommufd object's
@@ -376,6 +469,18 @@ static void test_sweep(gconstpointer opaque)
     }
     w->points = n - 1;
     state_clear(&base);
+
+    g_free(args);
+    args = device_add_json(b, igb, IGB_SLOT, "igb0");
+    qmp_device_add(s, args);
+    for (size_t i = 0; i < G_N_ELEMENTS(igb_steps); i++) {
+        w = sweep_new(igb_steps[i].path, b);
+        qmp_system_reset(s);
+        for (n = 1; n < MAX_POINTS && step_once(s, w, igb, n, &igb_steps[i]); n++) {
+        }
+        w->points = n - 1;
+    }
+    qmp_device_del(s, "igb0");
 }
 
 static void print_table(void)

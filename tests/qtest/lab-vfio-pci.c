@@ -34,24 +34,6 @@ static void trace_file_remove(const char *dir, const char *trace)
     g_rmdir(dir);
 }
 
-/* The offset of capability @id in the guest-visible list, 0 when absent. */
-static uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id)
-{
-    uint8_t ptr;
-
-    if (!(pci_cfg_readw(s, slot, 0x06) & 0x10)) {
-        return 0;
-    }
-    ptr = pci_cfg_readb(s, slot, 0x34) & ~3;
-    for (int guard = 0; ptr && guard < 48; guard++) {
-        if (pci_cfg_readb(s, slot, ptr) == id) {
-            return ptr;
-        }
-        ptr = pci_cfg_readb(s, slot, ptr + 1) & ~3;
-    }
-    return 0;
-}
-
 /* How many times @needle occurs in @hay. */
 static unsigned count_of(const char *hay, const char *needle)
 {
@@ -431,35 +413,6 @@ static void test_nvme(gconstpointer opaque)
 }
 
 /* --- igb MSI-X --- */
-
-#define IGB_SLOT 6
-#define IGB_GPIE 0x1514
-#define IGB_GPIE_MSIX_MODE 0x10
-#define IGB_EICS 0x1520
-#define IGB_EIMS 0x1524
-#define IGB_EIAC 0x152c
-#define IGB_EICR 0x1580
-
-/* Map every BAR of @slot (memory 1 MiB apart from MEM_BASE, I/O from IO_BASE). */
-static void map_all_bars(QTestState *s, int slot, uint64_t addr[6])
-{
-    for (int i = 0; i < 6; i++) {
-        uint32_t low = pci_cfg_readl(s, slot, 0x10 + 4 * i);
-
-        addr[i] = 0;
-        if (low & 1) {
-            addr[i] = IO_BASE + 0x100 * i;
-        } else {
-            addr[i] = MEM_BASE + 0x100000u * i;
-        }
-        if (bar_map(s, slot, i, addr[i]) == 0 || (low & ~0xfu) == 0xfffffff0u) {
-            addr[i] = 0;
-        }
-        if (!(low & 1) && (low & 0x6) == 0x4) {
-            i++;
-        }
-    }
-}
 
 static void test_igb_msix(gconstpointer opaque)
 {

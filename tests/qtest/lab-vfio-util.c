@@ -87,6 +87,43 @@ uint64_t bar_map(QTestState *s, int slot, int bar, uint32_t addr)
     return (uint32_t)(~(size_mask & ~0xfu) + 1);
 }
 
+uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id)
+{
+    uint8_t ptr;
+
+    if (!(pci_cfg_readw(s, slot, 0x06) & 0x10)) {
+        return 0;
+    }
+    ptr = pci_cfg_readb(s, slot, 0x34) & ~3;
+    for (int guard = 0; ptr && guard < 48; guard++) {
+        if (pci_cfg_readb(s, slot, ptr) == id) {
+            return ptr;
+        }
+        ptr = pci_cfg_readb(s, slot, ptr + 1) & ~3;
+    }
+    return 0;
+}
+
+void map_all_bars(QTestState *s, int slot, uint64_t addr[6])
+{
+    for (int i = 0; i < 6; i++) {
+        uint32_t low = pci_cfg_readl(s, slot, 0x10 + 4 * i);
+
+        addr[i] = 0;
+        if (low & 1) {
+            addr[i] = IO_BASE + 0x100 * i;
+        } else {
+            addr[i] = MEM_BASE + 0x100000u * i;
+        }
+        if (bar_map(s, slot, i, addr[i]) == 0 || (low & ~0xfu) == 0xfffffff0u) {
+            addr[i] = 0;
+        }
+        if (!(low & 1) && (low & 0x6) == 0x4) {
+            i++;
+        }
+    }
+}
+
 void cmd_set(QTestState *s, int slot, uint16_t bits)
 {
     pci_cfg_writew(s, slot, 0x04, pci_cfg_readw(s, slot, 0x04) | bits);

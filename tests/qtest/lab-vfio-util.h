@@ -21,6 +21,15 @@
 #define EDU_SLOT 4
 #define MTTY_SLOT 5
 
+/* igb (the lab's 82576): its slot and the registers that raise MSI-X vectors. */
+#define IGB_SLOT 6
+#define IGB_GPIE 0x1514
+#define IGB_GPIE_MSIX_MODE 0x10
+#define IGB_EICS 0x1520
+#define IGB_EIMS 0x1524
+#define IGB_EIAC 0x152c
+#define IGB_EICR 0x1580
+
 #define RAM_SRC 0x100000 /* below edu's 28-bit DMA mask */
 #define RAM_DST 0x101000
 
@@ -60,6 +69,12 @@ const char *lab_env(const char *name);
 
 /* Size memory BAR @bar, map it at @addr (64-bit BARs: upper half 0); returns its size. */
 uint64_t bar_map(QTestState *s, int slot, int bar, uint32_t addr);
+
+/* The offset of capability @id in @slot's guest-visible list, 0 when absent. */
+uint8_t cfg_find_cap(QTestState *s, int slot, uint8_t id);
+
+/* Map every BAR of @slot (memory 1 MiB apart from MEM_BASE, I/O from IO_BASE); 0 where none. */
+void map_all_bars(QTestState *s, int slot, uint64_t addr[6]);
 
 /* Set @bits in the command register of @slot. */
 void cmd_set(QTestState *s, int slot, uint16_t bits);
