@@ -58,6 +58,22 @@ static const DeniedCall denied[] = {
     { "sched_setattr", HD_SANDBOX_RESOURCECONTROL },
 };
 
+/*
+ * A clone that has none of these flags is a new process. The sanitizer build lets
+ * CLONE_UNTRACED through as well: LeakSanitizer's check at exit stops every thread from a
+ * tracer process it clones that way, and fails fatally when the clone is refused.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_CLONE_MASK (CLONE_THREAD | CLONE_UNTRACED)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_CLONE_MASK (CLONE_THREAD | CLONE_UNTRACED)
+#endif
+#endif
+#ifndef SPAWN_CLONE_MASK
+#define SPAWN_CLONE_MASK CLONE_THREAD
+#endif
+
 static bool add_rule(scmp_filter_ctx ctx, const char *name, uint32_t action, unsigned n,
                      const struct scmp_arg_cmp *cmp, GError **errp)
 {
@@ -97,7 +113,7 @@ bool hd_sandbox_apply(unsigned deny, GError **errp)
     }
     if (ok && (deny & HD_SANDBOX_SPAWN)) {
         /* A clone without CLONE_THREAD makes a process; clone3's flags cannot be inspected. */
-        struct scmp_arg_cmp no_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+        struct scmp_arg_cmp no_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, SPAWN_CLONE_MASK, 0);
 
         ok = add_rule(ctx, "clone", eperm, 1, &no_thread, errp) &&
              add_rule(ctx, "clone3", SCMP_ACT_ERRNO(ENOSYS), 0, NULL, errp);
