@@ -746,6 +746,13 @@ bool vfio_container_listen(VFIOContainer *container, VFIOAddressSpace *space, GE
     vfio_dma_table_set_merge(priv->dma, VFIO_CONTAINER_GET_CLASS(container)->dma_merge);
     priv->space = space;
     vfio_address_space_add_container(space, container);
+    if (priv->no_dma) {
+        /* noiommu: the device sees host physical addresses; there is nothing to map. */
+        priv->listening = true;
+        trace_vfio_container_listen_no_dma(vfio_container_backend_name(container),
+                                           address_space_name(space->as));
+        return true;
+    }
     priv->listener = (MemoryListener){
         .region_add = vfio_listener_region_add,
         .region_del = vfio_listener_region_del,
@@ -781,7 +788,9 @@ void vfio_container_unlisten(VFIOContainer *container)
         return;
     }
     priv->listening = false; /* commit maps nothing back while the listener goes */
-    memory_listener_unregister(&priv->listener);
+    if (!priv->no_dma) {
+        memory_listener_unregister(&priv->listener);
+    }
     /* Whatever region_del left (e.g. a failed unmap) goes now. */
     ret = vfio_dma_table_unmap_all(priv->dma);
     if (ret < 0) {

@@ -67,6 +67,16 @@ void vfio_container_set_dirty_pgsizes(VFIOContainer *container, uint64_t pgsizes
     vfio_container_priv(container)->dirty_pgsizes = pgsizes;
 }
 
+void vfio_container_set_no_dma(VFIOContainer *container)
+{
+    vfio_container_priv(container)->no_dma = true;
+}
+
+bool vfio_container_get_no_dma(VFIOContainer *container)
+{
+    return vfio_container_priv(container)->no_dma;
+}
+
 VFIOAddressSpace *vfio_container_get_space(VFIOContainer *container)
 {
     return vfio_container_priv(container)->space;

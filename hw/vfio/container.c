@@ -1,7 +1,8 @@
 /*
  * VFIO legacy backend: a /dev/vfio/vfio container per address space holding IOMMU groups
  * (/dev/vfio/N), type1 IOMMU mappings, device fds from the group, dirty bitmaps and PCI hot
- * reset proven with group fds. Static functions plus a class_init filling the ops table.
+ * reset proven with group fds; no-IOMMU groups (/dev/vfio/noiommu-N) with x-no-iommu=on only,
+ * in containers of their own that map nothing. Static functions plus a class_init.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -27,7 +28,8 @@ G_DECLARE_FINAL_TYPE(VFIOLegacyContainer, vfio_legacy_container, VFIO, LEGACY_CO
 struct _VFIOLegacyContainer {
     VFIOContainer parent_instance;
     int fd;           /* /dev/vfio/vfio, -1 before open */
-    int iommu_type;   /* VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU once set */
+    int iommu_type;   /* VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU or VFIO_NOIOMMU_IOMMU once set */
+    bool noiommu;     /* holds no-IOMMU groups only; maps nothing */
     GList *groups;    /* VFIOGroup * */
 };
 
@@ -37,6 +39,7 @@ struct VFIOGroup {
     VFIOLegacyContainer *container; /* the container it is set into */
     GQueue devices;                 /* VFIODevice.group_link */
     bool kvm_added;                 /* registered with KVM's VFIO device */
+    bool noiommu;                   /* /dev/vfio/noiommu-N: no IOMMU behind it */
 };
 
 G_DEFINE_FINAL_TYPE(VFIOLegacyContainer, vfio_legacy_container, VFIO_TYPE_CONTAINER)
@@ -219,6 +222,53 @@ static void group_leave_container(VFIOGroup *group)
     }
 }
 
+/*
+ * Finish @c (opened, API checked; consumed) for the no-IOMMU @group: the kernel must offer
+ * VFIO_NOIOMMU_IOMMU (vfio.enable_unsafe_noiommu_mode=1); there is no IOMMU info and nothing
+ * to map, so the container is listed in @space without a memory listener.
+ */
+static VFIOLegacyContainer *noiommu_container_setup(VFIOLegacyContainer *c_in, VFIOGroup *group,
+                                                   VFIOAddressSpace *space, GError **errp)
+{
+    g_autoptr(VFIOLegacyContainer) c = c_in;
+    int ret = vfio_sys_ioctl_int(c->fd, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU);
+
+    if (ret != 1) {
+        g_set_error(errp, VFIO_ERROR, ret < 0 ? -ret : ENOTSUP,
+                    "the kernel's VFIO does not offer the no-IOMMU driver for group %d (CHECK_EXTENSION: %s); load vfio with enable_unsafe_noiommu_mode=1",
+                    group->groupid, ret < 0 ? g_strerror(-ret) : "not supported");
+        return NULL;
+    }
+    ret = vfio_sys_ioctl(group->fd, VFIO_GROUP_SET_CONTAINER, &c->fd);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot put no-IOMMU group %d into a new container (VFIO_GROUP_SET_CONTAINER): %s",
+                    group->groupid, g_strerror(-ret));
+        return NULL;
+    }
+    c->iommu_type = VFIO_NOIOMMU_IOMMU;
+    ret = vfio_sys_ioctl_int(c->fd, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU);
+    if (ret < 0) {
+        g_set_error(errp, VFIO_ERROR, -ret,
+                    "cannot set the no-IOMMU driver for group %d (VFIO_SET_IOMMU): %s",
+                    group->groupid, g_strerror(-ret));
+        vfio_sys_ioctl(group->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+        return NULL;
+    }
+    c->noiommu = true;
+    vfio_container_set_no_dma(VFIO_CONTAINER(c));
+    group->container = c;
+    c->groups = g_list_append(c->groups, group);
+    if (!vfio_container_listen(VFIO_CONTAINER(c), space, errp)) {
+        c->groups = g_list_remove(c->groups, group);
+        group->container = NULL;
+        vfio_sys_ioctl(group->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+        return NULL;
+    }
+    trace_vfio_legacy_container_new(c->fd, group->groupid, "noiommu");
+    return g_steal_pointer(&c);
+}
+
 /* Open /dev/vfio/vfio, check the API, put @group in it, set the IOMMU type, read the IOMMU
  * info and start mapping @space. */
 static VFIOLegacyContainer *container_new(VFIOGroup *group, VFIOAddressSpace *space,
@@ -249,6 +299,9 @@ static VFIOLegacyContainer *container_new(VFIOGroup *group, VFIOAddressSpace *sp
                     ret, VFIO_API_VERSION, ret < 0 ? ": " : "",
                     ret < 0 ? g_strerror(-ret) : "");
         return NULL;
+    }
+    if (group->noiommu) {
+        return noiommu_container_setup(g_steal_pointer(&c), group, space, errp);
     }
     ret = vfio_sys_ioctl_int(c->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU);
     if (ret == 1) {
@@ -314,6 +367,9 @@ static bool group_connect(VFIOGroup *group, VFIOAddressSpace *space, GError **er
             continue;
         }
         c = l->data;
+        if (c->noiommu != group->noiommu) {
+            continue; /* the kernel keeps no-IOMMU groups apart; so do we */
+        }
         if (vfio_sys_ioctl(group->fd, VFIO_GROUP_SET_CONTAINER, &c->fd) == 0) {
             group->container = c;
             c->groups = g_list_append(c->groups, group);
@@ -362,6 +418,19 @@ static int group_id_of(const char *sysfsdev, const char *name, GError **errp)
     return (int)id;
 }
 
+/* Whether the IOMMU group of @sysfsdev is one VFIO made up for no-IOMMU mode: its sysfs
+ * name is "vfio-noiommu" (the kernel then offers /dev/vfio/noiommu-N, not /dev/vfio/N). */
+static bool group_is_noiommu(const char *sysfsdev)
+{
+    g_autofree char *path = g_build_filename(sysfsdev, "iommu_group", "name", NULL);
+    g_autofree char *text = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+        return false;
+    }
+    return !strcmp(g_strstrip(text), "vfio-noiommu");
+}
+
 static void group_free(VFIOGroup *group)
 {
     if (group->kvm_added) {
@@ -374,10 +443,12 @@ static void group_free(VFIOGroup *group)
     g_free(group);
 }
 
-/* The open group @groupid in @space's containers, else a newly opened and connected one. */
-static VFIOGroup *group_get(int groupid, VFIOAddressSpace *space, GError **errp)
+/* The open group @groupid in @space's containers, else a newly opened and connected one
+ * (@noiommu: /dev/vfio/noiommu-N). */
+static VFIOGroup *group_get(int groupid, bool noiommu, VFIOAddressSpace *space, GError **errp)
 {
-    g_autofree char *path = g_strdup_printf("/dev/vfio/%d", groupid);
+    g_autofree char *path = g_strdup_printf(noiommu ? "/dev/vfio/noiommu-%d" : "/dev/vfio/%d",
+                                            groupid);
     struct vfio_group_status status = { .argsz = sizeof(status) };
     VFIOGroup *group;
     int ret;
@@ -403,6 +474,10 @@ static VFIOGroup *group_get(int groupid, VFIOAddressSpace *space, GError **errp)
             g_set_error(errp, VFIO_ERROR, EBUSY,
                         "IOMMU group %d (%s) is already open elsewhere (another VM or hostdev instance holds the device); stop it there first",
                         groupid, path);
+        } else if (ret == -ENOENT && noiommu) {
+            g_set_error(errp, VFIO_ERROR, ENOENT,
+                        "%s does not exist: the device is not bound to a VFIO driver (vfio-platform, vfio-amba or vfio-pci); bind it through its driver_override",
+                        path);
         } else if (ret == -ENOENT) {
             g_set_error(errp, VFIO_ERROR, ENOENT,
                         "%s does not exist: the device is not bound to vfio-pci; bind it (driverctl set-override ADDRESS vfio-pci)",
@@ -420,9 +495,13 @@ static VFIOGroup *group_get(int groupid, VFIOAddressSpace *space, GError **errp)
     group = g_new0(VFIOGroup, 1);
     group->groupid = groupid;
     group->fd = ret;
+    group->noiommu = noiommu;
     g_queue_init(&group->devices);
     groups = g_list_prepend(groups, group);
     trace_vfio_legacy_group_open(groupid, group->fd);
+    if (noiommu) {
+        trace_vfio_legacy_noiommu_group(groupid, group->fd);
+    }
 
     ret = vfio_sys_ioctl(group->fd, VFIO_GROUP_GET_STATUS, &status);
     if (ret < 0) {
@@ -463,6 +542,7 @@ static bool legacy_attach_device(VFIOContainerClass *klass, const char *name,
                                  VFIODevice *vbasedev, VFIOAddressSpace *space, GError **errp)
 {
     VFIOGroup *group;
+    bool noiommu;
     int groupid, fd;
 
     (void)klass;
@@ -485,7 +565,14 @@ static bool legacy_attach_device(VFIOContainerClass *klass, const char *name,
     if (groupid < 0) {
         return false;
     }
-    group = group_get(groupid, space, errp);
+    noiommu = group_is_noiommu(vbasedev->sysfsdev);
+    if (noiommu && !vbasedev->no_iommu) {
+        g_set_error(errp, VFIO_ERROR, EPERM,
+                    "host device %s is in no-IOMMU group %d (/dev/vfio/noiommu-%d): without an IOMMU it can read and write all host memory; add x-no-iommu=on to accept that, or enable the host's IOMMU",
+                    name, groupid, groupid);
+        return false;
+    }
+    group = group_get(groupid, noiommu, space, errp);
     if (!group) {
         return false;
     }
@@ -523,6 +610,10 @@ static bool legacy_attach_device(VFIOContainerClass *klass, const char *name,
     vbasedev->container = VFIO_CONTAINER(group->container);
     g_queue_push_tail_link(&group->devices, &vbasedev->group_link);
     trace_vfio_legacy_attach(name, groupid, fd);
+    if (noiommu) {
+        g_warning("UNSAFE: host device %s is assigned without an IOMMU (x-no-iommu=on, /dev/vfio/noiommu-%d): it can DMA to ALL host memory, and hostdev maps no guest memory for it; assign only a device that does no DMA or that you trust completely",
+                  name, groupid);
+    }
     return true;
 }
 

@@ -37,6 +37,7 @@ static GHashTable *ioctl_counts;    /* request -> calls */
 static GHashTable *ioctl_ok_counts; /* request -> successes */
 static GHashTable *ioctl_fail;      /* request -> errno */
 static VFIOSysIoctlFake ioctl_fake;  /* answers ioctls before the kernel */
+static VFIOSysOpenFake open_fake;    /* answers opens before the kernel */
 static VFIOSysCall fail_which;
 static unsigned fail_left;          /* 0: disarmed */
 static int fail_err;
@@ -100,6 +101,10 @@ int vfio_sys_open(const char *path, int flags)
     if (err) {
         return -err;
     }
+    if (G_UNLIKELY(g_atomic_int_get(&accounting)) && open_fake &&
+        (fd = open_fake(path, flags | O_CLOEXEC)) != VFIO_SYS_PASS) {
+        return fd;
+    }
     fd = open(path, flags | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }
@@ -144,6 +149,12 @@ void vfio_sys_set_ioctl_fake(VFIOSysIoctlFake fake)
 {
     g_atomic_int_set(&accounting, 1);
     ioctl_fake = fake;
+}
+
+void vfio_sys_set_open_fake(VFIOSysOpenFake fake)
+{
+    g_atomic_int_set(&accounting, 1);
+    open_fake = fake;
 }
 
 int vfio_sys_mmap(void **out, size_t len, int prot, int flags, int fd, off_t offset)

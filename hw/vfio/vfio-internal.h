@@ -27,6 +27,7 @@ typedef struct VFIOContainerPrivate {
     GQueue devices;               /* VFIODevice.container_link */
     MemoryListener listener;
     bool listening;
+    bool no_dma;                  /* noiommu: no listener, nothing mapped */
     bool replaying;               /* inside memory_listener_register(): errors are fatal */
     GError *replay_error;         /* the first mapping error while replaying */
     bool dirty_tracking;          /* set_dirty_page_tracking(true) succeeded, or dirty_all */

@@ -63,6 +63,10 @@ struct VFIODevice {
     int fd;
     /* Do not mmap regions (x-no-mmap): every access takes the trapped slow path. */
     bool no_mmap;
+    /* x-no-iommu=on: the user accepts a no-IOMMU group (/dev/vfio/noiommu-N, the host in
+     * vfio.enable_unsafe_noiommu_mode). Such a device reaches all host memory and nothing is
+     * DMA-mapped for it; without the opt-in the legacy backend refuses the group. */
+    bool no_iommu;
     /* The VF token (a UUID string, vf-token=), borrowed from the frontend; NULL: none. The
      * legacy backend presents it when it opens the device (a VF of a vfio-pci PF needs it; a
      * PF takes it as its token); the frontend sets it on a PF for either backend. */

@@ -137,6 +137,14 @@ void vfio_container_set_dma_max_mappings(VFIOContainer *container, uint32_t max)
 /* Dirty tracking support: page sizes the kernel's dirty bitmap accepts; 0: unsupported. */
 void vfio_container_set_dirty_pgsizes(VFIOContainer *container, uint64_t pgsizes);
 
+/*
+ * The container's IOMMU translates nothing (legacy VFIO_NOIOMMU_IOMMU): vfio_container_listen()
+ * lists it in its space but registers no memory listener, so no guest memory is ever mapped.
+ * Call before vfio_container_listen().
+ */
+void vfio_container_set_no_dma(VFIOContainer *container);
+bool vfio_container_get_no_dma(VFIOContainer *container);
+
 /* --- for the common layer, backends and tests --- */
 
 VFIOAddressSpace *vfio_container_get_space(VFIOContainer *container);

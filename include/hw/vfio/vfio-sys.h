@@ -85,6 +85,12 @@ void vfio_sys_fail_ioctl(unsigned long request, int err);
 #define VFIO_SYS_PASS INT_MIN
 typedef int (*VFIOSysIoctlFake)(int fd, unsigned long request, void *arg);
 void vfio_sys_set_ioctl_fake(VFIOSysIoctlFake fake);
+/*
+ * The same for open, for device nodes no host offers (a noiommu group): @fake returns an fd
+ * (the caller owns it), -errno, or VFIO_SYS_PASS to open @path for real.
+ */
+typedef int (*VFIOSysOpenFake)(const char *path, int flags);
+void vfio_sys_set_open_fake(VFIOSysOpenFake fake);
 
 /*
  * Accounting starts with the first vfio_sys_reset_counts(), vfio_sys_fail_nth() or
