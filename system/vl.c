@@ -17,6 +17,7 @@
 #include "hw/i386/pc-ports.h"
 #include "hw/i386/q35.h"
 #include "hw/vfio/vfio-pci.h"
+#include "hw/vfio/vfio-platform.h"
 #include "migration/migration.h"
 #include "monitor/monitor.h"
 #include "monitor/qmp.h"
@@ -72,6 +73,7 @@ static void register_types(void)
     serial_register_types();
     ramfb_register_types();
     vfio_pci_register_types();
+    vfio_platform_register_types();
     iommufd_register_types();
     secret_register_types();
 }
