@@ -22,6 +22,12 @@ qemu_pkgs=(qemu-system-x86 qemu-utils)
 # the test starts virtlogd and libvirtd itself.
 libvirt_pkgs=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-daemon-log
               libvirt-daemon-common libvirt-common libvirt0 libvirt-daemon-driver-secret)
+# The aarch64 lab (issue 16): the cross compiler with its libc headers (only a Recommends of
+# the compiler, so named here), dtc/fdtget, and qemu-system-arm (QEMU 10) from
+# bookworm-backports by name. The arm64 libraries hostdev links against are not installed at
+# all: scripts/cross/arm64-sysroot unpacks them into a private sysroot (dpkg multiarch would
+# remove or replace amd64 packages here).
+arm64_pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross device-tree-compiler)
 
 missing() {
     for p in "$@"; do
@@ -47,13 +53,23 @@ fi
 # lab kernel on /lib/modules (managed='yes'), which a host without kernel packages lacks.
 [ -d /usr/lib/modules ] || $sudo install -d -m 0755 /usr/lib/modules
 
-want=($(missing "${build_pkgs[@]}" "${lab_pkgs[@]}" "${test_pkgs[@]}"))
+want=($(missing "${build_pkgs[@]}" "${lab_pkgs[@]}" "${test_pkgs[@]}" "${arm64_pkgs[@]}"))
 qemu_ok=0
 qemu-system-x86_64 --version 2>/dev/null | grep -q 'version \(1[0-9]\|[2-9][0-9]\)\.' && qemu_ok=1
 libvirt_ok=0
 [ -z "$(missing "${libvirt_pkgs[@]}")" ] &&
     libvirtd --version 2>/dev/null | grep -q ' 11\.\([3-9]\|[1-9][0-9]\)\.' && libvirt_ok=1
-if [ ${#want[@]} -eq 0 ] && [ $qemu_ok -eq 1 ] && [ $libvirt_ok -eq 1 ]; then
+qemu_arm_ok=0
+qemu-system-aarch64 --version 2>/dev/null | grep -q 'version \(1[0-9]\|[2-9][0-9]\)\.' && qemu_arm_ok=1
+# The arm64 sysroot: cached under ~/.cache/hostdev by its pinned package list, so fast on reruns.
+arm64_sysroot() {
+    "$(dirname "$0")/cross/arm64-sysroot" >/dev/null || {
+        log "the arm64 sysroot could not be made (see the message above)"
+        exit 1
+    }
+}
+if [ ${#want[@]} -eq 0 ] && [ $qemu_ok -eq 1 ] && [ $libvirt_ok -eq 1 ] && [ $qemu_arm_ok -eq 1 ]; then
+    arm64_sysroot
     log "all packages present"
     exit 0
 fi
@@ -91,4 +107,14 @@ if [ $libvirt_ok -eq 0 ]; then
         exit 1
     }
 fi
+if [ $qemu_arm_ok -eq 0 ]; then
+    log "installing qemu-system-arm (QEMU 10) from bookworm-backports"
+    $sudo apt-get install -y -q --no-install-recommends qemu-system-arm/bookworm-backports \
+        >/tmp/hostdev-apt-qemu-arm.log 2>&1 || {
+        log "installing qemu-system-arm from bookworm-backports failed (log: /tmp/hostdev-apt-qemu-arm.log):"
+        tail -n 5 /tmp/hostdev-apt-qemu-arm.log >&2
+        exit 1
+    }
+fi
+arm64_sysroot
 log "done: $(qemu-system-x86_64 --version | head -n1), $(libvirtd --version)"
