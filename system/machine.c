@@ -1,11 +1,12 @@
 /*
  * Machine q35: guest RAM (a memfd or a memory backend) mapped below and above 4 GiB the way
  * QEMU's q35 splits it, then the chipset (host bridge, pcie.0, I/O APIC and MSI lines) and
- * fw_cfg (hw/nvram/fw_cfg.h).
+ * fw_cfg (hw/nvram/fw_cfg.h). Machine virt: the RAM handed to hw/arm/virt.c.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
 
+#include "hw/arm/virt.h"
 #include "hw/i386/q35.h"
 #include "hw/nvram/fw_cfg.h"
 #include "migration/ram.h"
@@ -24,6 +25,7 @@ struct HdMachine {
     HdDevice *host;
     char *host_path;
     HdFwCfg *fw_cfg;
+    HdArmVirt *virt; /* machine virt: GIC, platform bus, device tree */
 };
 
 static HdTree *qom_tree;
@@ -76,18 +78,31 @@ HdMachine *hd_machine_new(const HdMachineConfig *config, HdTree *tree, GError **
     uint64_t size, lowmem, below;
     MemoryRegion *sysmem = memory_system_root();
 
-    if (strcmp(config->type, "q35") != 0) {
+    bool virt = !strcmp(config->type, "virt");
+
+    if (strcmp(config->type, "q35") != 0 && !virt) {
         g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                    "machine type '%s' is not supported by hostdev (only q35)", config->type);
+                    "machine type '%s' is not supported by hostdev (q35 or virt)", config->type);
         return NULL;
     }
     m = g_new0(HdMachine, 1);
     m->tree = tree;
     m->ram = config->memory_backend ? machine_backend_ram(config, tree, errp)
-                                    : memory_region_new_ram("pc.ram", config->ram_size, errp);
+             : memory_region_new_ram(virt ? "mach-virt.ram" : "pc.ram", config->ram_size, errp);
     if (!m->ram) {
         hd_machine_free(m);
         return NULL;
+    }
+    if (virt) {
+        m->virt = hd_arm_virt_new(sysmem, m->ram, (int)config->cpus, &err);
+        if (!m->virt) {
+            g_propagate_prefixed_error(errp, g_steal_pointer(&err), "machine virt: ");
+            hd_machine_free(m);
+            return NULL;
+        }
+        hd_migration_set_ram(m->ram);
+        trace_machine_init_done(config->type);
+        return m;
     }
     size = memory_region_size(m->ram);
     lowmem = size >= 0xb0000000ULL ? 0x80000000ULL : 0xb0000000ULL;
@@ -130,6 +145,7 @@ void hd_machine_free(HdMachine *m)
         return;
     }
     hd_migration_set_ram(NULL);
+    g_clear_pointer(&m->virt, hd_arm_virt_free);
     g_clear_pointer(&m->fw_cfg, hd_fw_cfg_free);
     if (m->host) {
         hd_reset_root_remove(m->host);
@@ -162,7 +178,18 @@ uint64_t hd_machine_ram_size(HdMachine *m)
 
 uint64_t hd_machine_ram_below_4g(HdMachine *m)
 {
-    return memory_region_size(m->below_4g);
+    return m->below_4g ? memory_region_size(m->below_4g) : 0;
+}
+
+bool hd_machine_dump_dtb(HdMachine *m, const char *path, GError **errp)
+{
+    if (!m || !m->virt) {
+        g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                    "dumpdtb=%s: this machine has no device tree (q35 uses ACPI); use -machine virt",
+                    path);
+        return false;
+    }
+    return hd_arm_virt_dump_dtb(m->virt, path, errp);
 }
 
 uint64_t hd_machine_ram_above_4g(HdMachine *m)

@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  -machine ...,acpi=on|off ACPI tables for the guest (KVM; default on)\n"
     "  -machine ...,usb=off,dump-guest-core=on|off   no USB; guest RAM in core dumps or not\n"
     "  -machine none            no machine: answer a management stack's probe over QMP\n"
+    "  -machine virt[,dumpdtb=FILE]   aarch64 virt (qtest): platform bus for vfio-platform/amba\n"
     "  -accel kvm[,kernel-irqchip=on] | -enable-kvm   run the guest's vCPUs with KVM\n"
     "  -accel qtest             no vCPU; tests drive the machine (the default)\n"
     "  -cpu host|max|qemu64     vCPU model under KVM (default qemu64)\n"
@@ -146,16 +147,18 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
     type = hd_opts_get_text(opts, "type");
     if (type) {
         /* QEMU's versioned names (pc-q35-10.0, as libvirt writes them) are q35 too. */
+        bool virt = !strcmp(type, "virt") || g_str_has_prefix(type, "virt-");
+
         if (strcmp(type, "q35") != 0 && strcmp(type, "pc-q35") != 0 &&
-            !g_str_has_prefix(type, "pc-q35-") && strcmp(type, "none") != 0) {
+            !g_str_has_prefix(type, "pc-q35-") && strcmp(type, "none") != 0 && !virt) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
-                        "%s: machine type '%s' is not supported by hostdev (q35, or none for a "
+                        "%s: machine type '%s' is not supported by hostdev (q35, virt, or none for a "
                         "management stack's probe)",
                         what, type);
             return false;
         }
         g_free(config->machine_type);
-        config->machine_type = g_strdup(strcmp(type, "none") ? "q35" : "none");
+        config->machine_type = g_strdup(virt ? "virt" : strcmp(type, "none") ? "q35" : "none");
     }
     accel = hd_opts_get_text(opts, "accel");
     if (accel && !set_accel_name(config, what, accel, errp)) {
@@ -177,6 +180,10 @@ static bool opt_machine(HdConfig *config, const char *name, const char *arg, GEr
     if (hd_opts_lookup(opts, "memory-backend")) {
         g_free(config->memory_backend);
         config->memory_backend = hd_opts_get_text(opts, "memory-backend");
+    }
+    if (hd_opts_lookup(opts, "dumpdtb")) {
+        g_free(config->dumpdtb);
+        config->dumpdtb = hd_opts_get_text(opts, "dumpdtb");
     }
     return true;
 }
@@ -451,10 +458,10 @@ static bool opt_string(HdConfig *config, const char *name, const char *arg, GErr
 static const Option options[] = {
     { "machine", true, opt_machine,
       "type:string accel:string memory-backend:string acpi:boolean usb:boolean "
-      "dump-guest-core:boolean" },
+      "dump-guest-core:boolean dumpdtb:string" },
     { "M", true, opt_machine,
       "type:string accel:string memory-backend:string acpi:boolean usb:boolean "
-      "dump-guest-core:boolean" },
+      "dump-guest-core:boolean dumpdtb:string" },
     { "accel", true, opt_accel, "accel:string kernel-irqchip:string" },
     { "m", true, opt_memory, "size:size" },
     { "smp", true, opt_smp,
@@ -546,6 +553,7 @@ void hd_config_free(HdConfig *config)
     hd_opts_free(config->help_opts);
     g_free(config->machine_type);
     g_free(config->memory_backend);
+    g_free(config->dumpdtb);
     g_free(config->accel);
     g_free(config->name);
     g_free(config->kernel_irqchip);

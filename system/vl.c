@@ -58,6 +58,7 @@ typedef struct Vm {
     HdQtest *qtest;
     HdPcPorts *ports;
     HdPcBoot *boot;
+    bool dtb_dumped; /* -machine virt,dumpdtb=FILE done: exit without running */
 } Vm;
 
 typedef struct StartupStep {
@@ -307,6 +308,7 @@ static bool setup_machine(Vm *vm, GError **errp)
         .ram_size = vm->config->ram_size,
         .ram_size_set = vm->config->ram_size_set,
         .memory_backend = vm->config->memory_backend,
+        .cpus = vm->config->smp,
     };
 
     if (machine_none(vm)) {
@@ -339,7 +341,12 @@ static bool setup_accel(Vm *vm, GError **errp)
                     "%s: goes with -kernel, which is missing", c->initrd ? "-initrd" : "-append");
         return false;
     }
-    if (strcmp(c->accel, "kvm") != 0) {
+    if (strcmp(c->accel, "kvm") != 0 || !strcmp(c->machine_type, "virt")) {
+        if (!strcmp(c->accel, "kvm")) {
+            g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
+                        "-machine virt runs under the qtest accelerator only (hostdev has no aarch64 vCPUs); use -accel qtest");
+            return false;
+        }
         if (c->kernel) {
             g_set_error(errp, HD_QOM_ERROR, HD_QOM_ERROR_FAILED,
                         "-kernel: booting a kernel needs vCPUs: add -accel kvm (qtest has none)");
@@ -464,6 +471,19 @@ static void teardown_devices(Vm *vm)
     hd_device_del_all(vm->tree);
 }
 
+/* -machine virt,dumpdtb=FILE: once the devices are in the tree, write it and exit (0). */
+static bool setup_dumpdtb(Vm *vm, GError **errp)
+{
+    if (!vm->config->dumpdtb) {
+        return true;
+    }
+    if (!hd_machine_dump_dtb(vm->machine, vm->config->dumpdtb, errp)) {
+        return false;
+    }
+    vm->dtb_dumped = true;
+    return true;
+}
+
 /* -vnc: after the devices, so a display device given on the command line is console 0. */
 static bool setup_vnc(Vm *vm, GError **errp)
 {
@@ -539,6 +559,7 @@ static const StartupStep startup[] = {
     { "pc", setup_pc, teardown_pc },
     { "console", setup_console, NULL },
     { "devices", setup_devices, teardown_devices },
+    { "dumpdtb", setup_dumpdtb, NULL },
     { "vnc", setup_vnc, teardown_vnc },
     { "migration", setup_migration, teardown_migration },
     { "sandbox", setup_sandbox, NULL },
@@ -569,7 +590,8 @@ static int answer_request(HdConfig *config)
         return 0;
     case HD_ACTION_MACHINE_HELP:
         printf("Supported machines are:\nq35                  Standard PC (Q35 + ICH9) "
-               "(alias of pc-q35)\n");
+               "(alias of pc-q35)\nvirt                 aarch64 virt (qtest only; "
+               "platform bus for vfio-platform and vfio-amba)\n");
         return 0;
     case HD_ACTION_ACCEL_HELP:
         printf("Accelerators supported in hostdev:\nkvm\nqtest\n");
@@ -625,6 +647,9 @@ int main(int argc, char **argv)
             hd_error_report("%s", err->message);
             break;
         }
+        if (vm.dtb_dumped) {
+            break; /* as QEMU: the blob is written, the VM does not run */
+        }
     }
     if (done == G_N_ELEMENTS(startup)) {
         hd_daemonize_finish();
@@ -646,7 +671,8 @@ int main(int argc, char **argv)
         g_source_remove(sigterm);
         g_source_remove(sighup);
     } else {
-        status = 1;
+        status = vm.dtb_dumped ? 0 : 1;
+        done += vm.dtb_dumped; /* the dumpdtb step succeeded (it has no teardown) */
     }
     while (done-- > 0) {
         if (startup[done].teardown) {

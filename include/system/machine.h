@@ -1,7 +1,8 @@
 /*
  * The machine: q35 with guest RAM split around the 32-bit PCI hole like QEMU's (below 4 GiB
  * up to 0xb0000000, or 0x80000000 when RAM is 0xb0000000 or more; the rest from 4 GiB), the
- * chipset from hw/i386/q35.h, and the QOM tree that -device, -object and QMP work on.
+ * chipset from hw/i386/q35.h, and the QOM tree that -device, -object and QMP work on; or the
+ * aarch64 virt machine (hw/arm/virt.h: RAM at 1 GiB, GICv3, platform bus, device tree).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef SYSTEM_MACHINE_H
@@ -22,6 +23,7 @@ typedef struct HdMachineConfig {
     uint64_t ram_size;          /* bytes */
     bool ram_size_set;          /* -m given: must match the backend's size */
     const char *memory_backend; /* id of a memory-backend-* in /objects, or NULL */
+    unsigned cpus;              /* -smp, for the device tree of "virt" (no vCPU runs) */
 } HdMachineConfig;
 
 /*
@@ -29,6 +31,10 @@ typedef struct HdMachineConfig {
  * host bridge). Its RAM is the backend's when one is named, else a new memfd ("pc.ram").
  */
 HdMachine *hd_machine_new(const HdMachineConfig *config, HdTree *tree, GError **errp);
+
+/* Write the machine's device tree blob to @path (-machine virt,dumpdtb=FILE); false with
+ * @errp set when the machine has none (q35) or the file cannot be written. */
+bool hd_machine_dump_dtb(HdMachine *machine, const char *path, GError **errp);
 
 /* Unmap and free everything hd_machine_new() made; NULL is fine. */
 void hd_machine_free(HdMachine *machine);

@@ -39,6 +39,7 @@ typedef struct HdConfig {
     HdOpts *help_opts;      /* the -device/-object text that asked for help */
     char *machine_type;     /* -machine TYPE / -M (default "q35") */
     char *memory_backend;   /* -machine memory-backend=ID, or NULL */
+    char *dumpdtb;          /* -machine virt,dumpdtb=FILE: write the device tree, then exit */
     char *accel;            /* -accel / -machine accel= (default "qtest") */
     uint64_t ram_size;      /* -m, bytes */
     bool ram_size_set;      /* -m was given */
