@@ -4,19 +4,21 @@
 # copies linux/vfio.h, linux/iommufd.h, linux/kvm.h and everything they include.
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# usage: update-linux-headers.sh [-s KERNEL_TREE] OUTPUT_DIR
+# usage: update-linux-headers.sh [-s KERNEL_TREE] [-a KERNEL_ARCH] OUTPUT_DIR
+# KERNEL_ARCH is the kernel's name for the target (x86, the default, or arm64).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=
-while getopts s: opt; do
+src= karch=x86
+while getopts s:a: opt; do
     case $opt in
     s) src=$OPTARG ;;
-    *) echo "usage: $0 [-s KERNEL_TREE] OUTPUT_DIR" >&2; exit 2 ;;
+    a) karch=$OPTARG ;;
+    *) echo "usage: $0 [-s KERNEL_TREE] [-a KERNEL_ARCH] OUTPUT_DIR" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { echo "usage: $0 [-s KERNEL_TREE] OUTPUT_DIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [-s KERNEL_TREE] [-a KERNEL_ARCH] OUTPUT_DIR" >&2; exit 2; }
 out=$1
 
 if [ -z "$src" ]; then
@@ -29,8 +31,8 @@ kver=$(make -s -C "$src" kernelversion 2>/dev/null) || {
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "update-linux-headers: installing uapi headers of Linux $kver from $src" >&2
-make -s -C "$src" O="$work/obj" ARCH=x86 INSTALL_HDR_PATH="$work/usr" headers_install >&2
+echo "update-linux-headers: installing $karch uapi headers of Linux $kver from $src" >&2
+make -s -C "$src" O="$work/obj" ARCH="$karch" INSTALL_HDR_PATH="$work/usr" headers_install >&2
 
 # Copy the wanted headers and, transitively, what they include.
 inst=$work/usr/include
