@@ -24,6 +24,7 @@ enum {
     PROP_HOST,
     PROP_SYSFSDEV,
     PROP_NO_MMAP,
+    PROP_NO_IOMMU,
     PROP_IOMMUFD,
     PROP_FD,
     PROP_VF_TOKEN,
@@ -501,6 +502,7 @@ static bool vfio_pci_do_realize(VFIOPciDevice *vdev, GError **errp)
 
     vfio_device_init(&vdev->vbasedev, &vfio_pci_device_ops);
     vdev->vbasedev.no_mmap = vdev->no_mmap;
+    vdev->vbasedev.no_iommu = vdev->no_iommu;
     if (vdev->vf_token && !g_uuid_string_is_valid(vdev->vf_token)) {
         g_set_error(errp, VFIO_ERROR, EINVAL,
                     "vf-token=%s is not a UUID; give the PF's token as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
@@ -621,6 +623,9 @@ static void vfio_pci_set_property(GObject *obj, guint prop_id, const GValue *val
     case PROP_NO_MMAP:
         vdev->no_mmap = g_value_get_boolean(value);
         break;
+    case PROP_NO_IOMMU:
+        vdev->no_iommu = g_value_get_boolean(value);
+        break;
     case PROP_IOMMUFD:
         g_free(vdev->iommufd_id);
         vdev->iommufd_id = g_value_dup_string(value);
@@ -684,6 +689,9 @@ static void vfio_pci_get_property(GObject *obj, guint prop_id, GValue *value, GP
         break;
     case PROP_NO_MMAP:
         g_value_set_boolean(value, vdev->no_mmap);
+        break;
+    case PROP_NO_IOMMU:
+        g_value_set_boolean(value, vdev->no_iommu);
         break;
     case PROP_IOMMUFD:
         g_value_set_string(value, vdev->iommufd_id);
@@ -772,6 +780,9 @@ static void vfio_pci_device_class_init(VFIOPciDeviceClass *klass)
         "sysfsdev", "sysfsdev", "sysfs directory of the device (e.g. an mdev)", NULL, rw);
     props[PROP_NO_MMAP] = g_param_spec_boolean("x-no-mmap", "x-no-mmap",
                                                "trap every BAR access (no mmap)", FALSE, rw);
+    props[PROP_NO_IOMMU] = g_param_spec_boolean(
+        "x-no-iommu", "x-no-iommu",
+        "accept a no-IOMMU group: UNSAFE, the device can DMA to all host memory", FALSE, rw);
     props[PROP_IOMMUFD] = g_param_spec_string(
         "iommufd", "iommufd", "id of the -object iommufd to attach through", NULL, rw);
     props[PROP_FD] =

@@ -95,6 +95,7 @@ struct _VFIOPciDevice {
     char *iommufd_id;
     char *fd_text;
     bool no_mmap;
+    bool no_iommu; /* x-no-iommu: accept a no-IOMMU group */
     char *vf_token; /* vf-token=UUID */
     /* x-pci-vendor-id, x-pci-device-id, x-pci-sub-vendor-id, x-pci-sub-device-id */
     uint32_t vendor_id, device_id, sub_vendor_id, sub_device_id;

@@ -1,11 +1,17 @@
 /*
- * The aarch64 virt machine without a kernel: its device tree built with libfdt for a machine
- * with two stand-in platform devices (checked with libfdt, and with dtc/fdtget when Debian's
- * device-tree-compiler is installed), the GIC's SPI lines and registers, and dumpdtb=FILE.
+ * The aarch64 virt machine without a kernel: the device tree (libfdt; dtc/fdtget when Debian's
+ * device-tree-compiler is installed) for stand-in platform devices, the GIC's lines and
+ * registers, and the binary's dumpdtb=FILE and qtest irq_intercept_in /machine/gic.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <glib/gstdio.h>
 #include <libfdt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hw/arm/virt.h"
 #include "qom/device.h"
@@ -265,6 +271,69 @@ static void test_cmdline_dumpdtb(void)
     g_rmdir(dir);
 }
 
+/* Send @cmd over the qtest stream and return the reply lines up to OK/FAIL/ERR (free it). */
+static char *qtest_cmd(FILE *io, const char *cmd)
+{
+    g_autoptr(GString) reply = g_string_new(NULL);
+    char line[256];
+
+    fprintf(io, "%s\n", cmd);
+    fflush(io);
+    while (fgets(line, sizeof(line), io)) {
+        g_string_append(reply, line);
+        if (g_str_has_prefix(line, "OK") || g_str_has_prefix(line, "FAIL") ||
+            g_str_has_prefix(line, "ERR")) {
+            break;
+        }
+    }
+    return g_string_free(g_steal_pointer(&reply), FALSE);
+}
+
+/* The binary under qtest: the GIC's SPIs are intercepted like q35's I/O APIC lines. */
+static void test_cmdline_qtest_gic(void)
+{
+    const char *bin = g_getenv("HOSTDEV_BINARY");
+    g_autofree char *dir = g_dir_make_tmp("hostdev-qtest-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "qtest.sock", NULL);
+    g_autofree char *qtest = g_strdup_printf("unix:%s", path);
+    const char *argv[] = { bin, "-M", "virt", "-m", "128M", "-display", "none", "-qtest",
+                           qtest, NULL };
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+    GPid pid;
+    FILE *io;
+    int lfd, cfd, status;
+
+    if (!bin) {
+        g_test_skip("HOSTDEV_BINARY not set");
+        return;
+    }
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(listen(lfd, 1), ==, 0);
+    g_assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &pid, NULL));
+    cfd = accept(lfd, NULL, NULL);
+    g_assert_cmpint(cfd, >=, 0);
+    io = fdopen(cfd, "r+");
+    r1 = qtest_cmd(io, "irq_intercept_in /machine/gic");
+    g_assert_cmpstr(r1, ==, "OK\n");
+    r2 = qtest_cmd(io, "set_irq_in /machine/gic unnamed-gpio-in 112 1");
+    g_assert_cmpstr(r2, ==, "IRQ raise 112\nOK\n");
+    r3 = qtest_cmd(io, "readl 0x8000004");
+    g_assert_cmpstr(r3, ==, "OK 0x0000000000000008\n");
+    r4 = qtest_cmd(io, "readl 0xc000000"); /* the platform bus window, empty */
+    g_assert_true(g_str_has_prefix(r4, "OK"));
+    fclose(io);
+    kill(pid, SIGTERM);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_spawn_close_pid(pid);
+    close(lfd);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -274,6 +343,7 @@ int main(int argc, char **argv)
     g_test_add("/arm/virt/dump-tools", Fixture, NULL, setup, test_dump_tools, teardown);
     g_test_add("/arm/virt/gic", Fixture, NULL, setup, test_gic, teardown);
     g_test_add_func("/arm/virt/cmdline-dumpdtb", test_cmdline_dumpdtb);
+    g_test_add_func("/arm/virt/cmdline-qtest-gic", test_cmdline_qtest_gic);
     ret = g_test_run();
     memory_system_release();
     return ret;

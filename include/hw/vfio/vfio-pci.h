@@ -16,6 +16,7 @@ G_DECLARE_FINAL_TYPE(VFIOPciDevice, vfio_pci_device, VFIO, PCI_DEVICE, HdPciDevi
  *   host      str   host PCI address DDDD:BB:DD.F (or BB:DD.F, domain 0)
  *   sysfsdev  str   sysfs directory of the device, e.g. /sys/bus/mdev/devices/UUID
  *   x-no-mmap bool  trap every BAR access (no mmap fast path)
+ *   x-no-iommu bool accept a no-IOMMU group (legacy backend): UNSAFE, DMA to all host memory
  *   iommufd   str   id of an -object iommufd to attach through (default: legacy container)
  *   fd        str   an open vfio cdev fd (decimal, or a name from QMP getfd); needs iommufd
  */
