@@ -87,10 +87,7 @@ static int build(void *fdt, int bufsize, const HdArmVirtLayout *l)
     err = err ?: fdt_property_u32(fdt, "#size-cells", 2);
     err = err ?: fdt_property_u32(fdt, "interrupt-parent", GIC_PHANDLE);
 
-    err = err ?: fdt_begin_node(fdt, "chosen");
-    if (!err && l->bootargs) {
-        err = fdt_property_string(fdt, "bootargs", l->bootargs);
-    }
+    err = err ?: fdt_begin_node(fdt, "chosen"); /* no kernel is loaded: nothing to pass */
     err = err ?: fdt_end_node(fdt);
 
     err = err ?: fdt_begin_node(fdt, memname);

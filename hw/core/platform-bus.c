@@ -216,23 +216,3 @@ GPtrArray *hd_platform_bus_nodes(HdPlatformBus *bus)
 {
     return bus->nodes;
 }
-
-hwaddr hd_platform_bus_base(HdPlatformBus *bus)
-{
-    return bus->base;
-}
-
-uint64_t hd_platform_bus_size(HdPlatformBus *bus)
-{
-    return bus->size;
-}
-
-int hd_platform_bus_first_line(HdPlatformBus *bus)
-{
-    return bus->first_line;
-}
-
-int hd_platform_bus_nr_lines(HdPlatformBus *bus)
-{
-    return bus->nr_lines;
-}

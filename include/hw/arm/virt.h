@@ -36,7 +36,6 @@ typedef struct HdArmVirtLayout {
     hwaddr gic_redist;
     uint64_t gic_redist_size;
     HdPlatformBus *bus; /* its nodes become device nodes; may be NULL */
-    const char *bootargs; /* /chosen/bootargs, or NULL */
 } HdArmVirtLayout;
 
 typedef struct HdArmVirt HdArmVirt;

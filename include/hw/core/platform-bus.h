@@ -74,10 +74,4 @@ void hd_platform_bus_release(HdPlatformBus *bus, HdDevice *dev);
 /* The nodes, in the order devices first got something (HdPlatformNode *, borrowed). */
 GPtrArray *hd_platform_bus_nodes(HdPlatformBus *bus);
 
-/* The window and the input range. */
-hwaddr hd_platform_bus_base(HdPlatformBus *bus);
-uint64_t hd_platform_bus_size(HdPlatformBus *bus);
-int hd_platform_bus_first_line(HdPlatformBus *bus);
-int hd_platform_bus_nr_lines(HdPlatformBus *bus);
-
 #endif /* HW_CORE_PLATFORM_BUS_H */
