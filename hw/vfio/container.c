@@ -418,14 +418,20 @@ static int group_id_of(const char *sysfsdev, const char *name, GError **errp)
     return (int)id;
 }
 
-/* Whether the IOMMU group of @sysfsdev is one VFIO made up for no-IOMMU mode: its sysfs
- * name is "vfio-noiommu" (the kernel then offers /dev/vfio/noiommu-N, not /dev/vfio/N). */
+/*
+ * Whether the IOMMU group of @sysfsdev is one VFIO made up for no-IOMMU mode: its sysfs
+ * name is "vfio-noiommu" (the kernel then offers /dev/vfio/noiommu-N, not /dev/vfio/N).
+ * VFIO names the groups it makes up for mdevs (emulated IOMMU, /dev/vfio/N) the same way:
+ * a device with an mdev_type is one of those.
+ */
 static bool group_is_noiommu(const char *sysfsdev)
 {
     g_autofree char *path = g_build_filename(sysfsdev, "iommu_group", "name", NULL);
+    g_autofree char *mdev_type = g_build_filename(sysfsdev, "mdev_type", NULL);
     g_autofree char *text = NULL;
 
-    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+    if (!g_file_get_contents(path, &text, NULL, NULL) ||
+        g_file_test(mdev_type, G_FILE_TEST_EXISTS)) {
         return false;
     }
     return !strcmp(g_strstrip(text), "vfio-noiommu");
