@@ -21,6 +21,8 @@
 typedef struct FakeKernel {
     char *sysfs;            /* a made-up sysfs: devices/fake-amba0 -> groups/5 */
     bool noiommu_mode;      /* vfio.enable_unsafe_noiommu_mode=1 */
+    bool mdev;              /* the device is an mdev: its group (also named vfio-noiommu) is
+                             * VFIO's emulated IOMMU, /dev/vfio/5 with a type1 container */
     int container_fd, group_fd, device_fd;
     unsigned opens;
     unsigned long set_iommu; /* the VFIO_SET_IOMMU argument */
@@ -37,7 +39,7 @@ static int fake_open(const char *path, int flags)
         k.container_fd = memfd_create("fake-vfio-container", MFD_CLOEXEC);
         return k.container_fd;
     }
-    if (!strcmp(path, "/dev/vfio/noiommu-5")) {
+    if (!strcmp(path, k.mdev ? "/dev/vfio/5" : "/dev/vfio/noiommu-5")) {
         k.opens++;
         k.group_fd = memfd_create("fake-vfio-noiommu-group", MFD_CLOEXEC);
         return k.group_fd;
@@ -55,7 +57,15 @@ static int fake_ioctl(int fd, unsigned long request, void *arg)
         case VFIO_GET_API_VERSION:
             return VFIO_API_VERSION;
         case VFIO_CHECK_EXTENSION:
+            if ((unsigned long)arg == VFIO_TYPE1v2_IOMMU) {
+                return k.mdev;
+            }
             return (unsigned long)arg == VFIO_NOIOMMU_IOMMU && k.noiommu_mode;
+        case VFIO_IOMMU_GET_INFO:
+            ((struct vfio_iommu_type1_info *)arg)->flags = 0;
+            return 0;
+        case VFIO_IOMMU_UNMAP_DMA:
+            return 0; /* the kernel leaves unmap.size as asked: all of it */
         case VFIO_SET_IOMMU:
             k.set_iommu = (unsigned long)arg;
             return 0;
@@ -200,6 +210,23 @@ static void test_opt_in_maps_nothing(Fixture *f, gconstpointer data)
     g_assert_true(fd_open(k.device_fd));
 }
 
+/* An mdev's group carries the same sysfs name, but it is VFIO's emulated IOMMU (/dev/vfio/N):
+ * no opt-in, no warning, a type1 container that maps guest RAM. */
+static void test_mdev_is_not_noiommu(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *mdev_type = g_build_filename(f->vdev.sysfsdev, "mdev_type", NULL);
+
+    (void)data;
+    k.mdev = true;
+    g_assert_cmpint(g_mkdir(mdev_type, 0700), ==, 0);
+    g_assert_true(vfio_attach_device("fake-amba0", &f->vdev, f->as, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(k.set_iommu, ==, VFIO_TYPE1v2_IOMMU);
+    g_assert_false(vfio_container_get_no_dma(f->vdev.container));
+    g_assert_cmpuint(k.map_dma, >=, 1);
+}
+
 /* The opt-in on a host whose VFIO is not in no-IOMMU mode: a clear error, nothing left. */
 static void test_kernel_without_noiommu(Fixture *f, gconstpointer data)
 {
@@ -270,6 +297,7 @@ int main(int argc, char **argv)
     ADD("refused-without-opt-in", test_refused_without_opt_in);
     ADD("opt-in-maps-nothing", test_opt_in_maps_nothing);
     ADD("kernel-without-noiommu", test_kernel_without_noiommu);
+    ADD("mdev-is-not-noiommu", test_mdev_is_not_noiommu);
     ADD("fault-sweep", test_fault_sweep);
     return g_test_run();
 }
