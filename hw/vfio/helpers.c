@@ -17,6 +17,7 @@
 
 #include "hw/vfio/vfio-helpers.h"
 #include "hw/vfio/vfio-sys.h"
+#include "system/fd-limit.h"
 #include "trace.h"
 #include "vfio-internal.h"
 
@@ -557,8 +558,10 @@ VFIONotifier *vfio_notifier_new(GError **errp)
     int fd = vfio_sys_eventfd(EFD_NONBLOCK);
 
     if (fd < 0) {
-        g_set_error(errp, VFIO_ERROR, -fd, "cannot create an eventfd for interrupts: %s",
-                    g_strerror(-fd));
+        g_autofree char *advice = hd_fd_limit_advice(-fd);
+
+        g_set_error(errp, VFIO_ERROR, -fd, "cannot create an eventfd for interrupts: %s%s%s",
+                    g_strerror(-fd), advice ? "; " : "", advice ? advice : "");
         return NULL;
     }
     n = g_new0(VFIONotifier, 1);

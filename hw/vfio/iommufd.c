@@ -193,11 +193,22 @@ static int cdev_open(VFIODevice *vbasedev, const char *name, GError **errp)
     g_autofree char *dir = g_build_filename(vbasedev->sysfsdev, "vfio-dev", NULL);
     g_autofree char *path = NULL;
     const char *entry;
-    GDir *d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GError) dir_err = NULL;
+    GDir *d = g_dir_open(dir, 0, &dir_err);
     int fd;
 
-    if (!d) {
+    if (!d && g_error_matches(dir_err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
         no_cdev_error(vbasedev, name, errp);
+        return -1;
+    }
+    if (!d) {
+        /* Not a missing cdev: e.g. out of fds (EMFILE) while reading the directory. */
+        int err = dir_err->code == G_FILE_ERROR_MFILE ? EMFILE
+                : dir_err->code == G_FILE_ERROR_NFILE ? ENFILE : EIO;
+        g_autofree char *advice = hd_fd_limit_advice(err);
+
+        g_set_error(errp, VFIO_ERROR, err, "%s%s%s", dir_err->message, advice ? "; " : "",
+                    advice ? advice : "");
         return -1;
     }
     while ((entry = g_dir_read_name(d))) {

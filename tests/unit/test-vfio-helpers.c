@@ -200,6 +200,7 @@ static void test_notifier(void)
     g_assert_null(vfio_notifier_new(&err));
     g_assert_error(err, VFIO_ERROR, EMFILE);
     g_assert_nonnull(strstr(err->message, "eventfd"));
+    g_assert_nonnull(strstr(err->message, "RLIMIT_NOFILE"));
     vfio_sys_reset_counts();
 }
 
