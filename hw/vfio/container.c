@@ -223,6 +223,24 @@ static void group_leave_container(VFIOGroup *group)
 }
 
 /*
+ * The last step of a new container @c holding @group: list it in @space (which starts its
+ * memory listener, unless it maps nothing); on failure @group leaves it again.
+ */
+static bool container_list(VFIOLegacyContainer *c, VFIOGroup *group, VFIOAddressSpace *space,
+                           GError **errp)
+{
+    group->container = c;
+    c->groups = g_list_append(c->groups, group);
+    if (!vfio_container_listen(VFIO_CONTAINER(c), space, errp)) {
+        c->groups = g_list_remove(c->groups, group);
+        group->container = NULL;
+        vfio_sys_ioctl(group->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+        return false;
+    }
+    return true;
+}
+
+/*
  * Finish @c (opened, API checked; consumed) for the no-IOMMU @group: the kernel must offer
  * VFIO_NOIOMMU_IOMMU (vfio.enable_unsafe_noiommu_mode=1); there is no IOMMU info and nothing
  * to map, so the container is listed in @space without a memory listener.
@@ -257,12 +275,7 @@ static VFIOLegacyContainer *noiommu_container_setup(VFIOLegacyContainer *c_in, V
     }
     c->noiommu = true;
     vfio_container_set_no_dma(VFIO_CONTAINER(c));
-    group->container = c;
-    c->groups = g_list_append(c->groups, group);
-    if (!vfio_container_listen(VFIO_CONTAINER(c), space, errp)) {
-        c->groups = g_list_remove(c->groups, group);
-        group->container = NULL;
-        vfio_sys_ioctl(group->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+    if (!container_list(c, group, space, errp)) {
         return NULL;
     }
     trace_vfio_legacy_container_new(c->fd, group->groupid, "noiommu");
@@ -344,12 +357,7 @@ static VFIOLegacyContainer *container_new(VFIOGroup *group, VFIOAddressSpace *sp
         vfio_sys_ioctl(group->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
         return NULL;
     }
-    group->container = c;
-    c->groups = g_list_append(c->groups, group);
-    if (!vfio_container_listen(VFIO_CONTAINER(c), space, errp)) {
-        c->groups = g_list_remove(c->groups, group);
-        group->container = NULL;
-        vfio_sys_ioctl(group->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+    if (!container_list(c, group, space, errp)) {
         return NULL;
     }
     trace_vfio_legacy_container_new(c->fd, group->groupid,
