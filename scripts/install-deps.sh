@@ -62,11 +62,11 @@ libvirt_ok=0
 qemu_arm_ok=0
 qemu-system-aarch64 --version 2>/dev/null | grep -q 'version \(1[0-9]\|[2-9][0-9]\)\.' && qemu_arm_ok=1
 # The arm64 sysroot: cached under ~/.cache/hostdev by its pinned package list, so fast on reruns.
+# Without it only the aarch64 lab's suite cannot run (scripts/check counts it as failed), so
+# the rest goes on.
 arm64_sysroot() {
-    "$(dirname "$0")/cross/arm64-sysroot" >/dev/null || {
-        log "the arm64 sysroot could not be made (see the message above)"
-        exit 1
-    }
+    "$(dirname "$0")/cross/arm64-sysroot" >/dev/null ||
+        log "the arm64 sysroot could not be made (see the message above); the aarch64 lab's suite will fail"
 }
 if [ ${#want[@]} -eq 0 ] && [ $qemu_ok -eq 1 ] && [ $libvirt_ok -eq 1 ] && [ $qemu_arm_ok -eq 1 ]; then
     arm64_sysroot
