@@ -29,6 +29,14 @@ static void eoi_traps_set(VFIOPciDevice *vdev, bool enabled)
     }
 }
 
+/* Slow path: the line goes up until the guest's handler touches the device (its BARs trap). */
+static void intx_raise(VFIOPciDevice *vdev)
+{
+    vdev->intx_pending = true;
+    pci_set_irq(HD_PCI_DEVICE(vdev), 1);
+    eoi_traps_set(vdev, true);
+}
+
 static void intx_interrupt(void *opaque)
 {
     VFIOPciDevice *vdev = opaque;
@@ -37,10 +45,7 @@ static void intx_interrupt(void *opaque)
         return;
     }
     trace_vfio_pci_intx_interrupt(vdev->vbasedev.name, vdev->intx_pending);
-    vdev->intx_pending = true;
-    pci_set_irq(HD_PCI_DEVICE(vdev), 1);
-    /* Trap BAR accesses so the guest's handler touching the device ends the interrupt. */
-    eoi_traps_set(vdev, true);
+    intx_raise(vdev);
 }
 
 void vfio_pci_intx_eoi(VFIOPciDevice *vdev)
@@ -56,124 +61,53 @@ void vfio_pci_intx_eoi(VFIOPciDevice *vdev)
 }
 
 /*
- * A device that cannot unmask from an eventfd (mdevs such as mtty) signals its trigger per
- * event, not as a level: hostdev relays each trigger into its own irqfd. One that comes while
- * the line is up would merge into the interrupt in service and be lost when the guest's EOI
- * lowers the line, so it is kept and raises the line again after that EOI.
+ * INTx in migration, section "intx" version 1: u8 version, u8 flags, two zero bytes. Flag
+ * PENDING: the slow path's line is up, waiting for the guest's next BAR access, whose trap
+ * must come back on the destination (the PCI state brings the line itself back). A trigger
+ * still in the eventfd when the VM stopped is taken in first, so it travels as PENDING
+ * rather than being lost. On the KVM fast path the line lives in the in-kernel interrupt
+ * controller, which migrates on its own; the device re-asserts at its next unmask.
  */
-static void intx_relay(void *opaque)
-{
-    VFIOPciDevice *vdev = opaque;
+#define INTX_MIG_PENDING 0x1
 
-    vfio_notifier_test_and_clear(vdev->intx);
-    trace_vfio_pci_intx_interrupt(vdev->vbasedev.name, vdev->intx_line_up);
-    if (vdev->intx_line_up) {
-        vdev->intx_again = true;
-        return;
+void vfio_pci_intx_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_MIG_SIZE])
+{
+    if (vdev->irq_mode == VFIO_PCI_IRQ_INTX && !vdev->intx_kvm &&
+        vfio_notifier_test_and_clear(vdev->intx)) {
+        intx_raise(vdev);
     }
-    vdev->intx_line_up = true;
-    vfio_notifier_signal(vdev->intx_line);
-}
-
-/* The guest ended the interrupt (resample fd): unmask, and raise what came meanwhile. */
-static void intx_relay_eoi(VFIOPciDevice *vdev)
-{
-    trace_vfio_pci_intx_eoi(vdev->vbasedev.name);
-    vdev->intx_line_up = false;
-    vfio_unmask_single_irq(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX);
-    if (vdev->intx_again) {
-        vdev->intx_again = false;
-        vdev->intx_line_up = true;
-        vfio_notifier_signal(vdev->intx_line);
-    }
-}
-
-static void intx_resample(void *opaque)
-{
-    VFIOPciDevice *vdev = opaque;
-
-    vfio_notifier_test_and_clear(vdev->intx_resample);
-    intx_relay_eoi(vdev);
-}
-
-/*
- * The relay in migration. Its state lives beside the in-kernel interrupt controllers, which
- * migrate on their own (saved before any device): a line up waits for the guest's EOI there
- * and on the destination alike, but what the relay keeps (a trigger waiting for that EOI, one
- * still in the eventfd) would be lost. Section "intx-relay", version 1: u8 version, u8 flags
- * (INTX_RELAY_*), two zero bytes.
- * What the saved controllers hold may trail the relay by one step either way: KVM injects an
- * irqfd's level from a work queue (a line raised just before the vCPUs stopped may be missing
- * from them) and an EOI's resample may still sit in its eventfd. The save takes in that EOI;
- * the destination raises a line saved up once more, which the controllers ignore while it is
- * in service and deliver if it never got there (a spurious interrupt at worst, which a driver
- * of a level-triggered line expects; a lost one would stall it for good).
- */
-#define INTX_RELAY_LINE_UP 0x1 /* the line was up in the saved controllers, waiting for an EOI */
-#define INTX_RELAY_AGAIN 0x2   /* another trigger waits for that EOI */
-#define INTX_RELAY_RAISE 0x4   /* a trigger came after the controllers were saved: raise it */
-
-void vfio_pci_intx_relay_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_RELAY_SIZE])
-{
-    uint8_t flags = 0;
-
-    if (vdev->intx_user_unmask) {
-        if (vfio_notifier_test_and_clear(vdev->intx_resample)) {
-            intx_relay_eoi(vdev);
-        }
-        flags |= vdev->intx_line_up ? INTX_RELAY_LINE_UP : 0;
-        if (vfio_notifier_test_and_clear(vdev->intx)) {
-            /* Relay it here too, for this VM should the migration fail and it run on. */
-            if (vdev->intx_line_up) {
-                vdev->intx_again = true;
-            } else {
-                flags |= INTX_RELAY_RAISE;
-                vdev->intx_line_up = true;
-                vfio_notifier_signal(vdev->intx_line);
-            }
-        }
-        flags |= vdev->intx_again ? INTX_RELAY_AGAIN : 0;
-    }
-    trace_vfio_pci_intx_relay_migrate(vdev->vbasedev.name, "save", flags);
-    memset(out, 0, VFIO_PCI_INTX_RELAY_SIZE);
+    memset(out, 0, VFIO_PCI_INTX_MIG_SIZE);
     out[0] = 1;
-    out[1] = flags;
+    out[1] = vdev->intx_pending ? INTX_MIG_PENDING : 0;
+    trace_vfio_pci_intx_migrate(vdev->vbasedev.name, "save", out[1]);
 }
 
-bool vfio_pci_intx_relay_load(VFIOPciDevice *vdev, const uint8_t *data, size_t len,
-                              GError **errp)
+bool vfio_pci_intx_load(VFIOPciDevice *vdev, const uint8_t *data, size_t len, GError **errp)
 {
-    uint8_t flags = len == VFIO_PCI_INTX_RELAY_SIZE ? data[1] : 0;
+    uint8_t flags = len == VFIO_PCI_INTX_MIG_SIZE ? data[1] : 0;
 
-    if (len != VFIO_PCI_INTX_RELAY_SIZE || data[0] != 1 || data[2] || data[3] ||
-        (flags & ~(INTX_RELAY_LINE_UP | INTX_RELAY_AGAIN | INTX_RELAY_RAISE))) {
+    if (len != VFIO_PCI_INTX_MIG_SIZE || data[0] != 1 || data[2] || data[3] ||
+        (flags & ~INTX_MIG_PENDING)) {
         g_set_error(errp, VFIO_ERROR, EINVAL,
-                    "%s: the INTx relay section (%zu bytes, version %u) is not version 1 of 4 bytes with known flags",
+                    "%s: the INTx section (%zu bytes, version %u) is not version 1 of 4 bytes with known flags",
                     vdev->what, len, len ? data[0] : 0);
         return false;
     }
-    trace_vfio_pci_intx_relay_migrate(vdev->vbasedev.name, "load", flags);
-    if (!vdev->intx_user_unmask) {
-        return true; /* no relay here (the device unmasks itself, or no KVM): the line is all */
-    }
-    vdev->intx_line_up = flags & (INTX_RELAY_LINE_UP | INTX_RELAY_RAISE);
-    vdev->intx_again = flags & INTX_RELAY_AGAIN;
-    if (vdev->intx_line_up) {
-        vfio_notifier_signal(vdev->intx_line);
+    trace_vfio_pci_intx_migrate(vdev->vbasedev.name, "load", flags);
+    if ((flags & INTX_MIG_PENDING) && vdev->irq_mode == VFIO_PCI_IRQ_INTX && !vdev->intx_kvm) {
+        intx_raise(vdev);
     }
     return true;
-}
-
-/* The eventfd KVM's irqfd listens to: the device's own, or hostdev's relay. */
-static VFIONotifier *intx_irqfd(VFIOPciDevice *vdev)
-{
-    return vdev->intx_user_unmask ? vdev->intx_line : vdev->intx;
 }
 
 /*
  * KVM fast path for INTx: the trigger eventfd is an irqfd on the pin's GSI with a resample
  * eventfd, and VFIO unmasks the line when that fires (the guest's EOI): no exit per interrupt.
- * Without an unmask eventfd the irqfd is hostdev's relay (intx_relay) and hostdev unmasks.
+ * A device that cannot unmask from an eventfd (mdevs such as mtty) stays on the slow path, as
+ * with QEMU. hostdev used to relay its triggers through KVM's resampler instead, unmasking at
+ * each resample: after a migration the lab's guest ended one interrupt with up to four of
+ * them, an early unmask let a trigger merge into a line still in service, and the guest's
+ * serial port waited for good.
  */
 static void intx_kvm_enable(VFIOPciDevice *vdev)
 {
@@ -191,37 +125,22 @@ static void intx_kvm_enable(VFIOPciDevice *vdev)
             return;
         }
     }
-    vdev->intx_user_unmask = false;
     if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
                                 VFIO_IRQ_SET_ACTION_UNMASK,
                                 vfio_notifier_get_fd(vdev->intx_resample), &err)) {
-        trace_vfio_pci_intx_user_unmask(vdev->vbasedev.name, err->message);
-        g_clear_error(&err);
-        if (!vdev->intx_line && !(vdev->intx_line = vfio_notifier_new(&err))) {
-            g_warning("%s: INTx stays on the slow path: %s", vdev->what, err->message);
-            return;
-        }
-        vdev->intx_user_unmask = true;
+        trace_vfio_pci_intx_slow_path(vdev->vbasedev.name, err->message);
+        return;
     }
-    ret = kvm_irqfd(vfio_notifier_get_fd(intx_irqfd(vdev)), gsi,
+    ret = kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi,
                     vfio_notifier_get_fd(vdev->intx_resample), true);
     if (ret < 0) {
         g_warning("%s: INTx stays on the slow path: KVM_IRQFD with resample on GSI %d: %s",
                   vdev->what, gsi, g_strerror(-ret));
-        if (!vdev->intx_user_unmask) {
-            vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
-                                   VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
-        }
-        vdev->intx_user_unmask = false;
+        vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                               VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
         return;
     }
-    if (vdev->intx_user_unmask) {
-        vdev->intx_line_up = vdev->intx_again = false;
-        vfio_notifier_set_handler(vdev->intx, intx_relay, vdev);
-        vfio_notifier_set_handler(vdev->intx_resample, intx_resample, vdev);
-    } else {
-        vfio_notifier_set_handler(vdev->intx, NULL, NULL);
-    }
+    vfio_notifier_set_handler(vdev->intx, NULL, NULL);
     vdev->intx_kvm = true;
     trace_vfio_pci_intx_irqfd(vdev->vbasedev.name, gsi, true);
 }
@@ -233,15 +152,9 @@ static void intx_kvm_disable(VFIOPciDevice *vdev)
     if (!vdev->intx_kvm) {
         return;
     }
-    kvm_irqfd(vfio_notifier_get_fd(intx_irqfd(vdev)), gsi, -1, false);
-    if (vdev->intx_user_unmask) {
-        vfio_notifier_set_handler(vdev->intx_resample, NULL, NULL);
-        vfio_notifier_test_and_clear(vdev->intx_line);
-        vdev->intx_user_unmask = vdev->intx_line_up = vdev->intx_again = false;
-    } else {
-        vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
-                               VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
-    }
+    kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi, -1, false);
+    vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                           VFIO_IRQ_SET_ACTION_UNMASK, -1, NULL);
     vfio_notifier_set_handler(vdev->intx, intx_interrupt, vdev);
     vdev->intx_kvm = false;
     trace_vfio_pci_intx_irqfd(vdev->vbasedev.name, gsi, false);
@@ -710,7 +623,6 @@ void vfio_pci_irq_teardown(VFIOPciDevice *vdev)
     vdev->intx_pending = false;
     g_clear_pointer(&vdev->intx, vfio_notifier_free);
     g_clear_pointer(&vdev->intx_resample, vfio_notifier_free);
-    g_clear_pointer(&vdev->intx_line, vfio_notifier_free);
     g_clear_pointer(&vdev->err, vfio_notifier_free);
     g_clear_pointer(&vdev->req, vfio_notifier_free);
     if (vdev->req_source) {

@@ -226,11 +226,11 @@ static void rom_setup(VFIOPciDevice *vdev)
 
 static bool migration_save_pci(void *opaque, HdMigSink *sink, GError **errp)
 {
-    uint8_t relay[VFIO_PCI_INTX_RELAY_SIZE];
+    uint8_t intx[VFIO_PCI_INTX_MIG_SIZE];
 
-    vfio_pci_intx_relay_save(opaque, relay);
+    vfio_pci_intx_save(opaque, intx); /* first: a trigger it takes in raises the PCI line */
     return pci_device_save_state(HD_PCI_DEVICE(opaque), sink, errp) &&
-           hd_mig_put(sink, VFIO_PCI_INTX_RELAY_KIND, relay, sizeof(relay), errp);
+           hd_mig_put(sink, VFIO_PCI_INTX_MIG_KIND, intx, sizeof(intx), errp);
 }
 
 static bool migration_load_pci(void *opaque, const char *kind, const uint8_t *data, size_t len,
@@ -238,8 +238,8 @@ static bool migration_load_pci(void *opaque, const char *kind, const uint8_t *da
 {
     VFIOPciDevice *vdev = opaque;
 
-    if (!strcmp(kind, VFIO_PCI_INTX_RELAY_KIND)) {
-        return vfio_pci_intx_relay_load(vdev, data, len, errp);
+    if (!strcmp(kind, VFIO_PCI_INTX_MIG_KIND)) {
+        return vfio_pci_intx_load(vdev, data, len, errp);
     }
     if (strcmp(kind, PCI_MIGRATION_KIND)) {
         g_set_error(errp, VFIO_ERROR, EINVAL,

@@ -131,10 +131,6 @@ struct _VFIOPciDevice {
     VFIONotifier *intx;
     VFIONotifier *intx_resample; /* KVM: fires at the guest's EOI; the kernel unmasks INTx */
     bool intx_kvm;               /* INTx goes to KVM through an irqfd with that resample fd */
-    bool intx_user_unmask;       /* ... and hostdev relays and unmasks (no unmask eventfd) */
-    VFIONotifier *intx_line;     /* user unmask: the irqfd hostdev signals for the device */
-    bool intx_line_up;           /* ... asserted, waiting for the guest's EOI */
-    bool intx_again;             /* ... the device triggered again meanwhile */
     bool intx_pending;
     VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
     unsigned nr_vectors;
@@ -302,15 +298,14 @@ bool vfio_pci_intx_enable(VFIOPciDevice *vdev, GError **errp);
 /* A guest access to a BAR while INTx is pending: lower the line and unmask. */
 void vfio_pci_intx_eoi(VFIOPciDevice *vdev);
 
-/* The INTx relay's state in migration: the "intx-relay" section's kind and size. */
-#define VFIO_PCI_INTX_RELAY_KIND "intx-relay"
-#define VFIO_PCI_INTX_RELAY_SIZE 4
-/* Source, VM stopped and the interrupt controllers saved: fill @out (a trigger that is still
- * in the eventfd is taken in, for the destination and for this VM should it run again). */
-void vfio_pci_intx_relay_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_RELAY_SIZE]);
-/* Destination: take the source's relay state over. False with @errp on a malformed section. */
-bool vfio_pci_intx_relay_load(VFIOPciDevice *vdev, const uint8_t *data, size_t len,
-                              GError **errp);
+/* INTx in migration (the slow path's line waiting for the guest): section kind and size. */
+#define VFIO_PCI_INTX_MIG_KIND "intx"
+#define VFIO_PCI_INTX_MIG_SIZE 4
+/* Source, VM stopped: the section's bytes. */
+void vfio_pci_intx_save(VFIOPciDevice *vdev, uint8_t out[VFIO_PCI_INTX_MIG_SIZE]);
+/* Destination, after the PCI state: take the source's INTx state over. False with @errp on a
+ * malformed section. */
+bool vfio_pci_intx_load(VFIOPciDevice *vdev, const uint8_t *data, size_t len, GError **errp);
 
 /* --- pci-reset.c --- */
 
