@@ -351,6 +351,32 @@ static int mtty_open(char *why, size_t len)
     return fd;
 }
 
+/* Why an mtty read nothing back: the serial ports' interrupt counts and line states (while the
+ * port is open: its interrupt line is registered then). */
+static void mtty_diagnose(void)
+{
+    char line[256];
+    FILE *f = fopen("/proc/interrupts", "r");
+
+    while (f && fgets(line, sizeof(line), f)) {
+        if (strstr(line, "serial") || strstr(line, "ttyS") || strstr(line, "pcie") ||
+            strstr(line, "acpi")) {
+            printf("L2: (interrupts) %s", line);
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    f = fopen("/proc/tty/driver/serial", "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        printf("L2: (serial) %s", line);
+    }
+    if (f) {
+        fclose(f);
+    }
+    fflush(stdout);
+}
+
 static void check_mtty(void)
 {
     char where[400], got[64] = { 0 };
@@ -377,26 +403,7 @@ static void check_mtty(void)
         }
     }
     if (strcmp(got, msg)) {
-        /* While the port is open: its interrupt line is registered then. */
-        char line[256];
-        FILE *f = fopen("/proc/interrupts", "r");
-
-        while (f && fgets(line, sizeof(line), f)) {
-            if (strstr(line, "serial") || strstr(line, "ttyS") || strstr(line, "pcie")) {
-                printf("L2: (interrupts) %s", line);
-            }
-        }
-        if (f) {
-            fclose(f);
-        }
-        f = fopen("/proc/tty/driver/serial", "r");
-        while (f && fgets(line, sizeof(line), f)) {
-            printf("L2: (serial) %s", line);
-        }
-        if (f) {
-            fclose(f);
-        }
-        fflush(stdout);
+        mtty_diagnose();
         tcflush(fd, TCIOFLUSH); /* close() would wait up to 30 s for output that cannot go */
     }
     close(fd);
@@ -804,6 +811,9 @@ static void migrate_stream(void)
             bad++;
             got[strcspn(got, "\n")] = 0;
             printf("L2: migrate-seq wrote %lu, read back '%s'\n", n, got);
+            if (bad == 1) {
+                mtty_diagnose();
+            }
         }
         printf("L2: tick %lu\n", n);
         fflush(stdout);

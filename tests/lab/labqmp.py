@@ -5,9 +5,32 @@ import json
 import os
 import select
 import socket
+import sys
 import time
 
 results = []
+
+
+class _KeepDiagnostics:
+    """stdout that also keeps the TAP diagnostics ('# ...' lines): meson prints only a failed
+    test's stderr with --print-errorlogs, so tap_plan() repeats them there and CI's log says
+    why a test failed, not only which subtest."""
+
+    def __init__(self, out):
+        self.out, self.lines, self.partial = out, [], ""
+
+    def write(self, text):
+        self.partial += text
+        *done, self.partial = self.partial.split("\n")
+        self.lines += [ln for ln in done if ln.startswith("#")]
+        del self.lines[:-200]
+        return self.out.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.out, name)
+
+
+sys.stdout = _KeepDiagnostics(sys.stdout)
 
 
 def tap(ok, what):
@@ -17,7 +40,11 @@ def tap(ok, what):
 
 def tap_plan():
     print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    if all(results):
+        return 0
+    for ln in sys.stdout.lines:  # the last 200
+        print(ln, file=sys.stderr)
+    return 1
 
 
 class Qmp:
