@@ -675,6 +675,14 @@ class Test:
                           f"{when}: virsh detach-device of the edu ({secs:.1f} s)", r, since,
                           domlog=True):
                 end = wait_for_text(con, "hotplug-remove ok", 60, mark)
+                if end < 0 and os.path.basename(EMULATOR).startswith("qemu-system"):
+                    # The reference only: in one CI run (2026-12-06) the guest did not act on
+                    # QEMU's one attention-button press; a person asks again, and QEMU
+                    # accepts a second device_del. hostdev gets no second chance here.
+                    say(f"{when}: no removal in 60 s; QEMU: detach-device once more")
+                    say(console_text(con)[mark:][-1500:], "# guest console: ")
+                    virsh("detach-device", NAME, edu, "--live", timeout=120)
+                    end = wait_for_text(con, "hotplug-remove ok", 60, mark)
                 gone = None
                 deadline = time.time() + 30
                 while time.time() < deadline:
@@ -683,9 +691,11 @@ class Test:
                     if gone:
                         break
                     time.sleep(0.5)
-                self.check(end >= 0 and gone, f"{when}: the guest lets the edu go (removal "
-                                              f"reported {end >= 0}) and the live XML drops it "
-                                              f"({gone})", since=since)
+                if not self.check(end >= 0 and gone, f"{when}: the guest lets the edu go "
+                                                     f"(removal reported {end >= 0}) and the live "
+                                                     f"XML drops it ({gone})", since=since):
+                    say(console_text(con)[mark:][-3000:], "# guest console: ")
+                    self.diagnose()
 
     def lifecycle(self):
         con = self.start("first boot")
