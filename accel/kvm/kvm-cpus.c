@@ -64,6 +64,38 @@ static void dispatch_mmio(KvmVcpu *cpu)
     }
 }
 
+/*
+ * An internal error, said whole: the suberror by name, where the vCPU stood (RIP) and KVM's
+ * data words (for an emulation failure: flags, instruction length and bytes, then the exit
+ * that led there), so a report shows which instruction at which address.
+ */
+static char *internal_error_text(KvmVcpu *cpu)
+{
+    static const char *const names[] = {
+        [KVM_INTERNAL_ERROR_EMULATION] = "an instruction KVM could not emulate",
+        [KVM_INTERNAL_ERROR_SIMUL_EX] = "an exception while delivering another",
+        [KVM_INTERNAL_ERROR_DELIVERY_EV] = "an event KVM could not deliver",
+        [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "an exit KVM did not expect",
+    };
+    struct kvm_run *run = cpu->run;
+    uint32_t sub = run->internal.suberror;
+    GString *text = g_string_new(NULL);
+    struct kvm_regs regs;
+
+    g_string_printf(text, "vCPU %u: KVM internal error (suberror %u: %s)", cpu->index, sub,
+                    sub < G_N_ELEMENTS(names) && names[sub] ? names[sub] : "unknown");
+    if (ioctl(cpu->fd, KVM_GET_REGS, &regs) == 0) {
+        g_string_append_printf(text, " at RIP 0x%llx", (unsigned long long)regs.rip);
+    }
+    if (run->internal.ndata) {
+        g_string_append(text, "; data");
+        for (uint32_t i = 0; i < MIN(run->internal.ndata, G_N_ELEMENTS(run->internal.data)); i++) {
+            g_string_append_printf(text, " 0x%llx", (unsigned long long)run->internal.data[i]);
+        }
+    }
+    return g_string_free(text, FALSE);
+}
+
 /* Handle one exit under the lock; false when the vCPU cannot go on. */
 static bool handle_exit(KvmState *s, KvmVcpu *cpu)
 {
@@ -99,8 +131,7 @@ static bool handle_exit(KvmState *s, KvmVcpu *cpu)
             (unsigned long long)run->fail_entry.hardware_entry_failure_reason));
         return false;
     case KVM_EXIT_INTERNAL_ERROR:
-        hd_guest_internal_error(g_strdup_printf(
-            "vCPU %u: KVM internal error (suberror %u)", cpu->index, run->internal.suberror));
+        hd_guest_internal_error(internal_error_text(cpu));
         return false;
     default:
         hd_guest_internal_error(g_strdup_printf("vCPU %u: unexpected KVM exit reason %u",
