@@ -15,6 +15,7 @@
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,19 @@ import time
 from labqmp import Qmp, console_text, tap, tap_plan, wait_for_line
 
 PORTS = 4
+
+
+def process_state(pid):
+    """Each thread's state and where it waits in the kernel (a process that will not end)."""
+    out = []
+    try:
+        for t in sorted(os.listdir(f"/proc/{pid}/task")):
+            stat = open(f"/proc/{pid}/task/{t}/stat").read().rsplit(")", 1)[1].split()
+            stack = open(f"/proc/{pid}/task/{t}/stack").read().split("\n")[:4]
+            out.append(f"{t} {stat[0]} utime {stat[11]} [{' < '.join(x.split()[-1] for x in stack if x)}]")
+    except OSError as e:
+        out.append(str(e))
+    return "; ".join(out)
 
 
 def fds_and_maps(pid):
@@ -222,6 +236,7 @@ def main():
     ap.add_argument("--cycles", type=int, default=20)
     ap.add_argument("--no-driver", action="store_true")
     ap.add_argument("--nomsi", action="store_true")
+    ap.add_argument("--limit", type=int, default=420, help="give up after this many seconds")
     args = ap.parse_args()
     need = ["LAB_KERNEL", "LAB_EDU", "LAB_NVME", "LAB_MDEVS"]
     if not all(os.environ.get(v) for v in need) or not os.path.exists("/dev/kvm"):
@@ -237,16 +252,29 @@ def main():
     else:
         p = start(args, d, "quiet l2.expect= l2.hotplug" + (" pci=nomsi pcie_ports=native" if args.nomsi else ""),
                   [])
+    # A bound of its own, under meson's: a run that hangs (once in CI, 900 s, with no output
+    # kept) still ends with what hostdev and the guest said, and hostdev's state.
+    def give_up(signum, frame):
+        raise TimeoutError(f"the test ran {args.limit} s (a normal run takes 20-190 s)")
+    signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(args.limit)
     try:
         q = Qmp(sock)
         (no_driver if args.no_driver else native)(args, q, con, p)
+    except (TimeoutError, OSError, subprocess.TimeoutExpired) as e:
+        tap(False, f"the test stopped: {e}")
+        print(f"# hostdev (pid {p.pid}): {process_state(p.pid)}")
     finally:
+        signal.alarm(0)
         if p.poll() is None:
             p.kill()
         for line in open(f"{d}/stderr.log", errors="replace").read().splitlines():
             if line.strip():
                 print(f"# stderr: {line}")
-        p.wait()
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            tap(False, f"hostdev (pid {p.pid}) outlives SIGKILL by 30 s: {process_state(p.pid)}")
         text = console_text(con)
         for line in text.splitlines():
             if line.startswith("L2"):
