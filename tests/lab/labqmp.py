@@ -47,6 +47,20 @@ def tap_plan():
     return 1
 
 
+def process_state(pid):
+    """Each thread of @pid: its state, user CPU ticks and where it waits in the kernel (the top
+    of its kernel stack), for a process that does not end or answer."""
+    out = []
+    try:
+        for t in sorted(os.listdir(f"/proc/{pid}/task")):
+            stat = open(f"/proc/{pid}/task/{t}/stat").read().rsplit(")", 1)[1].split()
+            stack = [ln.split()[-1] for ln in open(f"/proc/{pid}/task/{t}/stack") if ln.strip()]
+            out.append(f"{t} {stat[0]} utime {stat[11]} [{' < '.join(stack[:4])}]")
+    except OSError as e:
+        out.append(str(e))
+    return "; ".join(out)
+
+
 class Qmp:
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -21,22 +21,9 @@ import sys
 import tempfile
 import time
 
-from labqmp import Qmp, console_text, tap, tap_plan, wait_for_line
+from labqmp import Qmp, console_text, process_state, tap, tap_plan, wait_for_line
 
 PORTS = 4
-
-
-def process_state(pid):
-    """Each thread's state and where it waits in the kernel (a process that will not end)."""
-    out = []
-    try:
-        for t in sorted(os.listdir(f"/proc/{pid}/task")):
-            stat = open(f"/proc/{pid}/task/{t}/stat").read().rsplit(")", 1)[1].split()
-            stack = open(f"/proc/{pid}/task/{t}/stack").read().split("\n")[:4]
-            out.append(f"{t} {stat[0]} utime {stat[11]} [{' < '.join(x.split()[-1] for x in stack if x)}]")
-    except OSError as e:
-        out.append(str(e))
-    return "; ".join(out)
 
 
 def fds_and_maps(pid):

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from labqmp import Qmp, console_text, tap, tap_plan, wait_for_text
+from labqmp import Qmp, console_text, process_state, tap, tap_plan, wait_for_text
 
 
 def start(args, d, name, mdev, extra=()):
@@ -66,23 +66,13 @@ def wait_status(q, want, timeout):
     return info
 
 
-def where(p):
-    """What @p's threads wait on in the kernel (for a process that does not end)."""
-    try:
-        tasks = os.listdir(f"/proc/{p.pid}/task")
-        return ", ".join(f"{t}:{open(f'/proc/{p.pid}/task/{t}/wchan').read() or '-'}"
-                         for t in tasks)
-    except OSError:
-        return "gone"
-
-
 def reap(p, timeout):
     """Wait for @p; True when it ended, else False (say where it is stuck)."""
     try:
         p.wait(timeout)
         return True
     except subprocess.TimeoutExpired:
-        print(f"# pid {p.pid} did not end in {timeout} s; its threads wait in {where(p)}")
+        print(f"# pid {p.pid} did not end in {timeout} s; its threads: {process_state(p.pid)}")
         return False
 
 
