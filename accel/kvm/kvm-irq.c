@@ -9,6 +9,7 @@
 
 #include "hw/i386/q35.h"
 #include "hw/irq.h"
+#include "hw/vfio/vfio-sys.h"
 #include "kvm-internal.h"
 #include "trace.h"
 
@@ -40,15 +41,16 @@ static int commit_routes(KvmState *s)
 {
     g_autofree struct kvm_irq_routing *r = NULL;
     size_t n = s->routes->len;
+    int ret;
 
     r = g_malloc0(sizeof(*r) + n * sizeof(struct kvm_irq_routing_entry));
     r->nr = (uint32_t)n;
     memcpy(r->entries, s->routes->data, n * sizeof(struct kvm_irq_routing_entry));
-    if (ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r) < 0) {
-        int err = errno;
-
-        g_warning("kvm: KVM_SET_GSI_ROUTING (%zu routes): %s", n, g_strerror(err));
-        return -err;
+    /* Through the seam: the fault sweep fails it. KVM keeps its old table on failure. */
+    ret = vfio_sys_ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r);
+    if (ret < 0) {
+        g_warning("kvm: KVM_SET_GSI_ROUTING (%zu routes): %s", n, g_strerror(-ret));
+        return ret;
     }
     trace_kvm_routes_commit(n);
     return 0;
@@ -145,6 +147,8 @@ int kvm_irqchip_update_msi_route(int gsi, uint64_t address, uint32_t data)
 {
     KvmState *s = kvm_state;
     struct kvm_irq_routing_entry *e = s ? find_route(s, gsi) : NULL;
+    struct kvm_irq_routing_entry old;
+    int ret;
 
     if (!e) {
         return -ENOENT;
@@ -153,10 +157,15 @@ int kvm_irqchip_update_msi_route(int gsi, uint64_t address, uint32_t data)
         e->u.msi.address_hi == (uint32_t)(address >> 32) && e->u.msi.data == data) {
         return 0; /* unmasking a vector with the same message rebuilds nothing */
     }
+    old = *e;
     e->u.msi.address_lo = (uint32_t)address;
     e->u.msi.address_hi = (uint32_t)(address >> 32);
     e->u.msi.data = data;
-    return commit_routes(s);
+    ret = commit_routes(s);
+    if (ret < 0) {
+        *e = old; /* what KVM still has */
+    }
+    return ret;
 }
 
 void kvm_irqchip_release_route(int gsi)
@@ -197,7 +206,9 @@ int kvm_irqfd(int fd, int gsi, int resample_fd, bool assign)
         irqfd.flags |= KVM_IRQFD_FLAG_RESAMPLE;
         irqfd.resamplefd = (uint32_t)resample_fd;
     }
-    ret = ioctl(kvm_state->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+    /* The fault sweep can fail assigning, not deassigning (a real kernel does not refuse it). */
+    ret = assign ? vfio_sys_ioctl(kvm_state->vm_fd, KVM_IRQFD, &irqfd)
+                 : vfio_sys_ioctl_undo(kvm_state->vm_fd, KVM_IRQFD, &irqfd);
     trace_kvm_irqfd(fd, gsi, resample_fd, assign, ret);
     return ret;
 }

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hw/vfio/vfio-sys.h"
 #include "kvm-internal.h"
 #include "system/ramblock.h"
 #include "trace.h"
@@ -27,7 +28,13 @@ typedef struct KvmSlot {
     bool log;           /* KVM logs the pages written */
 } KvmSlot;
 
-static bool set_slot(KvmState *s, KvmSlot *slot, uint64_t size)
+/*
+ * Make KVM's slot @slot->slot map @size bytes of @what (0 deletes it); a failure is said with
+ * @then, what follows from it. Both go through the syscall seam; the fault sweep can fail
+ * adding or changing a slot, not deleting one (a real kernel does not refuse that).
+ */
+static bool set_slot(KvmState *s, KvmSlot *slot, uint64_t size, const char *what,
+                     const char *then)
 {
     struct kvm_userspace_memory_region r = {
         .slot = slot->slot,
@@ -37,13 +44,14 @@ static bool set_slot(KvmState *s, KvmSlot *slot, uint64_t size)
         .memory_size = size,
         .userspace_addr = (uintptr_t)slot->host,
     };
-    int ret = ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+    int ret = size ? vfio_sys_ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r)
+                   : vfio_sys_ioctl_undo(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
 
-    trace_kvm_set_memslot(slot->slot, slot->gpa, size, slot->host, ret < 0 ? -errno : 0);
+    trace_kvm_set_memslot(slot->slot, slot->gpa, size, slot->host, ret);
     if (ret < 0) {
-        g_warning("kvm: memory slot %u at 0x%" G_GINT64_MODIFIER "x (+0x%" G_GINT64_MODIFIER
-                  "x): KVM_SET_USER_MEMORY_REGION: %s",
-                  slot->slot, slot->gpa, size, g_strerror(errno));
+        g_warning("kvm: %s at 0x%" G_GINT64_MODIFIER "x (+0x%" G_GINT64_MODIFIER "x), memory "
+                  "slot %u: KVM_SET_USER_MEMORY_REGION: %s%s",
+                  what, slot->gpa, size ? size : slot->size, slot->slot, g_strerror(-ret), then);
         return false;
     }
     return true;
@@ -119,7 +127,8 @@ static void set_slots_logging(KvmState *s, bool log)
 
         if (slot->used && slot_loggable(slot) && slot->log != log) {
             slot->log = log;
-            if (!set_slot(s, slot, slot->size)) {
+            if (!set_slot(s, slot, slot->size, log ? "guest RAM, turning dirty logging on"
+                                                : "guest RAM, turning dirty logging off", "")) {
                 slot->log = !log;
             }
         }
@@ -207,7 +216,9 @@ static void region_add(MemoryListener *listener, MemoryRegionSection *section)
                                                         : memory_region_get_ram_block(section->mr);
     slot->rb_offset = offset;
     slot->log = s->dirty_logging && slot_loggable(slot);
-    if (!set_slot(s, slot, size)) {
+    /* The exit handler reaches RAM and device memory too, only slower: the guest runs on. */
+    if (!set_slot(s, slot, size, memory_region_name(section->mr),
+                  "; the guest's accesses there go through hostdev instead")) {
         slot->used = false;
     }
 }
@@ -230,7 +241,7 @@ static void region_del(MemoryListener *listener, MemoryRegionSection *section)
                 sync_slot(s, slot); /* what vCPUs wrote through it is not lost */
             }
             slot->log = false;
-            set_slot(s, slot, 0);
+            set_slot(s, slot, 0, memory_region_name(section->mr), "");
             slot->used = false;
         }
     }

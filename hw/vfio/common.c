@@ -945,7 +945,9 @@ static int kvm_file_attr(int fd, uint64_t which)
         }
         kvm_vfio_fd = (int)cd.fd;
     }
-    ret = vfio_sys_ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &attr);
+    ret = which == KVM_DEV_VFIO_FILE_ADD ? vfio_sys_ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &attr)
+                                         : vfio_sys_ioctl_undo(kvm_vfio_fd, KVM_SET_DEVICE_ATTR,
+                                                               &attr);
     trace_vfio_kvm_file(fd, which == KVM_DEV_VFIO_FILE_ADD ? "add" : "del", ret);
     return ret < 0 ? ret : 0;
 }

@@ -225,6 +225,8 @@ static void vector_interrupt(void *opaque)
     }
 }
 
+static void vector_kvm_release(VFIOPciVector *vec, bool free_route);
+
 /*
  * KVM fast path: a usable vector's eventfd is an irqfd on its own MSI route, so the kernel
  * injects it without waking hostdev. Masked (released) vectors come back to the main loop,
@@ -247,8 +249,11 @@ static void vector_kvm_use(VFIOPciVector *vec, HdMsiMessage msg)
             return;
         }
     } else if ((ret = kvm_irqchip_update_msi_route(vec->virq, msg.address, msg.data)) < 0) {
-        g_warning("%s: vector %u: updating its KVM MSI route: %s", vdev->what, vec->nr,
-                  g_strerror(-ret));
+        /* KVM would go on sending the old message: the main loop sends the new one instead. */
+        g_warning("%s: vector %u goes to the slow path: updating its KVM MSI route: %s",
+                  vdev->what, vec->nr, g_strerror(-ret));
+        vector_kvm_release(vec, true);
+        return;
     }
     if (vec->irqfd) {
         return;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <linux/kvm.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -21,7 +22,7 @@ static const char *const call_names[VFIO_SYS__MAX] = {
     [VFIO_SYS_EVENTFD] = "eventfd", [VFIO_SYS_PREAD] = "pread",
     [VFIO_SYS_PWRITE] = "pwrite",   [VFIO_SYS_READ] = "read",
     [VFIO_SYS_WRITE] = "write",     [VFIO_SYS_READLINK] = "readlink",
-    [VFIO_SYS_GETRLIMIT] = "getrlimit",
+    [VFIO_SYS_GETRLIMIT] = "getrlimit", [VFIO_SYS_KVM] = "kvm",
 };
 
 /*
@@ -54,7 +55,10 @@ static void bump(GHashTable **table, unsigned long request)
                         GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(*table, key)) + 1));
 }
 
-/* Count a call of @which; returns the errno to fail it with, or 0 to make it. */
+/*
+ * Count a call of @which; returns the errno to fail it with, or 0 to make it. An undoing
+ * ioctl (@which VFIO_SYS__MAX) is only counted by its @request.
+ */
 static int enter(VFIOSysCall which, unsigned long request)
 {
     int err = 0;
@@ -63,6 +67,11 @@ static int enter(VFIOSysCall which, unsigned long request)
         return 0;
     }
     g_mutex_lock(&lock);
+    if (which == VFIO_SYS__MAX) {
+        bump(&ioctl_counts, request);
+        g_mutex_unlock(&lock);
+        return 0;
+    }
     counts[which]++;
     /* close and munmap release what the kernel gave: they do not fail (see vfio-sys.h). */
     if (which != VFIO_SYS_CLOSE && which != VFIO_SYS_MUNMAP) {
@@ -73,7 +82,7 @@ static int enter(VFIOSysCall which, unsigned long request)
             fail_fired = true;
         }
     }
-    if (which == VFIO_SYS_IOCTL) {
+    if (which == VFIO_SYS_IOCTL || which == VFIO_SYS_KVM) {
         bump(&ioctl_counts, request);
         if (!err && ioctl_fail) {
             err = GPOINTER_TO_INT(g_hash_table_lookup(ioctl_fail, GSIZE_TO_POINTER(request)));
@@ -124,7 +133,7 @@ int vfio_sys_ioctl(int fd, unsigned long request, void *arg)
 
 int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
 {
-    int err = enter(VFIO_SYS_IOCTL, request);
+    int err = enter(_IOC_TYPE(request) == KVMIO ? VFIO_SYS_KVM : VFIO_SYS_IOCTL, request);
     int r;
 
     if (err) {
@@ -132,6 +141,26 @@ int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
     }
     if (G_UNLIKELY(g_atomic_int_get(&accounting)) && ioctl_fake &&
         (r = ioctl_fake(fd, request, (void *)arg)) != VFIO_SYS_PASS) {
+        if (r >= 0) {
+            ioctl_succeeded(request);
+        }
+        return r;
+    }
+    r = ioctl(fd, request, arg);
+    if (r < 0) {
+        return -errno;
+    }
+    ioctl_succeeded(request);
+    return r;
+}
+
+int vfio_sys_ioctl_undo(int fd, unsigned long request, void *arg)
+{
+    int r;
+
+    enter(VFIO_SYS__MAX, request);
+    if (G_UNLIKELY(g_atomic_int_get(&accounting)) && ioctl_fake &&
+        (r = ioctl_fake(fd, request, arg)) != VFIO_SYS_PASS) {
         if (r >= 0) {
             ioctl_succeeded(request);
         }

@@ -1,7 +1,7 @@
 /*
  * VFIO type registration: the container base type and every backend built in (a new
  * backend adds its getter here and in vfio-backends.h; nothing else changes), and the
- * seam's fault-injection commands for qtest.
+ * seam's fault-injection commands (qtest and QMP).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/vfio/vfio-common.h"
@@ -13,5 +13,5 @@ void vfio_register_types(void)
     g_type_ensure(VFIO_TYPE_CONTAINER);
     g_type_ensure(vfio_backend_legacy_get_type());
     g_type_ensure(vfio_backend_iommufd_get_type());
-    vfio_fault_qtest_register();
+    vfio_fault_cmds_register();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/i386/q35.h"
+#include "hw/vfio/vfio-common.h"
 #include "migration/migration.h"
 #include "monitor/qmp-schema.h"
 #include "monitor/qmp.h"
@@ -27,7 +28,8 @@ static const char *const pending_handlers[] = {
 
 /*
  * Every component's registration, as system/vl.c's start-up runs them (the monitor registers
- * its own commands on first use; pci_register_types() adds query-pci). A command whose handler
+ * its own commands on first use; pci_register_types() adds query-pci, vfio_register_types()
+ * the fault-injection commands x-vfio-fail and x-query-vfio-fail). A command whose handler
  * is registered only under some accelerator or machine would break the one-handler rule: none
  * is, and a new one must be registered unconditionally (failing when it cannot serve).
  */
@@ -38,6 +40,7 @@ static void register_all(void)
     if (!done) {
         done = true;
         pci_register_types();
+        vfio_register_types();
         qmp_register_runtime_commands();
         qmp_register_object_commands();
         qmp_register_machine_commands();

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <linux/kvm.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -172,6 +173,36 @@ static void test_seam_counts_and_injection(void)
     g_assert_cmpuint(vfio_sys_count(VFIO_SYS_ANY), ==, 0);
 }
 
+/*
+ * KVM ioctls (type KVMIO) are a kind of their own, aimed at without counting VFIO's; an
+ * undoing ioctl is never failed and counts only by request. The fd is a plain file: the
+ * kernel answers ENOTTY to both requests, so every other result is the seam's.
+ */
+static void test_seam_kvm_kind(void)
+{
+    int fd = vfio_sys_open("/dev/null", O_RDWR);
+
+    g_assert_cmpint(fd, >=, 0);
+    vfio_sys_reset_counts();
+    vfio_sys_fail_nth(VFIO_SYS_KVM, 2, ENOMEM);
+    g_assert_cmpint(vfio_sys_ioctl(fd, KVM_IRQFD, NULL), ==, -ENOTTY);
+    g_assert_cmpint(vfio_sys_ioctl(fd, VFIO_GET_API_VERSION, NULL), ==, -ENOTTY);
+    g_assert_cmpint(vfio_sys_ioctl_undo(fd, KVM_IRQFD, NULL), ==, -ENOTTY);
+    g_assert_false(vfio_sys_fail_fired());
+    g_assert_cmpint(vfio_sys_ioctl(fd, KVM_SET_GSI_ROUTING, NULL), ==, -ENOMEM);
+    g_assert_true(vfio_sys_fail_fired());
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_KVM), ==, 2);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_IOCTL), ==, 1);
+    g_assert_cmpuint(vfio_sys_count(VFIO_SYS_ANY), ==, 3);
+    g_assert_cmpuint(vfio_sys_ioctl_count(KVM_IRQFD), ==, 2);
+    vfio_sys_fail_nth(VFIO_SYS_ANY, 1, EIO);
+    g_assert_cmpint(vfio_sys_ioctl_undo(fd, KVM_SET_USER_MEMORY_REGION, NULL), ==, -ENOTTY);
+    g_assert_false(vfio_sys_fail_fired());
+    g_assert_cmpstr(vfio_sys_call_name(VFIO_SYS_KVM), ==, "kvm");
+    vfio_sys_reset_counts();
+    g_assert_cmpint(vfio_sys_close(fd), ==, 0);
+}
+
 static void on_signal(void *opaque)
 {
     (*(int *)opaque)++;
@@ -248,6 +279,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/helpers/cap-malformed", test_cap_malformed);
     g_test_add_func("/vfio/helpers/sparse-cap-layout", test_sparse_cap_layout);
     g_test_add_func("/vfio/helpers/seam", test_seam_counts_and_injection);
+    g_test_add_func("/vfio/helpers/seam-kvm-kind", test_seam_kvm_kind);
     g_test_add_func("/vfio/helpers/notifier", test_notifier);
     g_test_add_func("/vfio/helpers/irq-names", test_irq_names);
     g_test_add_func("/vfio/helpers/vf-token", test_vf_token);

@@ -171,10 +171,10 @@ int vfio_kvm_file_add(int fd);
 int vfio_kvm_file_del(int fd);
 
 /*
- * Register the VFIO GObject types (the container base and every backend) and the qtest
- * commands of fault injection (vfio_fault_qtest_register()); idempotent.
+ * Register the VFIO GObject types (the container base and every backend) and the qtest and
+ * QMP commands of fault injection (vfio_fault_cmds_register()); idempotent.
  */
 void vfio_register_types(void);
-void vfio_fault_qtest_register(void);
+void vfio_fault_cmds_register(void);
 
 #endif /* HW_VFIO_VFIO_COMMON_H */

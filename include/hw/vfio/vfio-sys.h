@@ -1,7 +1,8 @@
 /*
  * The VFIO syscall seam: every system call the VFIO code (common layer, backends, helpers,
- * frontends) makes goes through these wrappers, so tests can count calls and make the N-th
- * one fail with a chosen errno (fault injection).
+ * frontends) makes, and the KVM ioctls an assigned device causes (memory slots, GSI routes,
+ * irqfds, the KVM VFIO device), goes through these wrappers, so tests can count calls and make
+ * the N-th one fail with a chosen errno (fault injection).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef HW_VFIO_VFIO_SYS_H
@@ -21,8 +22,17 @@
 int vfio_sys_open(const char *path, int flags);
 /* Always closes (EINTR included); never fails by injection. Returns 0 or -errno. */
 int vfio_sys_close(int fd);
-/* The ioctl's non-negative result (e.g. an fd, a version) or -errno. */
+/*
+ * The ioctl's non-negative result (e.g. an fd, a version) or -errno. A KVM ioctl (type
+ * KVMIO) is of kind VFIO_SYS_KVM, every other one of kind VFIO_SYS_IOCTL.
+ */
 int vfio_sys_ioctl(int fd, unsigned long request, void *arg);
+/*
+ * An ioctl that gives back what the kernel gave (deleting a KVM memory slot, deassigning an
+ * irqfd, taking a file out of KVM's VFIO device): like close, never failed by injection (a
+ * real kernel does not refuse it) and counted only by request, not in its kind.
+ */
+int vfio_sys_ioctl_undo(int fd, unsigned long request, void *arg);
 /* ioctl with an integer argument (VFIO_CHECK_EXTENSION, VFIO_SET_IOMMU). */
 int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg);
 /* mmap: 0 with *out set, or -errno. */
@@ -63,6 +73,7 @@ typedef enum VFIOSysCall {
     VFIO_SYS_WRITE,
     VFIO_SYS_READLINK,
     VFIO_SYS_GETRLIMIT,
+    VFIO_SYS_KVM,
     VFIO_SYS__MAX,
 } VFIOSysCall;
 
