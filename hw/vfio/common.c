@@ -957,6 +957,14 @@ int vfio_kvm_file_add(int fd)
     return kvm_file_attr(fd, KVM_DEV_VFIO_FILE_ADD);
 }
 
+const char *vfio_kvm_file_add_hint(int err)
+{
+    /* What KVM_CREATE_DEVICE says when KVM has no VFIO device type. */
+    return err == ENODEV || err == ENOTTY
+               ? "; is the kernel's KVM built with VFIO support (CONFIG_KVM_VFIO)?"
+               : "";
+}
+
 int vfio_kvm_file_del(int fd)
 {
     return kvm_file_attr(fd, KVM_DEV_VFIO_FILE_DEL);

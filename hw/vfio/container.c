@@ -541,8 +541,8 @@ static VFIOGroup *group_get(int groupid, bool noiommu, VFIOAddressSpace *space, 
     ret = vfio_kvm_file_add(group->fd);
     if (ret < 0) {
         g_set_error(errp, VFIO_ERROR, -ret,
-                    "cannot register IOMMU group %d with KVM (KVM_DEV_VFIO_FILE_ADD): %s; is the kernel's KVM built with VFIO support (CONFIG_KVM_VFIO)?",
-                    groupid, g_strerror(-ret));
+                    "cannot register IOMMU group %d with KVM (KVM_DEV_VFIO_FILE_ADD): %s%s",
+                    groupid, g_strerror(-ret), vfio_kvm_file_add_hint(-ret));
         group_free(group);
         return NULL;
     }

@@ -497,8 +497,8 @@ static bool iommufd_attach_device(VFIOContainerClass *klass, const char *name,
     ret = vfio_kvm_file_add(fd);
     if (ret < 0) {
         g_set_error(errp, VFIO_ERROR, -ret,
-                    "cannot register the device cdev with KVM (KVM_DEV_VFIO_FILE_ADD): %s; is the kernel's KVM built with VFIO support (CONFIG_KVM_VFIO)?",
-                    g_strerror(-ret));
+                    "cannot register the device cdev with KVM (KVM_DEV_VFIO_FILE_ADD): %s%s",
+                    g_strerror(-ret), vfio_kvm_file_add_hint(-ret));
         if (!passed) {
             vfio_sys_close(fd);
         }

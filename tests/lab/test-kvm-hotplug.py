@@ -13,6 +13,7 @@
 # usage: test-kvm-hotplug.py [--backend legacy|iommufd] [--cycles N] [--nomsi] [--no-driver].
 # SPDX-License-Identifier: GPL-2.0-or-later
 import argparse
+import errno
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ import time
 from labqmp import Qmp, console_text, process_state, tap, tap_plan, wait_for_line
 
 PORTS = 4
+ENOMEM = errno.ENOMEM
 
 
 def fds_and_maps(pid):
@@ -69,6 +71,12 @@ class Guest:
         r = self.q.cmd("device_add", **dev)
         if "error" in r:
             return False, r["error"]["desc"]
+        end, line = wait_for_line(self.con, f" {ident} ", timeout, mark)
+        line = line or "no report from the guest"
+        return end >= 0 and "hotplug-add ok" in line, line
+
+    def plug_wait(self, ident, mark, timeout=60):
+        """After a device_add: the guest's report for @ident, after console offset @mark."""
         end, line = wait_for_line(self.con, f" {ident} ", timeout, mark)
         line = line or "no report from the guest"
         return end >= 0 and "hotplug-add ok" in line, line
@@ -217,12 +225,84 @@ def no_driver(args, q, con, p):
     tap(host_rebind(os.environ["LAB_EDU"]) == "vfio-pci", "the edu goes back to vfio-pci")
 
 
+def fault_point(g, q, p, dev, ident, n, base, stderr_path):
+    """One point of the KVM fault sweep: the @n-th KVM call of a plug/unplug cycle of @dev fails
+    with ENOMEM. Returns (passed, row)."""
+    mark = len(open(stderr_path, errors="replace").read())
+    q.cmd("x-vfio-fail", kind="kvm", n=n, errno=ENOMEM)
+    cmark = len(console_text(g.con))
+    r = q.cmd("device_add", **dev)
+    if "error" in r:
+        outcome, said, ok = "refused", r["error"]["desc"], True
+    else:
+        ok, line = g.plug_wait(ident, cmark)
+        outcome = "works" if ok else f"broken: {line.strip()}"
+        uok, detail = g.unplug(dev["id"], ident)
+        if not uok:
+            ok, outcome = False, f"{outcome}; unplug: {detail}"
+        said = open(stderr_path, errors="replace").read()[mark:]
+    fired = q.cmd("x-query-vfio-fail", kind="kvm")["return"]["fired"]
+    calls = sorted(set(re.findall(r"KVM_[A-Z0-9_]+", said)))
+    named = "Cannot allocate memory" in said and calls
+    st = q.cmd("query-status")["return"]["status"]
+    after = fds_and_maps(p.pid)
+    if not fired:
+        outcome = "not reached"
+    passed = ok and st == "running" and after == base and (named or not fired)
+    why = "" if passed else f" (status {st}, fds/maps {after} vs {base}, said: {said.strip()[:300]})"
+    return passed, f"{n:5}  {'/'.join(calls) or '-':40}  {outcome}{why}"
+
+
+def fault_sweep(args, q, con, p):
+    """The KVM paths' fault sweep (issue 14): every KVM call a plug/unplug cycle of the nvme
+    causes (KVM VFIO device, memory slots for its BAR, INTx irqfd with resample, MSI-X routes
+    and irqfds as the guest's driver sets its vectors up) fails in turn. Each time the device
+    is refused with a clear error or works on the slow path, hostdev says which call failed and
+    why, the guest and hostdev run on, and fds and mappings are as before; a clean cycle after
+    the sweep says nothing, so the kernel kept no stale slot or route."""
+    g = Guest(q, con)
+    stderr_path = f"{args.dir}/stderr.log"
+    line = wait_for_line(con, "L2: HOTPLUG ready", 180)[1] or "no report from the guest"
+    tap("hot-plug slots" in line, f"the guest's pciehp drives the ports: {line}")
+    dev = vfio(args, {"host": os.environ["LAB_NVME"]}, "nvme0", "rp2")
+    ident = "1b36:0010"
+    cycle = [g.plug(dev, ident), g.unplug("nvme0", ident)]
+    tap(all(c[0] for c in cycle), f"a first cycle of the nvme ({args.backend}): {cycle}")
+    q.cmd("x-vfio-fail", kind="kvm", n=0, errno=ENOMEM)
+    cycle = [g.plug(dev, ident), g.unplug("nvme0", ident)]
+    calls = q.cmd("x-query-vfio-fail", kind="kvm")["return"]["count"]
+    tap(all(c[0] for c in cycle) and calls > 0,
+        f"a counted cycle: {calls} KVM calls (memory slots, routes, irqfds, KVM VFIO device)")
+    base = fds_and_maps(p.pid)
+    rows, failed = [], 0
+    for n in range(1, calls + 1):
+        passed, row = fault_point(g, q, p, dev, ident, n, base, stderr_path)
+        rows.append(row)
+        failed += not passed
+    print(f"# KVM fault sweep, nvme, {args.backend} backend, ENOMEM at each point:")
+    print(f"#     n  {'failed call':40}  outcome")
+    for row in rows:
+        print(f"# {row}")
+    tap(failed == 0, f"{calls} fault points: {calls - failed} passed")
+    q.cmd("x-vfio-fail", kind="kvm", n=0, errno=ENOMEM)
+    mark = len(open(stderr_path, errors="replace").read())
+    cycle = [g.plug(dev, ident), g.unplug("nvme0", ident)]
+    said = open(stderr_path, errors="replace").read()[mark:].strip()
+    tap(all(c[0] for c in cycle) and not said,
+        f"then a clean cycle works and hostdev says nothing: {cycle} {said[:300]}")
+    tap(fds_and_maps(p.pid) == base, f"fds and mappings as before the sweep: {base}")
+    q.cmd("quit")
+    rc = p.wait(30)
+    tap(rc == 0, f"quit: hostdev exited {rc}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="legacy", choices=["legacy", "iommufd"])
     ap.add_argument("--cycles", type=int, default=20)
     ap.add_argument("--no-driver", action="store_true")
     ap.add_argument("--nomsi", action="store_true")
+    ap.add_argument("--fault-sweep", action="store_true")
     ap.add_argument("--limit", type=int, default=420, help="give up after this many seconds")
     args = ap.parse_args()
     need = ["LAB_KERNEL", "LAB_EDU", "LAB_NVME", "LAB_MDEVS"]
@@ -247,7 +327,8 @@ def main():
     signal.alarm(args.limit)
     try:
         q = Qmp(sock)
-        (no_driver if args.no_driver else native)(args, q, con, p)
+        (no_driver if args.no_driver else fault_sweep if args.fault_sweep else native)(
+            args, q, con, p)
     except (TimeoutError, OSError, subprocess.TimeoutExpired) as e:
         tap(False, f"the test stopped: {e}")
         print(f"# hostdev (pid {p.pid}): {process_state(p.pid)}")

@@ -169,6 +169,8 @@ void vfio_kvm_set_vm_fd(int vm_fd);
 /* For backends: 0 (also when there is no VM fd) or -errno. */
 int vfio_kvm_file_add(int fd);
 int vfio_kvm_file_del(int fd);
+/* The advice after a failed vfio_kvm_file_add() of -@err: CONFIG_KVM_VFIO where it applies. */
+const char *vfio_kvm_file_add_hint(int err);
 
 /*
  * Register the VFIO GObject types (the container base and every backend) and the qtest and
