@@ -115,7 +115,7 @@ static void intx_kvm_enable(VFIOPciDevice *vdev)
     g_autoptr(GError) err = NULL;
     int ret;
 
-    if (!kvm_enabled() || gsi < 0) {
+    if (!kvm_enabled() || gsi < 0 || vdev->intx_no_unmask_fd) {
         return;
     }
     if (!vdev->intx_resample) {
@@ -128,7 +128,10 @@ static void intx_kvm_enable(VFIOPciDevice *vdev)
     if (!vfio_set_irq_signaling(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
                                 VFIO_IRQ_SET_ACTION_UNMASK,
                                 vfio_notifier_get_fd(vdev->intx_resample), &err)) {
+        /* Asked once: the eventfd would only sit idle, and every reset would ask again. */
         trace_vfio_pci_intx_slow_path(vdev->vbasedev.name, err->message);
+        g_clear_pointer(&vdev->intx_resample, vfio_notifier_free);
+        vdev->intx_no_unmask_fd = true;
         return;
     }
     ret = kvm_irqfd(vfio_notifier_get_fd(vdev->intx), gsi,

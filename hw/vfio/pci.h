@@ -131,6 +131,7 @@ struct _VFIOPciDevice {
     VFIONotifier *intx;
     VFIONotifier *intx_resample; /* KVM: fires at the guest's EOI; the kernel unmasks INTx */
     bool intx_kvm;               /* INTx goes to KVM through an irqfd with that resample fd */
+    bool intx_no_unmask_fd;      /* the device cannot unmask from an eventfd (mtty): slow path */
     bool intx_pending;
     VFIOPciVector *vectors; /* MSI or MSI-X trigger eventfds */
     unsigned nr_vectors;
