@@ -200,7 +200,7 @@ static bool attach_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, co
         }
         edu_enable_check(s);
         edu_dma_round_trip(s, n, 3);
-        qmp_device_del(s, "edu0");
+        qtest_qmp_device_del(s, "edu0");
     }
     check_running(s);
     state_take(s, bdf, &now);
@@ -390,7 +390,7 @@ static bool detach_once(QTestState *s, Sweep *w, const char *bdf, unsigned n, co
     edu_enable_check(s);
     msi_on(s);
     fail_arm(s, n);
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "edu0");
     fired = fail_disarm(s);
     check_running(s);
     state_take(s, bdf, &now);
@@ -458,7 +458,7 @@ static void test_sweep(gconstpointer opaque)
      * /dev/iommu, allocator arenas) is not a leak. */
     args = device_add_json(b, bdf, EDU_SLOT, "edu0");
     qmp_device_add(s, args);
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "edu0");
     state_take(s, bdf, &base);
     g_test_message("before: %u fds, %u maps, %" PRIu64 " KiB locked, IOMMU table '%s'",
                    base.fds, base.maps, base.locked_kib, base.iommu);
@@ -477,7 +477,7 @@ static void test_sweep(gconstpointer opaque)
         }
         w->points = n - 1;
     }
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "edu0");
 
     w = sweep_new("detach", b);
     for (n = 1; n < MAX_POINTS && detach_once(s, w, bdf, n, &base); n++) {
@@ -495,7 +495,7 @@ static void test_sweep(gconstpointer opaque)
         }
         w->points = n - 1;
     }
-    qmp_device_del(s, "igb0");
+    qtest_qmp_device_del(s, "igb0");
 }
 
 /* --- migration of an mtty (VFIO migration v2): saving on the source, loading on a destination --- */

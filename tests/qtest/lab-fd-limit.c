@@ -105,7 +105,7 @@ static void test_fd_limit(gconstpointer opaque)
     /* One clean cycle first: what the first attach opens for good (the iommufd object's
      * /dev/iommu) is not a leak. */
     qmp_device_add(s, edu_args);
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "edu0");
     base = fds_walk(s, &base_iommu, NULL);
 
     g_assert_cmpuint(add_until_it_fits(s, "edu", edu_args), >, 0);
@@ -113,8 +113,8 @@ static void test_fd_limit(gconstpointer opaque)
     edu_dma_round_trip(s, 7, 1);
     g_assert_cmpuint(add_until_it_fits(s, "mtty", mtty_args), >, 0);
     mtty_check(s, MTTY_SLOT, 0x5a);
-    qmp_device_del(s, "tty0");
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "tty0");
+    qtest_qmp_device_del(s, "edu0");
     g_assert_cmpuint(fds_walk(s, &base_iommu, NULL), ==, base);
 }
 

@@ -154,11 +154,11 @@ static void test_soak_hotplug(void)
         qmp_device_add(s, edu_add);
         edu_enable_check(s);
         edu_dma_round_trip(s, 2 * c + 3, 7 * c + 1);
-        qmp_device_del(s, "edu0");
+        qtest_qmp_device_del(s, "edu0");
 
         qmp_device_add(s, mtty_add);
         mtty_check(s, MTTY_SLOT, (uint8_t)(c + 1));
-        qmp_device_del(s, "tty0");
+        qtest_qmp_device_del(s, "tty0");
 
         if (done == 2 || (done > 2 && (done % step == 0 || done == cycles))) {
             sample_take(s, "cycle", done, t0, series);

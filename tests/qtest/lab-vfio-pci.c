@@ -224,7 +224,7 @@ static void test_edu_hotplug(gconstpointer opaque)
         g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x00), ==, 0x11e81234);
         edu_enable_check(s);
         g_assert_cmpuint(fd_count(s), >, fds_before);
-        qmp_device_del(s, "edu0");
+        qtest_qmp_device_del(s, "edu0");
         g_assert_cmphex(pci_cfg_readl(s, EDU_SLOT, 0x00), ==, 0xffffffff);
         g_assert_cmphex(qtest_readl(s, MEM_BASE), ==, 0xffffffff);
         g_assert_cmpuint(fd_count(s), ==, fds_before);
@@ -307,7 +307,7 @@ static void test_errors(gconstpointer opaque)
     qmp_device_add(s, busy);
     twice = device_add_json(b, edu, EDU_SLOT + 1, "edu2");
     expect_add_error(s, twice, (const char *const[]){"vfio-pci", edu, "once", NULL});
-    qmp_device_del(s, "edu1");
+    qtest_qmp_device_del(s, "edu1");
     g_assert_cmpuint(fd_count(s), ==, fds);
 
     /* Neither host nor sysfsdev. */
@@ -521,7 +521,7 @@ static void test_two_devices(gconstpointer opaque)
     g_free(nvme_identify_serial(s, MEM_BASE + 0x1000000));
     fds_both = fd_count(s);
 
-    qmp_device_del(s, "nvme0");
+    qtest_qmp_device_del(s, "nvme0");
     g_assert_cmpuint(fd_count(s), <, fds_both);
 
     /* edu still DMAs through the shared mappings. */
@@ -1110,7 +1110,7 @@ static void test_memlock_one_page(gconstpointer opaque)
     edu_enable(s);
     g_assert_cmphex(qtest_readl(s, edu_bar + EDU_ID), ==, 0x010000ed);
     edu_dma_round_trip(s, 7, 3);
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "edu0");
     g_assert_cmpuint(fd_count(s), ==, fds);
     g_rmdir(dir);
 }
@@ -1159,7 +1159,7 @@ static void test_iommufd_getfd(void)
                                   "{'execute': 'object-del', 'arguments': {'id': 'iofd0'}}");
     g_test_message("object-del while in use: %s", desc);
     g_assert_nonnull(strstr(desc, "in use"));
-    qmp_device_del(s, "edu0");
+    qtest_qmp_device_del(s, "edu0");
     json_node_unref(
         qtest_qmp_assert_success(s, "{'execute': 'object-del', 'arguments': {'id': 'iofd0'}}"));
     g_assert_cmpuint(iommu_fds(s), ==, 0);

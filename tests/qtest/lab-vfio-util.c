@@ -209,17 +209,6 @@ void qmp_device_add(QTestState *s, const char *args)
         qtest_qmp_assert_success(s, "{'execute': 'device_add', 'arguments': {%s}}", args));
 }
 
-void qmp_device_del(QTestState *s, const char *id)
-{
-    g_autoptr(JsonObject) ev = NULL;
-
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': '%s'}}", id));
-    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
-    g_assert_cmpstr(
-        json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==, id);
-}
-
 void qmp_system_reset(QTestState *s)
 {
     json_node_unref(qtest_qmp_assert_success(s, "{'execute': 'system_reset'}"));

@@ -115,9 +115,6 @@ char *status_of(QTestState *s);
 /* device_add with @args (a JSON object body, see device_add_json()); it must succeed. */
 void qmp_device_add(QTestState *s, const char *args);
 
-/* device_del @id, then wait for its DEVICE_DELETED and check it names @id. */
-void qmp_device_del(QTestState *s, const char *id);
-
 /* system_reset, then wait for the RESET event. */
 void qmp_system_reset(QTestState *s);
 

@@ -284,6 +284,18 @@ JsonObject *qtest_qmp_eventwait(QTestState *s, const char *name)
     return ev;
 }
 
+void qtest_qmp_device_del(QTestState *s, const char *id)
+{
+    g_autoptr(JsonObject) ev = NULL;
+
+    json_node_unref(
+        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': '%s'}}", id));
+    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
+    g_assert_nonnull(ev);
+    g_assert_cmpstr(
+        json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==, id);
+}
+
 bool qtest_qmp_handshake(QTestState *s)
 {
     g_autoptr(JsonObject) greeting = qmp_read_object(s, "the QMP greeting", qtest_deadline());

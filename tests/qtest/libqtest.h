@@ -150,6 +150,12 @@ JsonObject *qtest_qmp_eventwait(QTestState *s, const char *name);
  */
 JsonObject *qtest_migrate_wait(QTestState *s, const char *a, const char *b);
 
+/*
+ * device_del of @id, which must be accepted, then its DEVICE_DELETED (waiting up to the
+ * timeout): for devices that go without the guest's consent (no hot-plug controller asks).
+ */
+void qtest_qmp_device_del(QTestState *s, const char *id);
+
 /* Take the first queued event called name without waiting; NULL if none (unref). */
 JsonObject *qtest_qmp_event_take(QTestState *s, const char *name);
 

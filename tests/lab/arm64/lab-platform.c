@@ -434,17 +434,6 @@ static void device_add(QTestState *s, const char *driver, const char *host, cons
         driver, host, id));
 }
 
-static void device_del(QTestState *s, const char *id)
-{
-    g_autoptr(JsonObject) ev = NULL;
-
-    json_node_unref(
-        qtest_qmp_assert_success(s, "{'execute': 'device_del', 'arguments': {'id': '%s'}}", id));
-    ev = qtest_qmp_eventwait(s, "DEVICE_DELETED");
-    g_assert_cmpstr(
-        json_object_get_string_member(json_object_get_object_member(ev, "data"), "device"), ==, id);
-}
-
 /* 5. device_add then device_del of each device leaves hostdev's fds and mappings as before. */
 static void test_device_del(void)
 {
@@ -463,14 +452,14 @@ static void test_device_del(void)
     g_assert_cmpuint(with_rtc, >=, base + 3);
     g_assert_cmpuint(with_both, >=, with_rtc + 3);
     g_assert_cmpuint(vfio_maps(s, NULL), ==, 1);
-    device_del(s, "rtc");
+    qtest_qmp_device_del(s, "rtc");
     /* the pl031's group, device and eventfd are gone; the container stays with the transport */
     g_free(list);
     list = fd_list(s);
     g_assert_null(strstr(list, lab_env("LAB_PL031_GROUP")));
     g_assert_cmpuint(fd_count(s), ==, with_both - 3);
     g_assert_cmpuint(vfio_maps(s, NULL), ==, 0);
-    device_del(s, "mmio");
+    qtest_qmp_device_del(s, "mmio");
     g_free(list);
     list = fd_list(s);
     g_assert_null(strstr(list, "/dev/vfio"));
@@ -479,7 +468,7 @@ static void test_device_del(void)
     /* And again: the devices come back as they were. */
     device_add(s, "vfio-amba", lab_env("LAB_PL031"), "rtc");
     g_assert_cmpuint(fd_count(s), ==, with_rtc);
-    device_del(s, "rtc");
+    qtest_qmp_device_del(s, "rtc");
     g_assert_cmpuint(fd_count(s), ==, base);
 }
 
@@ -615,7 +604,7 @@ static void test_errors(void)
     g_assert_cmpuint(vfio_maps(s, NULL), ==, 0);
     /* the refused pl061 is bound again and free for a correct device_add */
     device_add(s, "vfio-amba", pl061, "gpio");
-    device_del(s, "gpio");
+    qtest_qmp_device_del(s, "gpio");
     g_assert_cmpuint(fd_count(s), ==, base);
 }
 
