@@ -131,14 +131,11 @@ int vfio_sys_ioctl(int fd, unsigned long request, void *arg)
     return vfio_sys_ioctl_int(fd, request, (unsigned long)arg);
 }
 
-int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
+/* The ioctl once counted and not failed: the fake's answer or the kernel's. */
+static int ioctl_make(int fd, unsigned long request, unsigned long arg)
 {
-    int err = enter(_IOC_TYPE(request) == KVMIO ? VFIO_SYS_KVM : VFIO_SYS_IOCTL, request);
     int r;
 
-    if (err) {
-        return -err;
-    }
     if (G_UNLIKELY(g_atomic_int_get(&accounting)) && ioctl_fake &&
         (r = ioctl_fake(fd, request, (void *)arg)) != VFIO_SYS_PASS) {
         if (r >= 0) {
@@ -154,24 +151,17 @@ int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
     return r;
 }
 
+int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
+{
+    int err = enter(_IOC_TYPE(request) == KVMIO ? VFIO_SYS_KVM : VFIO_SYS_IOCTL, request);
+
+    return err ? -err : ioctl_make(fd, request, arg);
+}
+
 int vfio_sys_ioctl_undo(int fd, unsigned long request, void *arg)
 {
-    int r;
-
     enter(VFIO_SYS__MAX, request);
-    if (G_UNLIKELY(g_atomic_int_get(&accounting)) && ioctl_fake &&
-        (r = ioctl_fake(fd, request, arg)) != VFIO_SYS_PASS) {
-        if (r >= 0) {
-            ioctl_succeeded(request);
-        }
-        return r;
-    }
-    r = ioctl(fd, request, arg);
-    if (r < 0) {
-        return -errno;
-    }
-    ioctl_succeeded(request);
-    return r;
+    return ioctl_make(fd, request, (unsigned long)arg);
 }
 
 void vfio_sys_set_ioctl_fake(VFIOSysIoctlFake fake)
