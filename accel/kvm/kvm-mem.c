@@ -216,9 +216,13 @@ static void region_add(MemoryListener *listener, MemoryRegionSection *section)
                                                         : memory_region_get_ram_block(section->mr);
     slot->rb_offset = offset;
     slot->log = s->dirty_logging && slot_loggable(slot);
-    /* The exit handler reaches RAM and device memory too, only slower: the guest runs on. */
+    /*
+     * Device memory (a VFIO BAR) keeps working through the exit handler, only slower; guest
+     * RAM does not (KVM cannot run code from an exit).
+     */
     if (!set_slot(s, slot, size, memory_region_name(section->mr),
-                  "; the guest's accesses there go through hostdev instead")) {
+                  slot->rb ? "; the guest cannot run code from there"
+                           : "; the guest's accesses there go through hostdev instead")) {
         slot->used = false;
     }
 }
