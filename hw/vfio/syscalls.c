@@ -55,10 +55,7 @@ static void bump(GHashTable **table, unsigned long request)
                         GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(*table, key)) + 1));
 }
 
-/*
- * Count a call of @which; returns the errno to fail it with, or 0 to make it. An undoing
- * ioctl (@which VFIO_SYS__MAX) is only counted by its @request.
- */
+/* Count a call of @which; returns the errno to fail it with, or 0 to make it. */
 static int enter(VFIOSysCall which, unsigned long request)
 {
     int err = 0;
@@ -67,11 +64,6 @@ static int enter(VFIOSysCall which, unsigned long request)
         return 0;
     }
     g_mutex_lock(&lock);
-    if (which == VFIO_SYS__MAX) {
-        bump(&ioctl_counts, request);
-        g_mutex_unlock(&lock);
-        return 0;
-    }
     counts[which]++;
     /* close and munmap release what the kernel gave: they do not fail (see vfio-sys.h). */
     if (which != VFIO_SYS_CLOSE && which != VFIO_SYS_MUNMAP) {
@@ -160,7 +152,12 @@ int vfio_sys_ioctl_int(int fd, unsigned long request, unsigned long arg)
 
 int vfio_sys_ioctl_undo(int fd, unsigned long request, void *arg)
 {
-    enter(VFIO_SYS__MAX, request);
+    /* Counted by request only: no kind, so no sweep aims at it. */
+    if (G_UNLIKELY(g_atomic_int_get(&accounting))) {
+        g_mutex_lock(&lock);
+        bump(&ioctl_counts, request);
+        g_mutex_unlock(&lock);
+    }
     return ioctl_make(fd, request, (unsigned long)arg);
 }
 
